@@ -1,0 +1,34 @@
+// Numbers and names fixed by the wire protocol (PROTOCOL.md sections 1, 2, 5, 6).
+
+export const PROTOCOL_VERSION = 1;
+
+/** Default and largest frame body the server accepts unless configured otherwise. */
+export const DEFAULT_MAX_FRAME = 16 * 1024 * 1024;
+/** Length prefix of every frame: 4-byte unsigned big-endian. */
+export const FRAME_HEADER_BYTES = 4;
+
+export const HISTORY_DEFAULT_LIMIT = 50;
+export const HISTORY_MAX_LIMIT = 200;
+
+export const CHALLENGE_BYTES = 32;
+export const SALT_BYTES = 16;
+export const PUBLIC_KEY_BYTES = 32;
+export const SIGNATURE_BYTES = 64;
+
+export const ERROR_CODES = [
+  'bad_frame',
+  'too_large',
+  'bad_room',
+  'no_room',
+  'room_exists',
+  'bad_proof',
+  'not_joined',
+  'rate_limited',
+  'busy',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
+}

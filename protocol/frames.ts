@@ -1,0 +1,186 @@
+// The typed frames of PROTOCOL.md section 5: one union per direction, and the
+// guards that turn a decoded MessagePack value into one of them.
+
+import {
+  CHALLENGE_BYTES,
+  PUBLIC_KEY_BYTES,
+  SALT_BYTES,
+  SIGNATURE_BYTES,
+  isErrorCode,
+  type ErrorCode,
+} from './constants';
+import { isBytes, isCount, isFields, isString, type Fields } from './guards';
+import { isCid, isRoomName } from './names';
+
+export interface KdfParams {
+  n: number;
+  r: number;
+  p: number;
+}
+
+/** A stored message as the server keeps and pages it: the envelope stays opaque. */
+export interface StoredMessage {
+  id: number;
+  ts: number;
+  cid: string;
+  env: Uint8Array;
+}
+
+export type ServerFrame =
+  | { t: 'hello'; v: number; challenge: Uint8Array; max: number }
+  | { t: 'room'; room: string; exists: boolean; salt?: Uint8Array; kdf?: KdfParams }
+  | { t: 'joined'; room: string; last: number; online: number }
+  | { t: 'ack'; room: string; cid: string; id: number; ts: number }
+  | ({ t: 'msg'; room: string } & StoredMessage)
+  | { t: 'page'; room: string; msgs: StoredMessage[]; more: boolean }
+  | { t: 'presence'; room: string; online: number }
+  | { t: 'pong'; n: number }
+  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string };
+
+export type ClientFrame =
+  | { t: 'room'; room: string }
+  | { t: 'create'; room: string; salt: Uint8Array; kdf: KdfParams; auth: Uint8Array; proof: Uint8Array }
+  | { t: 'join'; room: string; proof: Uint8Array }
+  | { t: 'leave'; room: string }
+  | { t: 'send'; room: string; cid: string; env: Uint8Array }
+  | { t: 'history'; room: string; before?: number; after?: number; limit?: number }
+  | { t: 'ping'; n: number };
+
+export type ServerFrameType = ServerFrame['t'];
+export type ClientFrameType = ClientFrame['t'];
+
+/** Why a client frame was refused; `room` and `cid` are echoed when they could be read. */
+export interface FrameRejection {
+  code: 'bad_frame' | 'bad_room';
+  msg: string;
+  room?: string;
+  cid?: string;
+}
+
+export type ParseResult<F> = { ok: true; frame: F } | { ok: false; rejection: FrameRejection };
+
+function reject(msg: string, fields?: Fields, code: FrameRejection['code'] = 'bad_frame'): ParseResult<never> {
+  const rejection: FrameRejection = { code, msg };
+  if (fields && isRoomName(fields.room)) rejection.room = fields.room;
+  if (fields && isCid(fields.cid)) rejection.cid = fields.cid;
+  return { ok: false, rejection };
+}
+
+export function isKdfParams(value: unknown): value is KdfParams {
+  return isFields(value) && isPositive(value.n) && isPositive(value.r) && isPositive(value.p);
+}
+
+function isPositive(value: unknown): value is number {
+  return isCount(value) && value > 0;
+}
+
+/** Validates a decoded body as a client frame (the server's inbound boundary). */
+export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
+  if (!isFields(value)) return reject('a frame body must be a map');
+  const f = value;
+  if (!isString(f.t)) return reject('missing frame type t');
+  const t = f.t;
+  if (t === 'ping') {
+    return isCount(f.n) ? { ok: true, frame: { t, n: f.n } } : reject('ping needs an integer n', f);
+  }
+  if (!(['room', 'create', 'join', 'leave', 'send', 'history'] as const).includes(t as never)) {
+    return reject(`unknown frame type ${JSON.stringify(t.slice(0, 32))}`);
+  }
+  if (!isString(f.room)) return reject(`${t} needs a room`, f);
+  if (!isRoomName(f.room)) return reject('room names are 1-64 of a-z 0-9 . _ - and start with a letter or digit', f, 'bad_room');
+  const room = f.room;
+  switch (t) {
+    case 'room':
+    case 'leave':
+      return { ok: true, frame: { t, room } };
+    case 'create':
+      if (!isBytes(f.salt, SALT_BYTES)) return reject('create needs a 16-byte salt', f);
+      if (!isKdfParams(f.kdf)) return reject('create needs kdf {n, r, p} as positive integers', f);
+      if (!isBytes(f.auth, PUBLIC_KEY_BYTES)) return reject('create needs a 32-byte auth key', f);
+      if (!isBytes(f.proof, SIGNATURE_BYTES)) return reject('create needs a 64-byte proof', f);
+      return {
+        ok: true,
+        frame: { t, room, salt: f.salt, kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p }, auth: f.auth, proof: f.proof },
+      };
+    case 'join':
+      if (!isBytes(f.proof, SIGNATURE_BYTES)) return reject('join needs a 64-byte proof', f);
+      return { ok: true, frame: { t, room, proof: f.proof } };
+    case 'send':
+      if (!isCid(f.cid)) return reject('send needs a cid of 8-64 characters A-Z a-z 0-9 _ -', f);
+      if (!isBytes(f.env) || f.env.length === 0) return reject('send needs a non-empty env', f);
+      return { ok: true, frame: { t, room, cid: f.cid, env: f.env } };
+    case 'history': {
+      const frame: ClientFrame & { t: 'history' } = { t, room };
+      for (const key of ['before', 'after', 'limit'] as const) {
+        const v = f[key];
+        if (v === undefined || v === null) continue;
+        if (!isCount(v)) return reject(`history ${key} must be a non-negative integer`, f);
+        frame[key] = v;
+      }
+      if (frame.before !== undefined && frame.after !== undefined) return reject('history takes before or after, not both', f);
+      if (frame.limit === 0) return reject('history limit must be at least 1', f);
+      return { ok: true, frame };
+    }
+  }
+  return reject('unreachable');
+}
+
+function isStoredMessage(value: unknown): value is StoredMessage {
+  return isFields(value) && isCount(value.id) && isCount(value.ts) && isCid(value.cid) && isBytes(value.env);
+}
+
+/**
+ * Validates a decoded body as a server frame (the client's inbound boundary).
+ * Returns null for anything malformed; an unknown `t` is also null, so a newer
+ * server can add frame types without breaking older clients.
+ */
+export function parseServerFrame(value: unknown): ServerFrame | null {
+  if (!isFields(value) || !isString(value.t)) return null;
+  const f = value;
+  switch (f.t) {
+    case 'hello':
+      return isCount(f.v) && isBytes(f.challenge, CHALLENGE_BYTES) && isCount(f.max)
+        ? { t: 'hello', v: f.v, challenge: f.challenge, max: f.max }
+        : null;
+    case 'room': {
+      if (!isRoomName(f.room) || typeof f.exists !== 'boolean') return null;
+      if (!f.exists) return { t: 'room', room: f.room, exists: false };
+      if (!isBytes(f.salt, SALT_BYTES) || !isKdfParams(f.kdf)) return null;
+      return { t: 'room', room: f.room, exists: true, salt: f.salt, kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p } };
+    }
+    case 'joined':
+      return isRoomName(f.room) && isCount(f.last) && isCount(f.online)
+        ? { t: 'joined', room: f.room, last: f.last, online: f.online }
+        : null;
+    case 'ack':
+      return isRoomName(f.room) && isCid(f.cid) && isCount(f.id) && isCount(f.ts)
+        ? { t: 'ack', room: f.room, cid: f.cid, id: f.id, ts: f.ts }
+        : null;
+    case 'msg':
+      return isRoomName(f.room) && isStoredMessage(f)
+        ? { t: 'msg', room: f.room, id: f.id, ts: f.ts, cid: f.cid, env: f.env }
+        : null;
+    case 'page': {
+      if (!isRoomName(f.room) || !Array.isArray(f.msgs) || typeof f.more !== 'boolean') return null;
+      const msgs: StoredMessage[] = [];
+      for (const m of f.msgs) {
+        if (!isStoredMessage(m)) return null;
+        msgs.push({ id: m.id, ts: m.ts, cid: m.cid, env: m.env });
+      }
+      return { t: 'page', room: f.room, msgs, more: f.more };
+    }
+    case 'presence':
+      return isRoomName(f.room) && isCount(f.online) ? { t: 'presence', room: f.room, online: f.online } : null;
+    case 'pong':
+      return isCount(f.n) ? { t: 'pong', n: f.n } : null;
+    case 'error': {
+      if (!isErrorCode(f.code) || !isString(f.msg)) return null;
+      const frame: ServerFrame = { t: 'error', code: f.code, msg: f.msg };
+      if (isRoomName(f.room)) frame.room = f.room;
+      if (isCid(f.cid)) frame.cid = f.cid;
+      return frame;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,90 @@
+// Length-prefixed framing (PROTOCOL.md section 1): a resumable decoder that takes
+// chunks as they arrive and checks each declared length before buffering a byte of it.
+
+import { FRAME_HEADER_BYTES } from './constants';
+
+/** Prefixes a body with its 4-byte big-endian length. */
+export function encodeFrame(body: Uint8Array): Uint8Array {
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + body.length);
+  new DataView(frame.buffer).setUint32(0, body.length, false);
+  frame.set(body, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+export type FramingError =
+  | { kind: 'too_large'; length: number }
+  | { kind: 'empty' };
+
+export interface PushResult {
+  /** Complete bodies, in order. */
+  frames: Uint8Array[];
+  /** Set once the stream is unusable; every later push returns it again and no frames. */
+  error?: FramingError;
+}
+
+/**
+ * Splits a byte stream into frame bodies. "Need more bytes" is not an error: a
+ * partial header or body is kept until the next chunk. A declared length over
+ * `maxBody` (or zero) fails the stream at once, so an attacker can never make
+ * the decoder buffer more than one maximal frame.
+ */
+export class FrameDecoder {
+  private readonly header = new Uint8Array(FRAME_HEADER_BYTES);
+  private headerFilled = 0;
+  /** Declared length of the frame being read, or 0 while reading a header. */
+  private bodyLength = 0;
+  /** Received parts of the body; memory follows what arrived, not what was declared. */
+  private parts: Uint8Array[] = [];
+  private bodyFilled = 0;
+  private failure: FramingError | undefined;
+
+  constructor(private readonly maxBody: number) {}
+
+  /** Bytes held for a frame not yet complete. */
+  get buffered(): number {
+    return this.headerFilled + this.bodyFilled;
+  }
+
+  push(chunk: Uint8Array): PushResult {
+    const frames: Uint8Array[] = [];
+    let offset = 0;
+    while (!this.failure && offset < chunk.length) {
+      if (this.bodyLength === 0) {
+        const take = Math.min(FRAME_HEADER_BYTES - this.headerFilled, chunk.length - offset);
+        this.header.set(chunk.subarray(offset, offset + take), this.headerFilled);
+        this.headerFilled += take;
+        offset += take;
+        if (this.headerFilled < FRAME_HEADER_BYTES) break;
+        const length = new DataView(this.header.buffer).getUint32(0, false);
+        this.headerFilled = 0;
+        if (length === 0) this.failure = { kind: 'empty' };
+        else if (length > this.maxBody) this.failure = { kind: 'too_large', length };
+        else this.bodyLength = length;
+      } else {
+        const take = Math.min(this.bodyLength - this.bodyFilled, chunk.length - offset);
+        // Copy: the caller may reuse its chunk buffer after push returns.
+        this.parts.push(chunk.slice(offset, offset + take));
+        this.bodyFilled += take;
+        offset += take;
+        if (this.bodyFilled === this.bodyLength) {
+          frames.push(concat(this.parts, this.bodyLength));
+          this.parts = [];
+          this.bodyLength = 0;
+          this.bodyFilled = 0;
+        }
+      }
+    }
+    return this.failure ? { frames, error: this.failure } : { frames };
+  }
+}
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  if (parts.length === 1 && parts[0]) return parts[0];
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
