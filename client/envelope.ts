@@ -1,0 +1,282 @@
+// Envelopes (PROTOCOL.md section 4): the signed MessagePack body inside AES-256-GCM,
+// sealing and opening (which never throws), plus dedupe and per-room name pins.
+
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { decodeBody, encodeBody } from '../protocol/codec';
+import { isBytes, isCount, isFields, isString } from '../protocol/guards';
+import { isCid, normalizeDisplayName } from '../protocol/names';
+import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
+
+export const ENVELOPE_VERSION = 0x01;
+export const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const SIGNATURE_BYTES = 64;
+/** Text bodies carry at most 64 KiB of UTF-8 (section 4). */
+export const MAX_TEXT_BYTES = 64 * 1024;
+export const IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
+export type ImageMime = (typeof IMAGE_MIMES)[number];
+
+const AAD_CONTEXT = 'message-app/v1/env:';
+const SIG_CONTEXT = 'message-app/v1/sig:';
+
+export interface BodySender {
+  name: string;
+  /** 32-byte Ed25519 identity public key. */
+  key: Uint8Array;
+}
+
+export interface TextBody {
+  cid: string;
+  ts: number;
+  from: BodySender;
+  k: 'text';
+  text: string;
+}
+
+export interface ImageBody {
+  cid: string;
+  ts: number;
+  from: BodySender;
+  k: 'image';
+  mime: ImageMime;
+  w: number;
+  h: number;
+  data: Uint8Array;
+  name?: string;
+}
+
+export type Body = TextBody | ImageBody;
+
+export type OpenFailure = 'undecryptable' | 'bad_signature' | 'cid_mismatch' | 'unsupported';
+
+export type OpenResult =
+  | { ok: true; body: Body; bodyBytes: Uint8Array }
+  | { ok: false; reason: OpenFailure; /** the verified sender, when the failure came after the signature check */ from?: BodySender };
+
+/**
+ * The body's MessagePack bytes with keys in the protocol's order (cid, ts, from,
+ * k, then the kind's fields), the same bytes the independent vectors use.
+ */
+export function encodeEnvelopeBody(body: Body): Uint8Array {
+  const from = { name: body.from.name, key: body.from.key };
+  switch (body.k) {
+    case 'text':
+      return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, text: body.text });
+    case 'image': {
+      const map: Record<string, unknown> = { cid: body.cid, ts: body.ts, from, k: body.k, mime: body.mime, w: body.w, h: body.h };
+      if (body.name !== undefined) map.name = body.name;
+      map.data = body.data;
+      return encodeBody(map);
+    }
+    default: {
+      const never: never = body;
+      throw new TypeError(`unknown body kind ${String((never as { k: unknown }).k)}`);
+    }
+  }
+}
+
+function signedMessage(room: string, bodyBytes: Uint8Array): Uint8Array {
+  return concatBytes(utf8(SIG_CONTEXT + room), new Uint8Array([0]), bodyBytes);
+}
+
+/** signature = Ed25519-sign(identity key, "message-app/v1/sig:" + room + 0x00 + body). */
+export function signBody(identity: Identity, room: string, bodyBytes: Uint8Array): Uint8Array {
+  return identity.sign(signedMessage(room, bodyBytes));
+}
+
+export function verifyBody(publicKey: Uint8Array, room: string, bodyBytes: Uint8Array, signature: Uint8Array): boolean {
+  return ed25519Verify(publicKey, signedMessage(room, bodyBytes), signature);
+}
+
+export interface SealInput {
+  room: string;
+  encKey: Uint8Array;
+  identity: Identity;
+  body: Body;
+  /** Test vectors only: a fixed nonce. Never reuse a nonce under one key. */
+  nonce?: Uint8Array;
+}
+
+/** env = 0x01 || nonce || AES-256-GCM(enc_key, nonce, signature || body, aad) (ciphertext then 16-byte tag). */
+export function sealEnvelope(input: SealInput): Uint8Array {
+  const bodyBytes = encodeEnvelopeBody(input.body);
+  const signature = signBody(input.identity, input.room, bodyBytes);
+  return sealPlaintext(input.room, input.encKey, concatBytes(signature, bodyBytes), input.nonce);
+}
+
+export function sealPlaintext(room: string, encKey: Uint8Array, plaintext: Uint8Array, nonce?: Uint8Array): Uint8Array {
+  const iv = nonce ?? randomBytes(NONCE_BYTES);
+  if (iv.length !== NONCE_BYTES) throw new RangeError('the nonce is 12 bytes');
+  const cipher = createCipheriv('aes-256-gcm', encKey, iv);
+  cipher.setAAD(utf8(AAD_CONTEXT + room));
+  const head = cipher.update(plaintext);
+  const tail = cipher.final();
+  return concatBytes(new Uint8Array([ENVELOPE_VERSION]), iv, head, tail, cipher.getAuthTag());
+}
+
+/** Decrypts an envelope to `signature || body`, or null when it cannot be (never throws). */
+export function openPlaintext(room: string, encKey: Uint8Array, env: Uint8Array): Uint8Array | null {
+  if (!isBytes(env) || env.length < 1 + NONCE_BYTES + TAG_BYTES || env[0] !== ENVELOPE_VERSION) return null;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', encKey, env.subarray(1, 1 + NONCE_BYTES));
+    decipher.setAAD(utf8(AAD_CONTEXT + room));
+    decipher.setAuthTag(env.subarray(env.length - TAG_BYTES));
+    const head = decipher.update(env.subarray(1 + NONCE_BYTES, env.length - TAG_BYTES));
+    const tail = decipher.final();
+    return concatBytes(head, tail);
+  } catch {
+    return null;
+  }
+}
+
+export interface OpenInput {
+  room: string;
+  encKey: Uint8Array;
+  /** The cid of the frame (msg, page entry) that carried the envelope. */
+  cid: string;
+  env: Uint8Array;
+}
+
+/**
+ * Decrypts, verifies the signature over the exact body bytes received, checks the
+ * cid, then the body's kind. Never throws: every failure is a reason (section 4).
+ */
+export function openEnvelope(input: OpenInput): OpenResult {
+  try {
+    const plaintext = openPlaintext(input.room, input.encKey, input.env);
+    if (!plaintext || plaintext.length <= SIGNATURE_BYTES) return { ok: false, reason: 'undecryptable' };
+    const signature = plaintext.subarray(0, SIGNATURE_BYTES);
+    const bodyBytes = plaintext.subarray(SIGNATURE_BYTES);
+    let decoded: unknown;
+    try {
+      decoded = decodeBody(bodyBytes);
+    } catch {
+      return { ok: false, reason: 'undecryptable' };
+    }
+    // Section 7: a body that is not a map or lacks cid/ts/from/k reads as undecryptable.
+    if (!isFields(decoded) || !isString(decoded.cid) || !isCount(decoded.ts) || !isString(decoded.k)) {
+      return { ok: false, reason: 'undecryptable' };
+    }
+    const fromFields = decoded.from;
+    if (!isFields(fromFields) || !isBytes(fromFields.key, 32)) return { ok: false, reason: 'undecryptable' };
+    const name = normalizeDisplayName(fromFields.name);
+    if (name === null) return { ok: false, reason: 'undecryptable' };
+    const from: BodySender = { name, key: new Uint8Array(fromFields.key) };
+    if (!verifyBody(from.key, input.room, bodyBytes, signature)) return { ok: false, reason: 'bad_signature' };
+    if (decoded.cid !== input.cid || !isCid(decoded.cid)) return { ok: false, reason: 'cid_mismatch', from };
+    const base = { cid: decoded.cid, ts: decoded.ts, from };
+    switch (decoded.k) {
+      case 'text': {
+        const text = decoded.text;
+        if (!isString(text) || utf8(text).length > MAX_TEXT_BYTES) return { ok: false, reason: 'unsupported', from };
+        return { ok: true, body: { ...base, k: 'text', text }, bodyBytes };
+      }
+      case 'image': {
+        const { mime, w, h, data } = decoded;
+        const fileName = decoded.name;
+        if (
+          !isString(mime) ||
+          !(IMAGE_MIMES as readonly string[]).includes(mime) ||
+          !isCount(w) ||
+          !isCount(h) ||
+          w === 0 ||
+          h === 0 ||
+          !isBytes(data) ||
+          data.length === 0 ||
+          (fileName !== undefined && fileName !== null && !isString(fileName))
+        ) {
+          return { ok: false, reason: 'unsupported', from };
+        }
+        const body: ImageBody = { ...base, k: 'image', mime: mime as ImageMime, w, h, data };
+        if (isString(fileName)) body.name = fileName;
+        return { ok: true, body, bodyBytes };
+      }
+      default:
+        return { ok: false, reason: 'unsupported', from };
+    }
+  } catch {
+    // Belt and braces: nothing a peer sends may crash the client.
+    return { ok: false, reason: 'undecryptable' };
+  }
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
+}
+
+/** Remembers which (sender key, cid) pairs were shown per room, so a repeat is dropped. */
+export class Dedupe {
+  private readonly seen = new Map<string, Set<string>>();
+
+  /** Records the pair; returns false when it was already recorded. */
+  add(room: string, senderKey: Uint8Array, cid: string): boolean {
+    let set = this.seen.get(room);
+    if (!set) this.seen.set(room, (set = new Set()));
+    const id = `${hex(senderKey)}:${cid}`;
+    if (set.has(id)) return false;
+    set.add(id);
+    return true;
+  }
+
+  has(room: string, senderKey: Uint8Array, cid: string): boolean {
+    return this.seen.get(room)?.has(`${hex(senderKey)}:${cid}`) ?? false;
+  }
+
+  forget(room: string): void {
+    this.seen.delete(room);
+  }
+}
+
+/** Where the name -> identity key pins of each room live, so restarts keep them. */
+export interface PinStore {
+  /** The pins of a room: display name -> hex identity public key. */
+  loadPins(room: string): Promise<Record<string, string>>;
+  savePin(room: string, name: string, keyHex: string): Promise<void>;
+}
+
+export class MemoryPinStore implements PinStore {
+  readonly pins = new Map<string, Record<string, string>>();
+
+  async loadPins(room: string): Promise<Record<string, string>> {
+    return { ...(this.pins.get(room) ?? {}) };
+  }
+
+  async savePin(room: string, name: string, keyHex: string): Promise<void> {
+    this.pins.set(room, { ...(this.pins.get(room) ?? {}), [name]: keyHex });
+  }
+}
+
+/**
+ * Trust on first sight per room: the first key seen under a display name is
+ * pinned; a later message under that name with another key is "changed key"
+ * (verified = false). The pin itself never moves, so an impostor cannot take over a name.
+ */
+export class Pins {
+  private readonly rooms = new Map<string, Map<string, string>>();
+
+  constructor(private readonly store: PinStore = new MemoryPinStore()) {}
+
+  /** Loads a room's saved pins; call before checking messages of that room. */
+  async load(room: string): Promise<void> {
+    if (this.rooms.has(room)) return;
+    const saved = await this.store.loadPins(room);
+    const map = this.rooms.get(room) ?? new Map<string, string>();
+    for (const [name, key] of Object.entries(saved)) if (!map.has(name)) map.set(name, key);
+    this.rooms.set(room, map);
+  }
+
+  /** True when the key matches the name's pin (pinning it if the name is new). */
+  check(room: string, name: string, key: Uint8Array): boolean {
+    let map = this.rooms.get(room);
+    if (!map) this.rooms.set(room, (map = new Map()));
+    const keyHex = hex(key);
+    const pinned = map.get(name);
+    if (pinned === undefined) {
+      map.set(name, keyHex);
+      // A failed save only costs the pin after a restart; the session keeps it.
+      this.store.savePin(room, name, keyHex).catch(() => undefined);
+      return true;
+    }
+    return pinned === keyHex;
+  }
+}
