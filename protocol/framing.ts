@@ -62,8 +62,9 @@ export class FrameDecoder {
         else this.bodyLength = length;
       } else {
         const take = Math.min(this.bodyLength - this.bodyFilled, chunk.length - offset);
-        // Copy: the caller may reuse its chunk buffer after push returns.
-        this.parts.push(chunk.slice(offset, offset + take));
+        // Copy: the caller may reuse its chunk buffer after push returns. Called
+        // through the prototype because Node's Buffer#slice returns a view, not a copy.
+        this.parts.push(Uint8Array.prototype.slice.call(chunk, offset, offset + take));
         this.bodyFilled += take;
         offset += take;
         if (this.bodyFilled === this.bodyLength) {

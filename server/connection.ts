@@ -1,0 +1,290 @@
+// One client connection: an explicit state machine, the inbound frame decoder, and one outbound queue that honours backpressure.
+
+import { randomBytes } from 'node:crypto';
+import { CHALLENGE_BYTES, PROTOCOL_VERSION, type ErrorCode } from '../protocol/constants';
+import { encodeFrameBody } from '../protocol/codec';
+import type { ServerFrame } from '../protocol/frames';
+import { FrameDecoder } from '../protocol/framing';
+import { TokenBucket } from './limits';
+import type { Member, Room } from './rooms';
+
+/** The parts of a Bun socket a connection uses; a Bun `Socket` satisfies it. */
+export interface Wire {
+  /** Bytes written, fewer under backpressure (Bun keeps none of the rest), -1 once closed. */
+  write(data: Uint8Array): number;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  readonly remoteAddress: string;
+}
+
+/**
+ * open:    `hello` sent, no room joined (the join timeout runs)
+ * joined:  member of at least one room
+ * closing: no more frames are read; output is flushed, then the socket ends
+ * closed:  the socket is gone
+ */
+export type ConnectionState = 'open' | 'joined' | 'closing' | 'closed';
+
+/** Something the frame handler refuses; becomes an `error` frame. */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly room?: string,
+    readonly cid?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ConnectionLimits {
+  maxFrame: number;
+  maxQueueBytes: number;
+  rate: number;
+  burst: number;
+  /** A `bad_frame` count that closes the connection. */
+  maxBadFrames: number;
+}
+
+/** What the connection hands each complete frame body to (the protocol logic lives there). */
+export interface InboundHandler {
+  /** Handles one body. A returned promise holds back later frames until it settles, keeping them in order. */
+  onBody(conn: Connection, body: Uint8Array): void | Promise<void>;
+  onClosed(conn: Connection): void;
+  log(message: string): void;
+}
+
+export class Connection implements Member {
+  private stateValue: ConnectionState = 'open';
+  readonly challenge: Uint8Array = randomBytes(CHALLENGE_BYTES);
+  readonly address: string;
+  readonly openedAt = Date.now();
+  lastFrameAt = Date.now();
+  /** Since when the connection has been in no room; the join timeout counts from here. */
+  unjoinedSince = Date.now();
+  /** Rooms this connection has joined, by name. */
+  readonly rooms = new Map<string, Room>();
+  /** Sends of this connection waiting for a commit. */
+  pendingAppends = 0;
+  badFrames = 0;
+
+  private readonly decoder: FrameDecoder;
+  private readonly bucket: TokenBucket;
+  /** Outbound bytes Bun did not take yet, oldest first. */
+  private queue: Uint8Array[] = [];
+  private queueHead = 0;
+  private queuedBytes = 0;
+  /** Bodies received while an earlier frame is still being handled (e.g. a delayed join). */
+  private inbox: Uint8Array[] = [];
+  private busy = false;
+  private ended = false;
+
+  constructor(
+    private readonly wire: Wire,
+    private readonly handler: InboundHandler,
+    private readonly limits: ConnectionLimits,
+  ) {
+    this.address = wire.remoteAddress;
+    this.decoder = new FrameDecoder(limits.maxFrame);
+    this.bucket = new TokenBucket(limits.rate, limits.burst);
+  }
+
+  get state(): ConnectionState {
+    return this.stateValue;
+  }
+
+  get isOpen(): boolean {
+    return this.stateValue === 'open' || this.stateValue === 'joined';
+  }
+
+  get unsentBytes(): number {
+    return this.queuedBytes;
+  }
+
+  // ---- transitions -------------------------------------------------------
+
+  /** First frame on every connection. */
+  greet(): void {
+    this.send({ t: 'hello', v: PROTOCOL_VERSION, challenge: this.challenge, max: this.limits.maxFrame });
+  }
+
+  joinedRoom(room: Room): void {
+    if (!this.isOpen) return;
+    this.rooms.set(room.name, room);
+    this.stateValue = 'joined';
+  }
+
+  leftRoom(name: string): void {
+    this.rooms.delete(name);
+    if (this.stateValue === 'joined' && this.rooms.size === 0) {
+      this.stateValue = 'open';
+      this.unjoinedSince = Date.now();
+    }
+  }
+
+  /** Stops reading, sends what is queued (plus a last frame), then ends the socket. */
+  finish(last?: ServerFrame): void {
+    if (!this.isOpen) return;
+    if (last) this.send(last);
+    this.stateValue = 'closing';
+    this.inbox = [];
+    if (this.queuedBytes === 0) this.endWire();
+  }
+
+  private endWire(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.wire.end();
+  }
+
+  /** Drops the connection at once, unsent output included (a reader that stopped reading). */
+  cutOff(reason: string): void {
+    if (this.stateValue === 'closed') return;
+    this.handler.log(`closing connection from ${this.address}: ${reason}`);
+    this.stateValue = 'closing';
+    this.dropQueue();
+    this.ended = true;
+    this.wire.terminate();
+  }
+
+  /** The socket is gone (called from Bun's close callback). */
+  closed(): void {
+    if (this.stateValue === 'closed') return;
+    this.stateValue = 'closed';
+    this.dropQueue();
+    this.inbox = [];
+    this.handler.onClosed(this);
+  }
+
+  // ---- output -------------------------------------------------------------
+
+  send(frame: ServerFrame): void {
+    this.write(encodeFrameBody(frame));
+  }
+
+  sendError(code: ErrorCode, msg: string, room?: string, cid?: string): void {
+    const frame: ServerFrame = { t: 'error', code, msg };
+    if (room !== undefined) frame.room = room;
+    if (cid !== undefined) frame.cid = cid;
+    this.send(frame);
+  }
+
+  /** Writes an encoded frame, keeping whatever the socket did not take; may be shared between connections. */
+  write(frame: Uint8Array): void {
+    // Once closing, only what was queued before still goes out.
+    if (!this.isOpen) return;
+    if (this.queuedBytes > 0) {
+      this.enqueue(frame);
+      return;
+    }
+    const written = this.wire.write(frame);
+    if (written < 0) return; // closed: Bun's close callback follows
+    if (written < frame.length) this.enqueue(frame.subarray(written));
+  }
+
+  /** Bun's drain callback: the socket can take more. */
+  drained(): void {
+    while (this.queueHead < this.queue.length) {
+      const head = this.queue[this.queueHead];
+      if (!head) break;
+      const written = this.wire.write(head);
+      if (written < 0) return;
+      this.queuedBytes -= Math.max(written, 0);
+      if (written < head.length) {
+        this.queue[this.queueHead] = head.subarray(written);
+        return;
+      }
+      this.queue[this.queueHead++] = EMPTY;
+    }
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
+    if (this.stateValue === 'closing') this.endWire();
+  }
+
+  private enqueue(bytes: Uint8Array): void {
+    this.queue.push(bytes);
+    this.queuedBytes += bytes.length;
+    if (this.queuedBytes > this.limits.maxQueueBytes) {
+      this.cutOff(`it stopped reading (over ${this.limits.maxQueueBytes} bytes unsent)`);
+    }
+  }
+
+  private dropQueue(): void {
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedBytes = 0;
+  }
+
+  // ---- input --------------------------------------------------------------
+
+  /** Bun's data callback. */
+  received(chunk: Uint8Array): void {
+    if (!this.isOpen) return;
+    const { frames, error } = this.decoder.push(chunk);
+    for (const body of frames) this.accept(body);
+    if (error && this.isOpen) {
+      // The rest of the stream cannot be trusted: say why and close (PROTOCOL.md sections 1 and 7).
+      const msg =
+        error.kind === 'too_large'
+          ? `a frame of ${error.length} bytes is over the limit of ${this.limits.maxFrame}`
+          : 'a frame of length 0 is not allowed';
+      this.handler.log(`closing connection from ${this.address}: ${msg}`);
+      this.finish({ t: 'error', code: 'too_large', msg });
+    }
+  }
+
+  /** Counts a bad frame; the limit closes the connection. */
+  badFrame(msg: string, room?: string, cid?: string, code: 'bad_frame' | 'bad_room' = 'bad_frame'): void {
+    this.badFrames++;
+    this.sendError(code, msg, room, cid);
+    if (this.badFrames >= this.limits.maxBadFrames) {
+      this.handler.log(`closing connection from ${this.address}: ${this.badFrames} bad frames`);
+      this.finish();
+    }
+  }
+
+  /** True if the frame is within the rate limit (takes a token). */
+  withinRate(): boolean {
+    return this.bucket.take();
+  }
+
+  private accept(body: Uint8Array): void {
+    if (!this.isOpen) return;
+    this.lastFrameAt = Date.now();
+    if (this.busy) {
+      this.inbox.push(body);
+      return;
+    }
+    this.dispatch(body);
+  }
+
+  private dispatch(body: Uint8Array): void {
+    const outcome = this.handler.onBody(this, body);
+    if (outcome) this.holdUntil(outcome);
+  }
+
+  /** Keeps later frames (and socket reads) back until an asynchronous answer is done. */
+  private holdUntil(work: Promise<void>): void {
+    this.busy = true;
+    this.wire.pause();
+    const release = (): void => {
+      this.busy = false;
+      if (!this.isOpen) return;
+      this.wire.resume();
+      while (this.inbox.length > 0 && !this.busy && this.isOpen) {
+        const next = this.inbox.shift();
+        if (next) this.dispatch(next);
+      }
+    };
+    work.then(release, (error: unknown) => {
+      this.handler.log(`internal error for ${this.address}: ${error instanceof Error ? error.message : String(error)}`);
+      this.sendError('internal', 'the server failed to handle a frame');
+      release();
+    });
+  }
+}
+
+const EMPTY = new Uint8Array(0);

@@ -1,0 +1,241 @@
+// The server side of the protocol (PROTOCOL.md sections 5-7): what each client frame does.
+
+import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '../protocol/constants';
+import { decodeBody, encodeFrameBody } from '../protocol/codec';
+import { parseClientFrame, type ClientFrame } from '../protocol/frames';
+import { isFields } from '../protocol/guards';
+import { isCid, isRoomName } from '../protocol/names';
+import { ProtocolError, type Connection, type InboundHandler } from './connection';
+import type { ProofThrottle } from './limits';
+import { ed25519PublicKey, verifyJoinProof } from './proof';
+import type { Room, Rooms } from './rooms';
+import type { AppendResult, Store } from './store';
+
+/**
+ * Room for the fields around an envelope (`msg` adds id and ts to what `send`
+ * carried) and around page entries, so every frame we send stays under `max`.
+ */
+export const FRAME_SLACK = 1024;
+
+export interface HandlerOptions {
+  maxFrame: number;
+  log: (message: string) => void;
+}
+
+type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
+
+export class FrameHandler implements InboundHandler {
+  constructor(
+    private readonly store: Store,
+    private readonly rooms: Rooms,
+    private readonly throttle: ProofThrottle,
+    private readonly options: HandlerOptions,
+  ) {}
+
+  log(message: string): void {
+    this.options.log(message);
+  }
+
+  onBody(conn: Connection, body: Uint8Array): void | Promise<void> {
+    let value: unknown;
+    let decoded = true;
+    try {
+      value = decodeBody(body);
+    } catch {
+      decoded = false;
+    }
+    if (!conn.withinRate()) {
+      // Dropped unread; room and cid let a client keep the message in its outbox.
+      const fields = decoded && isFields(value) ? value : {};
+      conn.sendError(
+        'rate_limited',
+        'too many frames; slow down',
+        isRoomName(fields.room) ? fields.room : undefined,
+        fields.t === 'send' && isCid(fields.cid) ? fields.cid : undefined,
+      );
+      return;
+    }
+    if (!decoded) {
+      conn.badFrame('the frame body is not valid MessagePack');
+      return;
+    }
+    const parsed = parseClientFrame(value);
+    if (!parsed.ok) {
+      const { code, msg, room, cid } = parsed.rejection;
+      conn.badFrame(msg, room, cid, code);
+      return;
+    }
+    const frame = parsed.frame;
+    // Answers go out in the order frames came in: commit this connection's
+    // earlier sends (and so write their acks) before answering anything else.
+    if (frame.t !== 'send' && conn.pendingAppends > 0) this.store.flush();
+    try {
+      const outcome = this.handle(conn, frame);
+      return outcome ? outcome.catch((error: unknown) => this.fail(conn, frame, error)) : undefined;
+    } catch (error) {
+      this.fail(conn, frame, error);
+    }
+  }
+
+  onClosed(conn: Connection): void {
+    for (const room of conn.rooms.values()) this.removeMember(conn, room);
+    conn.rooms.clear();
+  }
+
+  private handle(conn: Connection, frame: ClientFrame): void | Promise<void> {
+    switch (frame.t) {
+      case 'room':
+        return this.room(conn, frame);
+      case 'create':
+        return this.throttled(conn, frame.room, () => this.create(conn, frame));
+      case 'join':
+        return this.throttled(conn, frame.room, () => this.join(conn, frame));
+      case 'leave':
+        return this.leave(conn, frame);
+      case 'send':
+        return this.send(conn, frame);
+      case 'history':
+        return this.history(conn, frame);
+      case 'ping':
+        conn.send({ t: 'pong', n: frame.n });
+        return;
+      default: {
+        const unreachable: never = frame;
+        throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
+      }
+    }
+  }
+
+  /** One place where failures become `error` frames; unexpected ones are logged (never with envelope bytes). */
+  private fail(conn: Connection, frame: ClientFrame, error: unknown): void {
+    const room = 'room' in frame ? frame.room : undefined;
+    const cid = frame.t === 'send' ? frame.cid : undefined;
+    if (error instanceof ProtocolError) {
+      conn.sendError(error.code, error.message, error.room ?? room, error.cid ?? cid);
+      return;
+    }
+    this.log(`internal error on ${frame.t} from ${conn.address}: ${error instanceof Error ? error.message : String(error)}`);
+    conn.sendError('internal', 'the server failed to handle this frame', room, cid);
+  }
+
+  private room(conn: Connection, frame: Frame<'room'>): void {
+    const room = this.rooms.get(frame.room);
+    conn.send(
+      room
+        ? { t: 'room', room: room.name, exists: true, salt: room.salt, kdf: room.kdf }
+        : { t: 'room', room: frame.room, exists: false },
+    );
+  }
+
+  /** Delays joins and creates from an address that keeps failing proofs (PROTOCOL.md section 7). */
+  private throttled(conn: Connection, roomName: string, answer: () => void): void | Promise<void> {
+    // Already joined: answer at once, no proof needed.
+    const joined = conn.rooms.get(roomName);
+    if (joined) {
+      this.sendJoined(conn, joined);
+      return;
+    }
+    const delay = this.throttle.delayFor(conn.address);
+    if (delay === 0) return answer();
+    return new Promise<void>((resolve) => setTimeout(resolve, delay)).then(() => {
+      if (conn.isOpen) answer();
+    });
+  }
+
+  private create(conn: Connection, frame: Frame<'create'>): void {
+    const auth = ed25519PublicKey(frame.auth);
+    if (!auth) throw new ProtocolError('bad_frame', 'auth is not an Ed25519 public key', frame.room);
+    if (!verifyJoinProof(auth, frame.room, conn.challenge, frame.proof)) {
+      this.throttle.failed(conn.address);
+      throw new ProtocolError('bad_proof', 'the proof does not match the auth key and this connection’s challenge', frame.room);
+    }
+    // Copies: the decoded fields are views into the frame body.
+    const room = this.rooms.create(frame.room, frame.salt.slice(), frame.kdf, frame.auth.slice(), auth);
+    if (!room) throw new ProtocolError('room_exists', `room ${frame.room} already exists; join it instead`, frame.room);
+    this.throttle.succeeded(conn.address);
+    this.addMember(conn, room);
+  }
+
+  private join(conn: Connection, frame: Frame<'join'>): void {
+    const room = this.rooms.get(frame.room);
+    if (!room) throw new ProtocolError('no_room', `room ${frame.room} does not exist`, frame.room);
+    if (!verifyJoinProof(room.auth, room.name, conn.challenge, frame.proof)) {
+      this.throttle.failed(conn.address);
+      throw new ProtocolError('bad_proof', 'the proof does not match this room (wrong passphrase?)', frame.room);
+    }
+    this.throttle.succeeded(conn.address);
+    this.addMember(conn, room);
+  }
+
+  private leave(conn: Connection, frame: Frame<'leave'>): void {
+    const room = conn.rooms.get(frame.room);
+    if (!room) return; // leaving a room not joined is ignored
+    conn.leftRoom(room.name);
+    this.removeMember(conn, room);
+  }
+
+  private send(conn: Connection, frame: Frame<'send'>): void {
+    const room = this.joinedRoom(conn, frame.room, frame.cid);
+    if (frame.env.length > this.options.maxFrame - FRAME_SLACK) {
+      // Within the frame limit (the stream is fine, so the connection stays) but too
+      // big to relay under it once id and ts are added.
+      throw new ProtocolError(
+        'too_large',
+        `an envelope may be at most ${this.options.maxFrame - FRAME_SLACK} bytes`,
+        frame.room,
+        frame.cid,
+      );
+    }
+    conn.pendingAppends++;
+    this.store.append(room.id, frame.cid, frame.env, Date.now(), (result) => {
+      conn.pendingAppends--;
+      this.committed(conn, room, frame, result);
+    });
+  }
+
+  private committed(conn: Connection, room: Room, frame: Frame<'send'>, result: AppendResult | Error): void {
+    if (result instanceof Error) {
+      this.log(`could not store a message for room ${room.name}: ${result.message}`);
+      conn.sendError('internal', 'the message could not be stored; send it again', room.name, frame.cid);
+      return;
+    }
+    conn.send({ t: 'ack', room: room.name, cid: frame.cid, id: result.id, ts: result.ts });
+    if (result.duplicate) return; // stored and relayed the first time
+    // Encoded once, written to every other member.
+    room.broadcast(
+      encodeFrameBody({ t: 'msg', room: room.name, id: result.id, ts: result.ts, cid: frame.cid, env: frame.env }),
+      conn,
+    );
+  }
+
+  private history(conn: Connection, frame: Frame<'history'>): void {
+    const room = this.joinedRoom(conn, frame.room);
+    const limit = Math.min(frame.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT);
+    const query =
+      frame.before !== undefined ? { before: frame.before } : frame.after !== undefined ? { after: frame.after } : { newest: true as const };
+    const page = this.store.page(room.id, query, limit, this.options.maxFrame - FRAME_SLACK);
+    conn.send({ t: 'page', room: room.name, msgs: page.msgs, more: page.more });
+  }
+
+  private joinedRoom(conn: Connection, name: string, cid?: string): Room {
+    const room = conn.rooms.get(name);
+    if (!room) throw new ProtocolError('not_joined', `join room ${name} first`, name, cid);
+    return room;
+  }
+
+  private addMember(conn: Connection, room: Room): void {
+    conn.joinedRoom(room);
+    room.members.add(conn);
+    this.sendJoined(conn, room);
+    room.broadcast(encodeFrameBody({ t: 'presence', room: room.name, online: room.online }), conn);
+  }
+
+  private sendJoined(conn: Connection, room: Room): void {
+    conn.send({ t: 'joined', room: room.name, last: this.store.lastMessageId(room.id), online: room.online });
+  }
+
+  private removeMember(conn: Connection, room: Room): void {
+    if (!room.members.delete(conn)) return;
+    room.broadcast(encodeFrameBody({ t: 'presence', room: room.name, online: room.online }));
+  }
+}

@@ -1,0 +1,89 @@
+// Entry point of the server: reads flags, opens the store, listens, and stops gracefully on SIGINT/SIGTERM.
+
+import { readFileSync } from 'node:fs';
+import { ConfigError, USAGE, loadConfig, type ServerConfig } from './config';
+import { Relay } from './relay';
+import { Store } from './store';
+
+function log(message: string): void {
+  process.stderr.write(`${new Date().toISOString()} ${message}\n`);
+}
+
+function fail(message: string, status: number): never {
+  process.stderr.write(`message-app server: ${message}\n`);
+  process.exit(status);
+}
+
+function readTls(config: ServerConfig): { cert: string; key: string } | undefined {
+  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
+  const read = (file: string, what: string): string => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`Cannot read the TLS ${what} ${file}: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+  };
+  return { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'key') };
+}
+
+function main(): void {
+  let config: ServerConfig;
+  let tls: { cert: string; key: string } | undefined;
+  try {
+    const parsed = loadConfig(process.argv.slice(2), process.env, process.cwd());
+    if (parsed.help) {
+      process.stdout.write(USAGE);
+      return;
+    }
+    config = parsed.config;
+    tls = readTls(config);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`${error.message}\nRun with --help to see the options.`, 2);
+    throw error;
+  }
+
+  let store: Store;
+  try {
+    store = new Store(config.dataFile);
+  } catch (error) {
+    fail(`cannot open the data file ${config.dataFile}: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+
+  let relay: Relay;
+  try {
+    relay = new Relay({ config, store, log, ...(tls ? { tls } : {}) });
+  } catch (error) {
+    store.close();
+    fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+
+  // The one line on stdout; scripts and tests read the port from it.
+  process.stdout.write(
+    `message-app server listening on ${config.host}:${relay.port} (${relay.tls ? 'tls' : 'tcp'}), data in ${config.dataFile}\n`,
+  );
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) {
+      log(`${signal} again: exiting at once`);
+      process.exit(1);
+    }
+    stopping = true;
+    log(`${signal}: stopping`);
+    relay
+      .stop()
+      .then(() => {
+        store.close();
+        log('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main();

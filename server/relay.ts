@@ -1,0 +1,133 @@
+// The listening socket (Bun.listen, TCP or TLS): accepts connections, enforces the cap and timeouts, and stops gracefully.
+
+import type { Socket, TCPSocketListener } from 'bun';
+import { encodeFrameBody } from '../protocol/codec';
+import type { ServerConfig } from './config';
+import { Connection } from './connection';
+import { FrameHandler } from './handler';
+import { ProofThrottle } from './limits';
+import { Rooms } from './rooms';
+import type { Store } from './store';
+
+interface SocketData {
+  conn?: Connection;
+}
+
+export interface RelayOptions {
+  config: ServerConfig;
+  store: Store;
+  /** PEM contents when serving TLS. */
+  tls?: { cert: string; key: string };
+  log: (message: string) => void;
+}
+
+const MAX_BAD_FRAMES = 10;
+/** TCP keepalive probes start after this much silence (PROTOCOL.md section 7). */
+const KEEPALIVE_MS = 30_000;
+/** How long a graceful stop waits for output to drain before dropping connections. */
+const STOP_GRACE_MS = 3_000;
+
+export class Relay {
+  readonly connections = new Set<Connection>();
+  private readonly listener: TCPSocketListener<SocketData>;
+  private readonly handler: FrameHandler;
+  private readonly throttle = new ProofThrottle();
+  private readonly sweeper: ReturnType<typeof setInterval>;
+  private stopping = false;
+
+  constructor(private readonly options: RelayOptions) {
+    const { config, store, log } = options;
+    this.handler = new FrameHandler(store, new Rooms(store), this.throttle, { maxFrame: config.maxFrame, log });
+    const relay = this;
+    this.listener = Bun.listen<SocketData>({
+      hostname: config.host,
+      port: config.port,
+      ...(options.tls ? { tls: { cert: options.tls.cert, key: options.tls.key } } : {}),
+      data: {},
+      socket: {
+        open(socket) {
+          relay.opened(socket);
+        },
+        data(socket, chunk) {
+          socket.data.conn?.received(chunk);
+        },
+        drain(socket) {
+          socket.data.conn?.drained();
+        },
+        close(socket) {
+          const conn = socket.data.conn;
+          if (!conn) return;
+          relay.connections.delete(conn);
+          conn.closed();
+        },
+        error(socket, error) {
+          log(`socket error from ${socket.remoteAddress}: ${error.message}`);
+        },
+      },
+    });
+    // One timer for every connection's join and idle deadlines; 1 s granularity is plenty for 30 s / 75 s limits.
+    const every = Math.min(1000, Math.max(100, Math.floor(Math.min(config.joinTimeoutMs, config.idleTimeoutMs) / 4)));
+    this.sweeper = setInterval(() => this.sweep(), every);
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  get tls(): boolean {
+    return this.options.tls !== undefined;
+  }
+
+  private opened(socket: Socket<SocketData>): void {
+    const { config } = this.options;
+    if (this.stopping || this.connections.size >= config.maxConnections) {
+      // At the cap, `busy` replaces `hello` (PROTOCOL.md section 7).
+      socket.write(encodeFrameBody({ t: 'error', code: 'busy', msg: 'the server is at its connection limit; try again later' }));
+      socket.end();
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    const conn = new Connection(socket, this.handler, {
+      maxFrame: config.maxFrame,
+      maxQueueBytes: config.maxQueueBytes,
+      rate: config.rate,
+      burst: config.burst,
+      maxBadFrames: MAX_BAD_FRAMES,
+    });
+    socket.data.conn = conn;
+    this.connections.add(conn);
+    conn.greet();
+  }
+
+  private sweep(): void {
+    const { joinTimeoutMs, idleTimeoutMs } = this.options.config;
+    const now = Date.now();
+    for (const conn of this.connections) {
+      if (conn.state === 'open' && now - conn.unjoinedSince > joinTimeoutMs) {
+        this.options.log(`closing connection from ${conn.address}: joined no room within ${joinTimeoutMs / 1000} s`);
+        conn.finish();
+      } else if (conn.isOpen && now - conn.lastFrameAt > idleTimeoutMs) {
+        this.options.log(`closing connection from ${conn.address}: silent for ${idleTimeoutMs / 1000} s`);
+        conn.finish();
+      }
+    }
+    this.throttle.sweep(now);
+  }
+
+  /** Stops accepting, commits and acknowledges what is queued, lets output drain, then closes every connection. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    clearInterval(this.sweeper);
+    this.listener.stop(false);
+    this.options.store.flush();
+    for (const conn of this.connections) conn.finish();
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (this.connections.size > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    for (const conn of this.connections) conn.cutOff('the server is stopping');
+    this.listener.stop(true);
+  }
+}

@@ -1,0 +1,143 @@
+// Starts the real server (bun server/main.ts) as a child process for tests, from bun:test or from mocha on Node.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface StartServerOptions {
+  /** SQLite file; default: chat.db in a new temporary folder. */
+  dataFile?: string;
+  /** Extra flags, e.g. ['--max-frame', '4096']. --host, --port and --data are set here. */
+  args?: string[];
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
+  /** How long to wait for the listening line (default 15 s). */
+  startTimeoutMs?: number;
+}
+
+export interface TestServer {
+  host: string;
+  port: number;
+  /** "127.0.0.1:PORT" */
+  address: string;
+  dataFile: string;
+  /** Graceful stop (SIGTERM); resolves once the process has exited. */
+  stop(): Promise<void>;
+  /** Hard kill (SIGKILL), like a crash or power cut of the process. */
+  kill(): Promise<void>;
+  /** Stops the server if it runs, then starts it again on the same port with the same data. */
+  restart(): Promise<void>;
+  /** Everything the server wrote to stderr so far (its logs). */
+  stderr(): string;
+  /** Exit code of the last run, or null while running (or if killed by a signal). */
+  exitCode(): number | null;
+}
+
+const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+export const REPO_ROOT = resolve(here, '..', '..');
+export const BUN_BINARY = join(REPO_ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'bun.exe' : 'bun');
+const SERVER_MAIN = join(REPO_ROOT, 'server', 'main.ts');
+const LISTENING = /^message-app server listening on (.+):(\d+) \((tcp|tls)\), data in (.+)$/m;
+
+/** Children still running, killed if the test process exits without stopping them. */
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+  });
+}
+
+export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
+  installExitHook();
+  const dataFile = opts.dataFile ?? join(mkdtempSync(join(tmpdir(), 'message-app-server-')), 'chat.db');
+  const host = '127.0.0.1';
+  let port = 0;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  let lastExitCode: number | null = null;
+  let errText = '';
+
+  const launch = async (wantedPort: number): Promise<void> => {
+    const proc = spawn(
+      BUN_BINARY,
+      [SERVER_MAIN, '--host', host, '--port', String(wantedPort), '--data', dataFile, ...(opts.args ?? [])],
+      { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child = proc;
+    live.add(proc);
+    lastExitCode = null;
+    exited = new Promise<void>((resolveExit) => {
+      proc.once('exit', (code) => {
+        live.delete(proc);
+        lastExitCode = code;
+        resolveExit();
+      });
+    });
+    proc.stderr?.setEncoding('utf8');
+    proc.stderr?.on('data', (text: string) => {
+      errText += text;
+    });
+    proc.stdout?.setEncoding('utf8');
+    let outText = '';
+    const timeoutMs = opts.startTimeoutMs ?? 15_000;
+    await new Promise<void>((resolveStart, rejectStart) => {
+      const timer = setTimeout(() => {
+        proc.kill('SIGKILL');
+        rejectStart(new Error(`server did not start within ${timeoutMs} ms; stderr:\n${errText}`));
+      }, timeoutMs);
+      const onData = (text: string): void => {
+        outText += text;
+        const match = LISTENING.exec(outText);
+        if (!match) return;
+        clearTimeout(timer);
+        proc.stdout?.off('data', onData);
+        proc.off('exit', onExit);
+        port = Number(match[2]);
+        resolveStart();
+      };
+      const onExit = (code: number | null): void => {
+        clearTimeout(timer);
+        rejectStart(new Error(`server exited with ${code} before listening; stderr:\n${errText}`));
+      };
+      proc.stdout?.on('data', onData);
+      proc.once('exit', onExit);
+    });
+    // Keep draining stdout so the child never blocks on a full pipe.
+    proc.stdout?.resume();
+  };
+
+  const signal = async (name: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return exited;
+    proc.kill(name);
+    await exited;
+  };
+
+  await launch(0);
+
+  const server: TestServer = {
+    host,
+    get port() {
+      return port;
+    },
+    get address() {
+      return `${host}:${port}`;
+    },
+    dataFile,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+    restart: async () => {
+      await signal('SIGTERM');
+      await launch(port);
+    },
+    stderr: () => errText,
+    exitCode: () => lastExitCode,
+  };
+  return server;
+}
