@@ -95,7 +95,8 @@ export class Relay {
       burst: config.burst,
       maxBadFrames: MAX_BAD_FRAMES,
     });
-    socket.data.conn = conn;
+    // A fresh object: the listener's `data` is the one initial value shared by every socket.
+    socket.data = { conn };
     this.connections.add(conn);
     conn.greet();
   }
