@@ -6,6 +6,7 @@ import { decodeBody, encodeBody } from '../protocol/codec';
 import { isBytes, isCount, isFields, isString } from '../protocol/guards';
 import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
+import { MemoryPinStore, type PinStore } from './storage';
 
 export const ENVELOPE_VERSION = 0x01;
 export const NONCE_BYTES = 12;
@@ -224,25 +225,6 @@ export class Dedupe {
 
   forget(room: string): void {
     this.seen.delete(room);
-  }
-}
-
-/** Where the name -> identity key pins of each room live, so restarts keep them. */
-export interface PinStore {
-  /** The pins of a room: display name -> hex identity public key. */
-  loadPins(room: string): Promise<Record<string, string>>;
-  savePin(room: string, name: string, keyHex: string): Promise<void>;
-}
-
-export class MemoryPinStore implements PinStore {
-  readonly pins = new Map<string, Record<string, string>>();
-
-  async loadPins(room: string): Promise<Record<string, string>> {
-    return { ...(this.pins.get(room) ?? {}) };
-  }
-
-  async savePin(room: string, name: string, keyHex: string): Promise<void> {
-    this.pins.set(room, { ...(this.pins.get(room) ?? {}), [name]: keyHex });
   }
 }
 

@@ -1,0 +1,847 @@
+// ChatClient: the client core the VS Code extension and the `chat` CLI share. It
+// joins rooms over one connection, seals and opens envelopes, keeps every unacked
+// message in an outbox, catches up after reconnects and reports typed events.
+//
+// API (Node and Bun):
+//   const client = new ChatClient({ address: 'host:port', tls?, identity, name?, outbox, cursors?, pins? })
+//   client.onEvent(listener) -> dispose()          events: see ChatEvent below
+//   await client.connect()                          resolves at the server's hello; rejects with
+//       ServerUnreachableError ('unreachable') or ProtocolMismatchError ('protocol_mismatch') when the
+//       first attempt fails; after such a rejection it keeps retrying in the background until close().
+//   await client.joinRoom(room, passphrase, { create? }) -> JoinResult { room, created, last, online }
+//       resolves once joined and caught up (messages arrive as `message` events first). Rejects with
+//       WrongPassphraseError ('bad_proof'), NoRoomError ('no_room'), KdfRefusedError ('kdf_refused'),
+//       ServerError (other server codes), ClosedError. A lost connection during the join is retried.
+//   client.leaveRoom(room)
+//   await client.sendText(room, text) -> cid       emits `pending` at once, `acked` when stored
+//   await client.sendImage(room, image: PreparedImage) -> cid
+//   await client.loadOlder(room, beforeId?, limit = 50) -> { messages: RoomItem[] (oldest first), more }
+//   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
+//   client.close()
+// Every unacked message lives in the OutboxStore (ciphertext only) and is resent after a reconnect or
+// a restart; the CursorStore keeps the last id seen per room for `history after`. Nothing is lost and
+// nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
+
+import { randomBytes } from 'node:crypto';
+import type { KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
+import { isRoomName, normalizeDisplayName } from '../protocol/names';
+import type { PreparedImage } from './images/types';
+import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
+import { Dedupe, openEnvelope, Pins, sealEnvelope, MAX_TEXT_BYTES, type Body, type OpenFailure } from './envelope';
+import {
+  ClientError,
+  ClosedError,
+  DisconnectedError,
+  NoRoomError,
+  ServerError,
+  WrongPassphraseError,
+  type ClientErrorCode,
+} from './errors';
+import { DEFAULT_KDF, checkKdf, deriveRoomKeys, fingerprint, joinProof, newSalt, utf8, type Identity, type RoomKeys } from './keys';
+import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxEntry, type OutboxStore, type PinStore } from './storage';
+
+export type ClientState = 'idle' | 'connecting' | 'hello' | 'joining' | 'joined' | 'reconnecting' | 'closed';
+
+export interface Sender {
+  name: string;
+  key: Uint8Array;
+  /** "LYOC IQ4N 73YH RUIN RLDH 4RRM" */
+  fingerprint: string;
+}
+
+interface ItemBase {
+  /** Server id; 0 while the message is pending (not yet acked). */
+  id: number;
+  /** Server receive time (ms); the local time while pending. */
+  ts: number;
+  cid: string;
+}
+
+interface ShownBase extends ItemBase {
+  from: Sender;
+  /** false: this name was pinned to another identity key in this room ("changed key"). */
+  verified: boolean;
+  /** Sent by this identity. */
+  own: boolean;
+  /** The sender's clock, from inside the envelope. */
+  sentAt: number;
+}
+
+export interface TextItem extends ShownBase {
+  kind: 'text';
+  text: string;
+}
+
+export interface ImageItem extends ShownBase {
+  kind: 'image';
+  image: PreparedImage;
+}
+
+/** A message that failed to decrypt, verify, match its cid, or is of an unknown kind: never shown as content. */
+export interface PlaceholderItem extends ItemBase {
+  kind: 'placeholder';
+  error: OpenFailure;
+}
+
+export type ShownItem = TextItem | ImageItem;
+export type RoomItem = ShownItem | PlaceholderItem;
+
+export type ChatEvent =
+  | { type: 'state'; state: ClientState; detail?: string }
+  | { type: 'room'; room: string; state: 'joining' | 'joined' | 'failed' | 'left' }
+  | { type: 'message'; room: string; item: RoomItem }
+  | { type: 'pending'; room: string; cid: string; item: ShownItem }
+  | { type: 'acked'; room: string; cid: string; id: number; ts: number }
+  | { type: 'presence'; room: string; online: number }
+  | { type: 'error'; code: ClientErrorCode; message: string; room?: string };
+
+export type ChatEventListener = (event: ChatEvent) => void;
+
+export interface JoinResult {
+  room: string;
+  /** This call created the room. */
+  created: boolean;
+  /** Highest message id in the room when joined (0 if none). */
+  last: number;
+  online: number;
+}
+
+export interface HistoryPage {
+  /** Oldest first. */
+  messages: RoomItem[];
+  more: boolean;
+}
+
+export interface ChatClientOptions {
+  /** "host:port" */
+  address: string;
+  tls?: boolean | TlsOptions;
+  identity: Identity;
+  /** Display name on sent messages; needed only to send. */
+  name?: string;
+  outbox: OutboxStore;
+  /** Default: in memory (catch-up survives reconnects but not restarts). */
+  cursors?: CursorStore;
+  /** Default: in memory. */
+  pins?: PinStore;
+  /** KDF parameters for rooms this client creates (default N=2^17, r=8, p=1). */
+  createKdf?: KdfParams;
+  /** Test code only: accept KDF parameters down to this floor. */
+  kdfFloor?: KdfParams;
+  /** Messages shown on the first join of a room with no cursor (default 50). */
+  initialHistory?: number;
+  /** A request without an answer this long fails with code 'timeout' (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Checks a received image before it is shown; a string is the refusal reason. */
+  checkImage?: (image: PreparedImage) => PreparedImage | string;
+  connection?: {
+    pingIntervalMs?: number;
+    pongTimeoutMs?: number;
+    connectTimeoutMs?: number;
+    backoffMinMs?: number;
+    backoffMaxMs?: number;
+  };
+  /** Diagnostics (never secrets or envelope bytes). */
+  log?: (line: string) => void;
+}
+
+type Expect = 'room' | 'joined' | 'page';
+type Reply<E extends Expect> = Extract<ServerFrame, { t: E }>;
+
+interface PendingRequest {
+  expect: Expect;
+  resolve: (frame: ServerFrame) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface PendingMessage {
+  entry: OutboxEntry;
+  /** Connection epoch it was last written on (0 = not yet). */
+  sentOn: number;
+  /** `pending` was emitted for it. */
+  announced: boolean;
+}
+
+type RoomStatus = 'joining' | 'joined' | 'failed';
+
+interface RoomRecord {
+  name: string;
+  status: RoomStatus;
+  keys?: RoomKeys;
+  /** The join call finished once, so reconnects rejoin this room by themselves. */
+  established: boolean;
+  requests: PendingRequest[];
+  catchingUp: boolean;
+  /** `msg` frames that arrived during catch-up, delivered after it. */
+  held: StoredMessage[];
+  /** Highest id delivered (or covered by an ack while live). */
+  cursor: number | undefined;
+  oldestShown: number | undefined;
+  online: number;
+  joinPromise?: Promise<JoinResult>;
+}
+
+const HISTORY_PAGE = 200;
+
+export class ChatClient {
+  private readonly connection: Connection;
+  private readonly listeners = new Set<ChatEventListener>();
+  private readonly rooms = new Map<string, RoomRecord>();
+  private readonly pending = new Map<string, Map<string, PendingMessage>>();
+  private readonly dedupe = new Dedupe();
+  private readonly pins: Pins;
+  private readonly cursors: CursorStore;
+  private readonly outbox: OutboxStore;
+  private readonly identity: Identity;
+  private name: string | undefined;
+  private hello: Hello | undefined;
+  private epoch = 0;
+  private stateValue: ClientState = 'idle';
+  private outboxLoaded: Promise<void> | undefined;
+  private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+
+  constructor(private readonly options: ChatClientOptions) {
+    const { host, port } = parseAddress(options.address);
+    this.identity = options.identity;
+    this.outbox = options.outbox;
+    this.cursors = options.cursors ?? new MemoryCursorStore();
+    this.pins = new Pins(options.pins ?? new MemoryPinStore());
+    if (options.name !== undefined) this.setName(options.name);
+    this.connection = new Connection(
+      { host, port, tls: options.tls, ...options.connection },
+      {
+        state: (state, detail) => this.connectionState(state, detail),
+        ready: (hello, epoch) => this.connectionReady(hello, epoch),
+        frame: (frame) => this.handleFrame(frame),
+        down: (error, info) => this.connectionDown(error, info),
+      },
+    );
+  }
+
+  // ---- public API -----------------------------------------------------------
+
+  get state(): ClientState {
+    return this.stateValue;
+  }
+
+  get fingerprint(): string {
+    return this.identity.fingerprint;
+  }
+
+  onEvent(listener: ChatEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Changes the display name used on messages sent from now on. */
+  setName(name: string): void {
+    const normalized = normalizeDisplayName(name);
+    if (normalized === null) {
+      throw new ClientError('invalid_input', 'A display name is 1 to 64 characters with no control characters.');
+    }
+    this.name = normalized;
+  }
+
+  async connect(): Promise<void> {
+    if (this.stateValue === 'closed') throw new ClosedError();
+    this.outboxLoaded ??= this.loadOutbox();
+    await this.outboxLoaded;
+    if (this.connection.state !== 'idle') return this.ready();
+    const first = new Promise<void>((resolve, reject) => (this.firstConnect = { resolve, reject }));
+    this.connection.start();
+    return first;
+  }
+
+  close(): void {
+    if (this.stateValue === 'closed') return;
+    this.connection.close();
+    for (const room of this.rooms.values()) this.failRequests(room, new ClosedError());
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ClosedError());
+    this.firstConnect?.reject(new ClosedError());
+    this.firstConnect = undefined;
+    this.setState('closed');
+  }
+
+  joinRoom(room: string, passphrase: string, opts: { create?: boolean } = {}): Promise<JoinResult> {
+    if (!isRoomName(room)) return Promise.reject(new ServerError('bad_room'));
+    if (this.stateValue === 'closed') return Promise.reject(new ClosedError());
+    const existing = this.rooms.get(room);
+    if (existing?.joinPromise) return existing.joinPromise;
+    const record: RoomRecord = {
+      name: room,
+      status: 'joining',
+      established: false,
+      requests: [],
+      catchingUp: false,
+      held: [],
+      cursor: undefined,
+      oldestShown: undefined,
+      online: 0,
+    };
+    this.rooms.set(room, record);
+    this.emit({ type: 'room', room, state: 'joining' });
+    this.updateState();
+    const promise = this.runJoin(record, passphrase, opts.create === true).catch((error: unknown) => {
+      if (this.rooms.get(room) === record) this.rooms.delete(room);
+      this.emit({ type: 'room', room, state: 'failed' });
+      this.updateState();
+      throw error;
+    });
+    record.joinPromise = promise;
+    return promise;
+  }
+
+  leaveRoom(room: string): void {
+    const record = this.rooms.get(room);
+    if (!record) return;
+    this.rooms.delete(room);
+    this.failRequests(record, new ClientError('closed', `Left room "${room}".`, room));
+    this.connection.send({ t: 'leave', room });
+    this.dedupe.forget(room);
+    this.emit({ type: 'room', room, state: 'left' });
+    this.updateState();
+  }
+
+  async sendText(room: string, text: string): Promise<string> {
+    if (utf8(text).length > MAX_TEXT_BYTES) {
+      throw new ClientError('too_large', 'A text message can be at most 64 KiB.', room);
+    }
+    if (text.length === 0) throw new ClientError('invalid_input', 'An empty message cannot be sent.', room);
+    return this.sendBody(room, (base) => ({ ...base, k: 'text', text }));
+  }
+
+  async sendImage(room: string, image: PreparedImage): Promise<string> {
+    return this.sendBody(room, (base) => {
+      const body: Body = { ...base, k: 'image', mime: image.mime, w: image.w, h: image.h, data: image.data };
+      if (image.name !== undefined) body.name = image.name;
+      return body;
+    });
+  }
+
+  /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
+  async loadOlder(room: string, beforeId?: number, limit = 50): Promise<HistoryPage> {
+    const record = this.joinedRoom(room);
+    const before = beforeId ?? record.oldestShown;
+    const page = await this.fetchHistory(room, before === undefined ? { limit } : { before, limit });
+    const first = page.messages[0];
+    if (first && (record.oldestShown === undefined || first.id < record.oldestShown)) record.oldestShown = first.id;
+    return page;
+  }
+
+  /** One page of history, opened (not emitted as events). */
+  async fetchHistory(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
+    const record = this.joinedRoom(room);
+    const page = await this.historyPage(record, query);
+    const messages = page.msgs.map((m) => this.openStored(record, m));
+    return { messages, more: page.more };
+  }
+
+  // ---- joining ------------------------------------------------------------
+
+  private async runJoin(record: RoomRecord, passphrase: string, create: boolean): Promise<JoinResult> {
+    const room = record.name;
+    let created = false;
+    let salt: Uint8Array | undefined;
+    for (;;) {
+      await this.ready();
+      this.assertCurrent(record);
+      try {
+        const info = await this.request(record, { t: 'room', room }, 'room');
+        let joined: Reply<'joined'>;
+        if (!info.exists || !info.salt || !info.kdf) {
+          if (!create) throw new NoRoomError(room);
+          const kdf = this.options.createKdf ?? DEFAULT_KDF;
+          salt = newSalt();
+          record.keys = await this.derive(passphrase, room, salt, kdf);
+          await this.ready();
+          this.assertCurrent(record);
+          const keys = record.keys;
+          try {
+            joined = await this.request(
+              record,
+              { t: 'create', room, salt, kdf, auth: keys.authPublic, proof: joinProof(keys, this.challenge()) },
+              'joined',
+            );
+            created = true;
+          } catch (error) {
+            // Someone else created it first: ask again and join theirs.
+            if (error instanceof ClientError && error.code === 'room_exists') continue;
+            throw error;
+          }
+        } else {
+          // Reuse keys already derived for this very salt (a retry after a lost connection).
+          if (!record.keys || !salt || !sameBytes(salt, info.salt)) {
+            salt = info.salt;
+            record.keys = await this.derive(passphrase, room, info.salt, info.kdf);
+          }
+          await this.ready();
+          this.assertCurrent(record);
+          joined = await this.request(record, { t: 'join', room, proof: joinProof(record.keys, this.challenge()) }, 'joined');
+        }
+        await this.roomJoined(record, joined);
+        record.established = true;
+        return { room, created, last: joined.last, online: joined.online };
+      } catch (error) {
+        if (error instanceof DisconnectedError && this.stateValue !== 'closed') continue;
+        if (error instanceof ClientError && error.code === 'bad_proof') throw new WrongPassphraseError(room);
+        throw error;
+      }
+    }
+  }
+
+  private derive(passphrase: string, room: string, salt: Uint8Array, kdf: KdfParams): Promise<RoomKeys> {
+    const floor = this.options.kdfFloor;
+    checkKdf(kdf, floor ? { floor } : {}, room);
+    return deriveRoomKeys(passphrase, room, salt, kdf, floor ? { floor } : {});
+  }
+
+  /** After `joined`: presence, pins, pending items, catch-up, then the outbox. */
+  private async roomJoined(record: RoomRecord, joined: Reply<'joined'>): Promise<void> {
+    const room = record.name;
+    record.status = 'joined';
+    record.online = joined.online;
+    this.emit({ type: 'room', room, state: 'joined' });
+    this.emit({ type: 'presence', room, online: joined.online });
+    this.updateState();
+    await this.pins.load(room);
+    this.announcePending(record);
+    const epoch = this.epoch;
+    record.catchingUp = true;
+    try {
+      await this.catchUp(record, joined.last);
+    } finally {
+      if (this.epoch === epoch) record.catchingUp = false;
+    }
+    const held = record.held.splice(0).sort((a, b) => a.id - b.id);
+    for (const m of held) this.deliver(record, m);
+    this.flushOutbox(room);
+  }
+
+  private async catchUp(record: RoomRecord, last: number): Promise<void> {
+    if (record.cursor === undefined) {
+      const saved = await this.cursors.getCursor(record.name);
+      // A cursor beyond the room's last id means the server lost its data: start over.
+      if (saved !== undefined && saved <= last) record.cursor = saved;
+    } else if (record.cursor > last) {
+      record.cursor = undefined;
+    }
+    if (record.cursor === undefined) {
+      const initial = this.options.initialHistory ?? 50;
+      if (last > 0 && initial > 0) {
+        const page = await this.historyPage(record, { limit: initial });
+        for (const m of page.msgs) this.deliver(record, m);
+      }
+      if (record.cursor === undefined) this.advanceCursor(record, last);
+      return;
+    }
+    // Every id above `last` arrives as a live `msg` (held until this loop ends).
+    while ((record.cursor ?? 0) < last) {
+      const after = record.cursor ?? 0;
+      const page = await this.historyPage(record, { after, limit: HISTORY_PAGE });
+      for (const m of page.msgs) this.deliver(record, m);
+      if (!page.more || page.msgs.length === 0) break;
+    }
+  }
+
+  private rejoinAll(): void {
+    for (const record of this.rooms.values()) {
+      if (!record.established || !record.keys || record.status === 'failed') continue;
+      void this.rejoin(record);
+    }
+  }
+
+  private async rejoin(record: RoomRecord): Promise<void> {
+    const keys = record.keys;
+    if (!keys) return;
+    record.status = 'joining';
+    this.emit({ type: 'room', room: record.name, state: 'joining' });
+    this.updateState();
+    try {
+      const joined = await this.request(record, { t: 'join', room: record.name, proof: joinProof(keys, this.challenge()) }, 'joined');
+      await this.roomJoined(record, joined);
+    } catch (error) {
+      if (error instanceof DisconnectedError || error instanceof ClosedError) return; // the next `ready` retries
+      if (this.rooms.get(record.name) !== record) return;
+      const err = error instanceof ClientError && error.code === 'bad_proof' ? new WrongPassphraseError(record.name) : error;
+      if (err instanceof ClientError && ['bad_proof', 'no_room'].includes(err.code)) {
+        record.status = 'failed';
+        this.emit({ type: 'room', room: record.name, state: 'failed' });
+      }
+      this.emitError(err, record.name);
+      this.updateState();
+    }
+  }
+
+  // ---- sending --------------------------------------------------------------
+
+  private async sendBody(room: string, make: (base: { cid: string; ts: number; from: { name: string; key: Uint8Array } }) => Body): Promise<string> {
+    const record = this.rooms.get(room);
+    if (!record?.keys) throw new ClientError('not_joined', `Join room "${room}" before sending to it.`, room);
+    if (!this.name) throw new ClientError('no_name', 'Set a display name before sending messages.', room);
+    const cid = newCid();
+    const ts = Date.now();
+    const body = make({ cid, ts, from: { name: this.name, key: this.identity.publicKey } });
+    const env = sealEnvelope({ room, encKey: record.keys.encKey, identity: this.identity, body });
+    const max = this.hello?.max ?? Infinity;
+    // Frame overhead: the send map's keys, room, cid and bin header stay well under 256 bytes.
+    if (env.length + 256 > max) {
+      throw new ClientError('too_large', `The message is larger than this server accepts (${Math.floor(max / 1_000_000)} MB).`, room);
+    }
+    const entry: OutboxEntry = { room, cid, env, queuedAt: ts };
+    // Persisted before it is written to the socket: a crash now still resends it.
+    await this.outbox.add(entry);
+    const item = this.ownItem(body, 0, ts);
+    this.pendingFor(room).set(cid, { entry, sentOn: 0, announced: true });
+    this.dedupe.add(room, this.identity.publicKey, cid);
+    this.emit({ type: 'pending', room, cid, item });
+    this.flushOutbox(room);
+    return cid;
+  }
+
+  private flushOutbox(room: string): void {
+    const record = this.rooms.get(room);
+    if (!record || record.status !== 'joined' || record.catchingUp || this.connection.state !== 'ready') return;
+    const entries = [...(this.pending.get(room)?.values() ?? [])].sort((a, b) => a.entry.queuedAt - b.entry.queuedAt);
+    for (const p of entries) {
+      if (p.sentOn === this.epoch) continue;
+      if (this.connection.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env })) p.sentOn = this.epoch;
+    }
+  }
+
+  private pendingFor(room: string): Map<string, PendingMessage> {
+    let map = this.pending.get(room);
+    if (!map) this.pending.set(room, (map = new Map()));
+    return map;
+  }
+
+  private async loadOutbox(): Promise<void> {
+    for (const entry of await this.outbox.list()) {
+      this.pendingFor(entry.room).set(entry.cid, { entry, sentOn: 0, announced: false });
+    }
+  }
+
+  /** Emits `pending` for outbox entries restored from storage, once the room's key can open them. */
+  private announcePending(record: RoomRecord): void {
+    const keys = record.keys;
+    if (!keys) return;
+    for (const p of this.pending.get(record.name)?.values() ?? []) {
+      if (p.announced) continue;
+      p.announced = true;
+      const opened = openEnvelope({ room: record.name, encKey: keys.encKey, cid: p.entry.cid, env: p.entry.env });
+      if (!opened.ok) continue;
+      this.dedupe.add(record.name, opened.body.from.key, p.entry.cid);
+      this.emit({ type: 'pending', room: record.name, cid: p.entry.cid, item: this.ownItem(opened.body, 0, p.entry.queuedAt) });
+    }
+  }
+
+  private acked(room: string, cid: string, id: number, ts: number): void {
+    const map = this.pending.get(room);
+    if (!map?.has(cid)) return;
+    map.delete(cid);
+    this.outbox.remove(room, cid).catch((error: unknown) => this.log(`outbox remove failed: ${String(error)}`));
+    this.emit({ type: 'acked', room, cid, id, ts });
+  }
+
+  // ---- receiving --------------------------------------------------------------
+
+  private handleFrame(frame: ServerFrame): void {
+    switch (frame.t) {
+      case 'room':
+      case 'joined':
+      case 'page':
+        this.answer(frame.room, frame);
+        return;
+      case 'ack': {
+        const record = this.rooms.get(frame.room);
+        this.acked(frame.room, frame.cid, frame.id, frame.ts);
+        // While live, frames arrive in server order, so nothing below this id is still to come.
+        if (record && record.status === 'joined' && !record.catchingUp) this.advanceCursor(record, frame.id);
+        return;
+      }
+      case 'msg': {
+        const record = this.rooms.get(frame.room);
+        if (!record || record.status !== 'joined') return;
+        const m: StoredMessage = { id: frame.id, ts: frame.ts, cid: frame.cid, env: frame.env };
+        if (record.catchingUp) record.held.push(m);
+        else this.deliver(record, m);
+        return;
+      }
+      case 'presence': {
+        const record = this.rooms.get(frame.room);
+        if (!record) return;
+        record.online = frame.online;
+        this.emit({ type: 'presence', room: frame.room, online: frame.online });
+        return;
+      }
+      case 'error':
+        this.serverError(frame);
+        return;
+      case 'hello':
+      case 'pong':
+        return; // handled by the connection
+      default: {
+        const never: never = frame;
+        this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
+      }
+    }
+  }
+
+  private serverError(frame: Extract<ServerFrame, { t: 'error' }>): void {
+    const room = frame.room;
+    this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
+    if (room && frame.cid) {
+      // About one of our sends: it stays in the outbox and goes again.
+      const p = this.pending.get(room)?.get(frame.cid);
+      if (p) {
+        p.sentOn = 0;
+        if (frame.code === 'rate_limited') setTimeout(() => this.flushOutbox(room), 1000);
+        else this.emitError(new ServerError(frame.code, room), room);
+        return;
+      }
+    }
+    const record = room ? this.rooms.get(room) : undefined;
+    const head = record?.requests.shift();
+    if (head) {
+      clearTimeout(head.timer);
+      head.reject(new ServerError(frame.code, room));
+      return;
+    }
+    this.emitError(new ServerError(frame.code, room), room);
+  }
+
+  /** Delivers one stored message in id order: opens it, drops repeats, emits it. */
+  private deliver(record: RoomRecord, m: StoredMessage): void {
+    if (record.cursor !== undefined && m.id <= record.cursor) return;
+    const item = this.openStored(record, m, true);
+    this.advanceCursor(record, m.id);
+    if (record.oldestShown === undefined || m.id < record.oldestShown) record.oldestShown = m.id;
+    if (item) this.emit({ type: 'message', room: record.name, item });
+  }
+
+  /**
+   * Opens a stored message into an item. With `live`, applies dedupe and turns our
+   * own stored message into an ack (its ack was lost with a connection): returns
+   * null when nothing should be shown.
+   */
+  private openStored(record: RoomRecord, m: StoredMessage, live: true): RoomItem | null;
+  private openStored(record: RoomRecord, m: StoredMessage): RoomItem;
+  private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | null {
+    const room = record.name;
+    const keys = record.keys;
+    const opened = keys
+      ? openEnvelope({ room, encKey: keys.encKey, cid: m.cid, env: m.env })
+      : ({ ok: false, reason: 'undecryptable' } as const);
+    if (!opened.ok) return { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: opened.reason };
+    const body = opened.body;
+    if (live) {
+      const own = sameBytes(body.from.key, this.identity.publicKey);
+      if (own && this.pending.get(room)?.has(m.cid)) {
+        this.acked(room, m.cid, m.id, m.ts);
+        return null;
+      }
+      if (!this.dedupe.add(room, body.from.key, body.cid)) return null;
+    }
+    return this.shownItem(room, body, m.id, m.ts);
+  }
+
+  private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
+    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
+    const verified = this.pins.check(room, body.from.name, body.from.key);
+    const own = sameBytes(body.from.key, this.identity.publicKey);
+    const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
+    if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
+    let image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
+    if (body.name !== undefined) image.name = body.name;
+    if (this.options.checkImage) {
+      const checked = this.options.checkImage(image);
+      if (typeof checked === 'string') return { kind: 'placeholder', id, ts, cid: body.cid, error: 'unsupported' };
+      image = checked;
+    }
+    return { ...base, kind: 'image', image };
+  }
+
+  private ownItem(body: Body, id: number, ts: number): ShownItem {
+    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: this.identity.fingerprint };
+    const base = { id, ts, cid: body.cid, from, verified: true, own: true, sentAt: body.ts };
+    if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
+    const image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
+    if (body.name !== undefined) image.name = body.name;
+    return { ...base, kind: 'image', image };
+  }
+
+  private advanceCursor(record: RoomRecord, id: number): void {
+    if (record.cursor !== undefined && id <= record.cursor) return;
+    record.cursor = id;
+    this.cursors.setCursor(record.name, id).catch((error: unknown) => this.log(`cursor save failed: ${String(error)}`));
+  }
+
+  // ---- requests -------------------------------------------------------------
+
+  private historyPage(record: RoomRecord, query: { before?: number; after?: number; limit?: number }): Promise<Reply<'page'>> {
+    const frame: { t: 'history'; room: string; before?: number; after?: number; limit?: number } = { t: 'history', room: record.name };
+    if (query.before !== undefined) frame.before = query.before;
+    if (query.after !== undefined) frame.after = query.after;
+    if (query.limit !== undefined) frame.limit = Math.max(1, Math.min(HISTORY_PAGE, query.limit));
+    return this.request(record, frame, 'page');
+  }
+
+  /**
+   * Sends a frame and waits for its answer. The server handles frames in order,
+   * so answers for one room come in the order asked: a FIFO per room matches them.
+   */
+  private request<E extends Expect>(record: RoomRecord, frame: Parameters<Connection['send']>[0], expect: E): Promise<Reply<E>> {
+    return new Promise<Reply<E>>((resolve, reject) => {
+      if (!this.connection.send(frame)) {
+        reject(new DisconnectedError(record.name));
+        return;
+      }
+      const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
+      const request: PendingRequest = {
+        expect,
+        resolve: resolve as (frame: ServerFrame) => void,
+        reject,
+        timer: setTimeout(() => {
+          const index = record.requests.indexOf(request);
+          if (index >= 0) record.requests.splice(index, 1);
+          reject(new ClientError('timeout', 'The server did not answer in time.', record.name));
+          // The answer may still come and would be matched to the wrong request: start clean.
+          this.connection.reconnect(new DisconnectedError());
+        }, timeoutMs),
+      };
+      record.requests.push(request);
+    });
+  }
+
+  private answer(room: string, frame: ServerFrame): void {
+    const record = this.rooms.get(room);
+    const head = record?.requests[0];
+    if (!record || !head || head.expect !== frame.t) return;
+    record.requests.shift();
+    clearTimeout(head.timer);
+    head.resolve(frame);
+  }
+
+  private failRequests(record: RoomRecord, error: Error): void {
+    for (const r of record.requests.splice(0)) {
+      clearTimeout(r.timer);
+      r.reject(error);
+    }
+  }
+
+  private joinedRoom(room: string): RoomRecord {
+    const record = this.rooms.get(room);
+    if (!record || record.status !== 'joined') throw new ClientError('not_joined', `Join room "${room}" first.`, room);
+    return record;
+  }
+
+  private assertCurrent(record: RoomRecord): void {
+    if (this.rooms.get(record.name) !== record) throw new ClientError('closed', `Left room "${record.name}".`, record.name);
+  }
+
+  private challenge(): Uint8Array {
+    const hello = this.connection.greeting;
+    if (!hello) throw new DisconnectedError();
+    return hello.challenge;
+  }
+
+  /** Resolves when the connection is ready (greeted); rejects once closed. */
+  private ready(): Promise<void> {
+    if (this.stateValue === 'closed') return Promise.reject(new ClosedError());
+    if (this.connection.state === 'ready') return Promise.resolve();
+    if (this.connection.state === 'idle') return Promise.reject(new ClientError('closed', 'Call connect() first.'));
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  // ---- connection events ------------------------------------------------------
+
+  private connectionState(state: ConnectionState, detail?: string): void {
+    this.updateState(detail);
+    if (state === 'closed' && this.stateValue !== 'closed') this.close();
+  }
+
+  private connectionReady(hello: Hello, epoch: number): void {
+    this.hello = hello;
+    this.epoch = epoch;
+    this.firstConnect?.resolve();
+    this.firstConnect = undefined;
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+    this.rejoinAll();
+  }
+
+  private connectionDown(error: ClientError, info: { wasReady: boolean; fatal: boolean }): void {
+    this.log(`connection down: ${error.code}`);
+    for (const record of this.rooms.values()) {
+      this.failRequests(record, new DisconnectedError(record.name));
+      record.catchingUp = false;
+      record.held = [];
+      if (record.status === 'joined') record.status = 'joining';
+    }
+    if (this.firstConnect) {
+      // connect() reports the first failure; the connection keeps retrying unless closed.
+      this.firstConnect.reject(error);
+      this.firstConnect = undefined;
+    } else if (info.fatal || (!info.wasReady && error.code !== 'unreachable')) {
+      this.emitError(error);
+    } else if (info.wasReady) {
+      this.emit({ type: 'error', code: error.code, message: 'The connection to the server was lost; reconnecting.' });
+    }
+    if (info.fatal) {
+      for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
+    }
+  }
+
+  private updateState(detail?: string): void {
+    let state: ClientState;
+    const c = this.connection.state;
+    if (this.stateValue === 'closed' || c === 'closed') state = 'closed';
+    else if (c === 'ready') {
+      const statuses = [...this.rooms.values()].map((r) => r.status);
+      if (statuses.includes('joining')) state = 'joining';
+      else if (statuses.includes('joined')) state = 'joined';
+      else state = 'hello';
+    } else if (c === 'hello') state = 'hello';
+    else state = c;
+    this.setState(state, detail);
+  }
+
+  private setState(state: ClientState, detail?: string): void {
+    if (state === this.stateValue) return;
+    this.stateValue = state;
+    this.emit(detail === undefined ? { type: 'state', state } : { type: 'state', state, detail });
+  }
+
+  private emitError(error: unknown, room?: string): void {
+    const err = error instanceof ClientError ? error : new ClientError('internal', 'Something went wrong in the chat client.');
+    if (!(error instanceof ClientError)) this.log(`unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    const r = room ?? err.room;
+    this.emit(r === undefined ? { type: 'error', code: err.code, message: err.message } : { type: 'error', code: err.code, message: err.message, room: r });
+  }
+
+  private emit(event: ChatEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event);
+      } catch (error) {
+        // A faulty listener must not break the client or the other listeners.
+        this.log(`event listener threw: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+
+  private log(line: string): void {
+    this.options.log?.(line);
+  }
+}
+
+/** 16 random bytes in base64url: 22 characters (PROTOCOL.md section 7). */
+export function newCid(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
