@@ -57,11 +57,6 @@ function main(): void {
     fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
 
-  // The one line on stdout; scripts and tests read the port from it.
-  process.stdout.write(
-    `message-app server listening on ${config.host}:${relay.port} (${relay.tls ? 'tls' : 'tcp'}), data in ${config.dataFile}\n`,
-  );
-
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {
@@ -84,6 +79,11 @@ function main(): void {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  // The one line on stdout, printed once signals are handled: scripts and tests read the port from it.
+  process.stdout.write(
+    `message-app server listening on ${config.host}:${relay.port} (${relay.tls ? 'tls' : 'tcp'}), data in ${config.dataFile}\n`,
+  );
 }
 
 main();

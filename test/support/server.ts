@@ -31,6 +31,8 @@ export interface TestServer {
   restart(): Promise<void>;
   /** Everything the server wrote to stderr so far (its logs). */
   stderr(): string;
+  /** What the server wrote to stdout so far: the one listening line per run. */
+  stdout(): string;
   /** Exit code of the last run, or null while running (or if killed by a signal). */
   exitCode(): number | null;
 }
@@ -62,6 +64,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   let exited: Promise<void> = Promise.resolve();
   let lastExitCode: number | null = null;
   let errText = '';
+  let outAll = '';
 
   const launch = async (wantedPort: number): Promise<void> => {
     const proc = spawn(
@@ -108,8 +111,11 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       proc.stdout?.on('data', onData);
       proc.once('exit', onExit);
     });
+    outAll += outText;
     // Keep draining stdout so the child never blocks on a full pipe.
-    proc.stdout?.resume();
+    proc.stdout?.on('data', (text: string) => {
+      outAll += text;
+    });
   };
 
   const signal = async (name: 'SIGTERM' | 'SIGKILL'): Promise<void> => {
@@ -137,6 +143,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       await launch(port);
     },
     stderr: () => errText,
+    stdout: () => outAll,
     exitCode: () => lastExitCode,
   };
   return server;

@@ -1,0 +1,109 @@
+// The frame guards of PROTOCOL.md section 5: what the server accepts from clients and what clients accept from the server.
+
+import { describe, expect, test } from 'bun:test';
+import { parseClientFrame, parseServerFrame } from '../../protocol/frames';
+import { isCid, isRoomName, normalizeDisplayName } from '../../protocol/names';
+
+const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
+const CID = 'AAECAwQFBgcICQoLDA0ODw';
+
+describe('names (section 2)', () => {
+  test.each(['general', '0', 'a.b_c-d', 'x'.repeat(64)])('room %p is valid', (room) => expect(isRoomName(room)).toBe(true));
+  test.each(['', 'General', '-lead', '.hidden', 'x'.repeat(65), 'a b', 'ü', 7])('room %p is refused', (room) =>
+    expect(isRoomName(room)).toBe(false),
+  );
+  test.each([CID, '12345678', 'a'.repeat(64)])('cid %p is valid', (cid) => expect(isCid(cid)).toBe(true));
+  test.each(['1234567', 'a'.repeat(65), 'has space1', 'plus+slash/', null])('cid %p is refused', (cid) => expect(isCid(cid)).toBe(false));
+  test('display names are trimmed, 1-64 characters, without control characters', () => {
+    expect(normalizeDisplayName('  Ada ')).toBe('Ada');
+    expect(normalizeDisplayName('🔐'.repeat(64))).toBe('🔐'.repeat(64));
+    expect(normalizeDisplayName('x'.repeat(65))).toBeNull();
+    expect(normalizeDisplayName('   ')).toBeNull();
+    expect(normalizeDisplayName('a\nb')).toBeNull();
+    expect(normalizeDisplayName('a\u2028b')).toBeNull();
+  });
+});
+
+describe('parseClientFrame', () => {
+  const valid = {
+    room: { t: 'room', room: 'general' },
+    create: { t: 'create', room: 'general', salt: bytes(16), kdf: { n: 131072, r: 8, p: 1 }, auth: bytes(32), proof: bytes(64) },
+    join: { t: 'join', room: 'general', proof: bytes(64) },
+    leave: { t: 'leave', room: 'general' },
+    send: { t: 'send', room: 'general', cid: CID, env: bytes(40) },
+    history: { t: 'history', room: 'general', before: 10, limit: 20 },
+    ping: { t: 'ping', n: 0 },
+  };
+
+  for (const [name, frame] of Object.entries(valid)) {
+    test(`accepts a valid ${name}, ignoring unknown keys`, () => {
+      const result = parseClientFrame({ ...frame, future: 'ignored' });
+      expect(result).toEqual({ ok: true, frame: frame as never });
+    });
+  }
+
+  test.each([
+    ['not a map', [1, 2]],
+    ['bytes', bytes(3)],
+    ['no t', { room: 'general' }],
+    ['unknown t', { t: 'teleport', room: 'general' }],
+    ['server-only t', { t: 'ack', room: 'general' }],
+    ['ping without n', { t: 'ping' }],
+    ['ping with negative n', { t: 'ping', n: -1 }],
+    ['create with a 15-byte salt', { ...valid.create, salt: bytes(15) }],
+    ['create with kdf n=0', { ...valid.create, kdf: { n: 0, r: 8, p: 1 } }],
+    ['create with a 31-byte auth', { ...valid.create, auth: bytes(31) }],
+    ['join with a 63-byte proof', { ...valid.join, proof: bytes(63) }],
+    ['join with a string proof', { ...valid.join, proof: 'x'.repeat(64) }],
+    ['send with a short cid', { ...valid.send, cid: 'short' }],
+    ['send with an empty env', { ...valid.send, env: new Uint8Array(0) }],
+    ['send with a string env', { ...valid.send, env: 'abc' }],
+    ['history with before and after', { t: 'history', room: 'general', before: 5, after: 1 }],
+    ['history with limit 0', { t: 'history', room: 'general', limit: 0 }],
+    ['history with a fractional before', { t: 'history', room: 'general', before: 1.5 }],
+    ['a room frame without a room', { t: 'room' }],
+  ])('refuses %s as bad_frame', (_, value) => {
+    const result = parseClientFrame(value);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.rejection.code).toBe('bad_frame');
+  });
+
+  test('an invalid room name is bad_room', () => {
+    const result = parseClientFrame({ t: 'join', room: 'No Caps', proof: bytes(64) });
+    expect(result).toEqual({ ok: false, rejection: expect.objectContaining({ code: 'bad_room' }) });
+  });
+
+  test('a refused send echoes room and cid when they are valid, so the client can match it', () => {
+    const result = parseClientFrame({ t: 'send', room: 'general', cid: CID, env: 5 });
+    expect(result).toEqual({ ok: false, rejection: expect.objectContaining({ room: 'general', cid: CID }) });
+  });
+});
+
+describe('parseServerFrame', () => {
+  test.each([
+    [{ t: 'hello', v: 1, challenge: bytes(32), max: 16777216 }],
+    [{ t: 'room', room: 'general', exists: false }],
+    [{ t: 'room', room: 'general', exists: true, salt: bytes(16), kdf: { n: 131072, r: 8, p: 1 } }],
+    [{ t: 'joined', room: 'general', last: 0, online: 1 }],
+    [{ t: 'ack', room: 'general', cid: CID, id: 1, ts: 1764230400123 }],
+    [{ t: 'msg', room: 'general', id: 2, ts: 1764230400123, cid: CID, env: bytes(30) }],
+    [{ t: 'page', room: 'general', msgs: [{ id: 2, ts: 1, cid: CID, env: bytes(3) }], more: true }],
+    [{ t: 'presence', room: 'general', online: 3 }],
+    [{ t: 'pong', n: 9 }],
+    [{ t: 'error', code: 'bad_proof', msg: 'wrong passphrase', room: 'general' }],
+  ])('accepts %p', (frame) => {
+    expect(parseServerFrame(frame)).toEqual(frame as never);
+  });
+
+  test.each([
+    [{ t: 'hello', v: 1, challenge: bytes(31), max: 1 }],
+    [{ t: 'room', room: 'general', exists: true }],
+    [{ t: 'ack', room: 'general', cid: CID, id: -1, ts: 0 }],
+    [{ t: 'page', room: 'general', msgs: [{ id: 1 }], more: false }],
+    [{ t: 'error', code: 'made_up', msg: 'x' }],
+    [{ t: 'future-frame' }],
+    [null],
+  ])('returns null for %p', (value) => {
+    expect(parseServerFrame(value)).toBeNull();
+  });
+});

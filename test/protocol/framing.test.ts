@@ -1,0 +1,190 @@
+// The length-prefixed framing of PROTOCOL.md section 1: parse, generate, round trip, a split at every byte, limits, fuzz.
+
+import { describe, expect, test } from 'bun:test';
+import { decodeBody, encodeBody, encodeFrameBody } from '../../protocol/codec';
+import { FrameDecoder, encodeFrame } from '../../protocol/framing';
+
+/** Fixtures: a body and its exact bytes on the wire. */
+const FIXTURES: { name: string; body: number[]; wire: number[] }[] = [
+  { name: 'one byte', body: [0xc0], wire: [0, 0, 0, 1, 0xc0] },
+  { name: 'ping n=7 as MessagePack', body: [0x82, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67, 0xa1, 0x6e, 0x07], wire: [0, 0, 0, 11, 0x82, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67, 0xa1, 0x6e, 0x07] },
+];
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so a failing fuzz case can be replayed. */
+function prng(seed: number): () => number {
+  let x = seed || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+describe('encodeFrame (generate)', () => {
+  for (const f of FIXTURES) {
+    test(`${f.name}: a 4-byte big-endian length, then the body`, () => {
+      expect([...encodeFrame(new Uint8Array(f.body))]).toEqual(f.wire);
+    });
+  }
+
+  test('a length above 2^24 uses all four prefix bytes', () => {
+    const frame = encodeFrame(new Uint8Array(0x01020304));
+    expect([...frame.subarray(0, 4)]).toEqual([1, 2, 3, 4]);
+  });
+
+  test('encodeFrameBody equals encodeFrame(encodeBody(...)) and leaves absent fields out', () => {
+    const frame = { t: 'history', room: 'general', before: undefined, limit: 5 } as const;
+    const bytes = encodeFrameBody(frame);
+    expect(bytes).toEqual(encodeFrame(encodeBody({ t: 'history', room: 'general', limit: 5 })));
+    expect(decodeBody(bytes.subarray(4))).toEqual({ t: 'history', room: 'general', limit: 5 });
+  });
+});
+
+describe('FrameDecoder (parse)', () => {
+  for (const f of FIXTURES) {
+    test(`${f.name}: parses in one chunk`, () => {
+      const { frames, error } = new FrameDecoder(1024).push(new Uint8Array(f.wire));
+      expect(error).toBeUndefined();
+      expect(frames.map((b) => [...b])).toEqual([f.body]);
+    });
+
+    test(`${f.name}: a split at every byte gives the same frame`, () => {
+      const wire = new Uint8Array(f.wire);
+      for (let cut = 0; cut <= wire.length; cut++) {
+        const decoder = new FrameDecoder(1024);
+        const first = decoder.push(wire.subarray(0, cut)).frames;
+        const second = decoder.push(wire.subarray(cut)).frames;
+        expect([...first, ...second].map((b) => [...b])).toEqual([f.body]);
+      }
+    });
+  }
+
+  test('one byte at a time through many frames, then the same stream in one chunk', () => {
+    const bodies = Array.from({ length: 20 }, (_, i) => encodeBody({ t: 'ping', n: i, pad: 'x'.repeat(i * 13) }));
+    const wire = concat(bodies.map(encodeFrame));
+    const decoder = new FrameDecoder(1 << 20);
+    const got: Uint8Array[] = [];
+    for (let i = 0; i < wire.length; i++) got.push(...decoder.push(wire.subarray(i, i + 1)).frames);
+    expect(got).toEqual(bodies);
+    expect(decoder.buffered).toBe(0);
+    expect(new FrameDecoder(1 << 20).push(wire).frames).toEqual(bodies);
+  });
+
+  test('need-more-bytes is not an error: a partial header or body is kept', () => {
+    const decoder = new FrameDecoder(100);
+    expect(decoder.push(new Uint8Array([0, 0]))).toEqual({ frames: [] });
+    expect(decoder.buffered).toBe(2);
+    expect(decoder.push(new Uint8Array([0, 3, 1]))).toEqual({ frames: [] });
+    expect(decoder.push(new Uint8Array([2, 3]))).toEqual({ frames: [new Uint8Array([1, 2, 3])] });
+  });
+
+  test('round trip: random bodies in random chunks come out whole and in order', () => {
+    const rand = prng(42);
+    for (let round = 0; round < 50; round++) {
+      const bodies = Array.from({ length: 1 + Math.floor(rand() * 10) }, () =>
+        Uint8Array.from({ length: 1 + Math.floor(rand() * 3000) }, () => Math.floor(rand() * 256)),
+      );
+      const wire = concat(bodies.map(encodeFrame));
+      const decoder = new FrameDecoder(4096);
+      const got: Uint8Array[] = [];
+      for (let at = 0; at < wire.length; ) {
+        const size = 1 + Math.floor(rand() * 700);
+        got.push(...decoder.push(wire.subarray(at, at + size)).frames);
+        at += size;
+      }
+      expect(got).toEqual(bodies);
+    }
+  });
+
+  test('copies its input: a chunk buffer (even a Node Buffer) reused by the caller does not change a frame', () => {
+    const decoder = new FrameDecoder(100);
+    const chunk = Buffer.from([0, 0, 0, 4, 1, 2]);
+    expect(decoder.push(chunk).frames).toEqual([]);
+    chunk.fill(0xee);
+    const rest = Buffer.from([3, 4]);
+    const [frame] = decoder.push(rest).frames;
+    rest.fill(0xee);
+    expect([...(frame ?? [])]).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('FrameDecoder limits', () => {
+  test('a declared length over max fails at the header, before buffering any of the body', () => {
+    const decoder = new FrameDecoder(1000);
+    const result = decoder.push(new Uint8Array([0, 0, 0x03, 0xe9, 1, 2, 3]));
+    expect(result).toEqual({ frames: [], error: { kind: 'too_large', length: 1001 } });
+    expect(decoder.buffered).toBe(0);
+  });
+
+  test('exactly max is accepted', () => {
+    const body = new Uint8Array(1000).fill(5);
+    expect(new FrameDecoder(1000).push(encodeFrame(body)).frames).toEqual([body]);
+  });
+
+  test('frames before a bad header are still returned; the stream then stays failed', () => {
+    const ok = encodeFrame(new Uint8Array([9]));
+    const decoder = new FrameDecoder(10);
+    const result = decoder.push(concat([ok, new Uint8Array([0xff, 0xff, 0xff, 0xff])]));
+    expect(result.frames).toEqual([new Uint8Array([9])]);
+    expect(result.error).toEqual({ kind: 'too_large', length: 0xffffffff });
+    expect(decoder.push(ok)).toEqual({ frames: [], error: { kind: 'too_large', length: 0xffffffff } });
+  });
+
+  test('a zero length is an error (empty), not an empty frame', () => {
+    expect(new FrameDecoder(10).push(new Uint8Array([0, 0, 0, 0]))).toEqual({ frames: [], error: { kind: 'empty' } });
+  });
+
+  test('fuzz: random bytes never throw, never return a frame over max, never buffer more than one frame', () => {
+    const rand = prng(7);
+    for (let round = 0; round < 2000; round++) {
+      const max = 1 + Math.floor(rand() * 512);
+      const decoder = new FrameDecoder(max);
+      for (let chunk = 0; chunk < 5; chunk++) {
+        const bytes = Uint8Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256));
+        const { frames } = decoder.push(bytes);
+        for (const f of frames) {
+          expect(f.length).toBeGreaterThan(0);
+          expect(f.length).toBeLessThanOrEqual(max);
+        }
+        expect(decoder.buffered).toBeLessThanOrEqual(max + 4);
+      }
+    }
+  });
+});
+
+describe('decodeBody', () => {
+  test('bad bytes are a BodyDecodeError with code bad_frame', () => {
+    expect(() => decodeBody(new Uint8Array([0xc1]))).toThrow(expect.objectContaining({ code: 'bad_frame' }));
+  });
+
+  test('trailing bytes after one value are refused', () => {
+    expect(() => decodeBody(new Uint8Array([0xc0, 0xc0]))).toThrow(expect.objectContaining({ code: 'bad_frame' }));
+  });
+
+  test('hostile counts are refused before allocating: a map claiming 2^32-1 entries', () => {
+    expect(() => decodeBody(new Uint8Array([0xdf, 0xff, 0xff, 0xff, 0xff]))).toThrow(expect.objectContaining({ code: 'bad_frame' }));
+  });
+
+  test('fuzz: random bytes either decode or throw BodyDecodeError, never anything else', () => {
+    const rand = prng(99);
+    for (let round = 0; round < 5000; round++) {
+      const bytes = Uint8Array.from({ length: 1 + Math.floor(rand() * 40) }, () => Math.floor(rand() * 256));
+      try {
+        decodeBody(bytes);
+      } catch (error) {
+        expect((error as { code?: string }).code).toBe('bad_frame');
+      }
+    }
+  });
+});

@@ -1,0 +1,135 @@
+// The SQLite store on real temp files: schema version, batching per event-loop turn, idempotency, paging and its byte cap.
+
+import { Database } from 'bun:sqlite';
+import { afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, type AppendResult } from '../../server/store';
+
+const dirs: string[] = [];
+const stores: Store[] = [];
+
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'message-app-store-'));
+  dirs.push(dir);
+  return join(dir, 'nested', 'chat.db');
+}
+
+function open(file: string, onBatch?: (n: number) => void): Store {
+  const store = new Store(file, onBatch ? { onBatch } : {});
+  stores.push(store);
+  return store;
+}
+
+function append(store: Store, roomId: number, cid: string, env: Uint8Array = new Uint8Array([1, 2, 3])): Promise<AppendResult> {
+  return new Promise((resolve, reject) =>
+    store.append(roomId, cid, env, Date.now(), (r) => (r instanceof Error ? reject(r) : resolve(r))),
+  );
+}
+
+const KDF = { n: 1024, r: 8, p: 1 };
+const salt = new Uint8Array(16).fill(7);
+const auth = new Uint8Array(32).fill(9);
+
+afterEach(() => {
+  for (const s of stores.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('store', () => {
+  test('creates the folder, uses WAL and records its schema version', () => {
+    const file = tempFile();
+    open(file).close();
+    const db = new Database(file, { readonly: true });
+    expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
+    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(1);
+    db.close();
+  });
+
+  test('refuses a data file from a newer schema with a clear sentence', () => {
+    const file = tempFile();
+    open(file).close();
+    const db = new Database(file);
+    db.run('PRAGMA user_version = 99');
+    db.close();
+    expect(() => new Store(file)).toThrow(/newer server/);
+  });
+
+  test('room names are unique; records survive reopening', () => {
+    const file = tempFile();
+    const store = open(file);
+    const room = store.createRoom('general', salt, KDF, auth);
+    expect(room?.name).toBe('general');
+    expect(store.createRoom('general', salt, KDF, auth)).toBeNull();
+    store.close();
+    const again = open(file);
+    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth });
+    expect(again.room('other')).toBeNull();
+  });
+
+  test('appends made in one event-loop turn commit in one transaction, acked only after it', async () => {
+    const batches: number[] = [];
+    const store = open(tempFile(), (n) => batches.push(n));
+    const room = store.createRoom('r', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const acked: number[] = [];
+    const all = Array.from({ length: 50 }, (_, i) => append(store, room.id, `cid-${String(i).padStart(4, '0')}`).then((r) => acked.push(r.id)));
+    // Nothing is acknowledged (or visible) before the batch commits.
+    expect(acked).toEqual([]);
+    expect(store.lastMessageId(room.id)).toBe(0);
+    await Promise.all(all);
+    expect(batches).toEqual([50]);
+    expect(acked).toEqual([...acked].sort((a, b) => a - b));
+    expect(store.lastMessageId(room.id)).toBe(acked[49] ?? -1);
+    await append(store, room.id, 'cid-later-0');
+    expect(batches).toEqual([50, 1]);
+  });
+
+  test('a repeated (room, cid) returns the first id and time, also within one batch; other rooms are separate', async () => {
+    const store = open(tempFile());
+    const r1 = store.createRoom('one', salt, KDF, auth);
+    const r2 = store.createRoom('two', salt, KDF, auth);
+    if (!r1 || !r2) throw new Error('no rooms');
+    const [a, b] = await Promise.all([append(store, r1.id, 'same-cid-1'), append(store, r1.id, 'same-cid-1')]);
+    expect(a.duplicate).toBe(false);
+    expect(b).toEqual({ id: a.id, ts: a.ts, duplicate: true });
+    const later = await append(store, r1.id, 'same-cid-1', new Uint8Array([9]));
+    expect(later).toEqual({ id: a.id, ts: a.ts, duplicate: true });
+    const elsewhere = await append(store, r2.id, 'same-cid-1');
+    expect(elsewhere.duplicate).toBe(false);
+    expect(elsewhere.id).toBeGreaterThan(a.id);
+    expect(store.page(r1.id, { newest: true }, 50, 1 << 20).msgs).toHaveLength(1);
+  });
+
+  test('pages newest / before / after with more, and cuts by bytes nearest the anchor', async () => {
+    const store = open(tempFile());
+    const room = store.createRoom('paged', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const ids: number[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await append(store, room.id, `cid-page-${i}`, new Uint8Array(1000))).id);
+    const ids_ = (p: { msgs: { id: number }[]; more: boolean }) => ({ ids: p.msgs.map((m) => m.id), more: p.more });
+    expect(ids_(store.page(room.id, { newest: true }, 4, 1 << 20))).toEqual({ ids: ids.slice(6), more: true });
+    expect(ids_(store.page(room.id, { before: ids[6] ?? 0 }, 4, 1 << 20))).toEqual({ ids: ids.slice(2, 6), more: true });
+    expect(ids_(store.page(room.id, { before: ids[2] ?? 0 }, 4, 1 << 20))).toEqual({ ids: ids.slice(0, 2), more: false });
+    expect(ids_(store.page(room.id, { after: 0 }, 4, 1 << 20))).toEqual({ ids: ids.slice(0, 4), more: true });
+    expect(ids_(store.page(room.id, { after: ids[5] ?? 0 }, 4, 1 << 20))).toEqual({ ids: ids.slice(6), more: false });
+    // About 1 KB each: a 2500-byte cap keeps two, nearest the anchor.
+    expect(ids_(store.page(room.id, { newest: true }, 10, 2500))).toEqual({ ids: ids.slice(8), more: true });
+    expect(ids_(store.page(room.id, { after: 0 }, 10, 2500))).toEqual({ ids: ids.slice(0, 2), more: true });
+    // One message is always returned, even over the cap, so paging always progresses.
+    expect(ids_(store.page(room.id, { after: 0 }, 10, 10))).toEqual({ ids: ids.slice(0, 1), more: true });
+  });
+
+  test('close commits what is queued', async () => {
+    const file = tempFile();
+    const store = open(file);
+    const room = store.createRoom('closing', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const pending = append(store, room.id, 'cid-at-close');
+    store.close();
+    expect((await pending).duplicate).toBe(false);
+    const again = open(file);
+    expect(again.lastMessageId(room.id)).toBeGreaterThan(0);
+  });
+});
