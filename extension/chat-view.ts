@@ -1,0 +1,113 @@
+// The chat webview view: serves the HTML, validates what the webview sends,
+// holds posts until the webview says `ready` (then sends one full snapshot),
+// and reports visibility so unread counting and the badge follow what the user sees.
+
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type HostMessage, type ViewSnapshot, type WebviewMessage } from '../protocol/webview';
+import { chatHtml } from './html';
+
+export const VIEW_ID = 'messageApp.chat';
+
+export interface ChatViewHost {
+  snapshot(): ViewSnapshot;
+  onWebviewMessage(message: Exclude<WebviewMessage, { type: 'ready' }>): void;
+  onVisibilityChange(visible: boolean): void;
+}
+
+export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disposable {
+  private view: vscode.WebviewView | undefined;
+  /** True between the webview's `ready` and its next reload. */
+  private ready = false;
+  private readonly viewDisposables: vscode.Disposable[] = [];
+  /** Notices and focus requests made before `ready`; state changes need no queue (the snapshot has them). */
+  private held: HostMessage[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly host: ChatViewHost,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  get isReady(): boolean {
+    return this.ready;
+  }
+
+  get visible(): boolean {
+    return this.view?.visible ?? false;
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.disposeView();
+    this.view = view;
+    this.ready = false;
+    const dist = vscode.Uri.joinPath(this.extensionUri, 'dist');
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist] };
+    const uri = (file: string): string => view.webview.asWebviewUri(vscode.Uri.joinPath(dist, file)).toString();
+    view.webview.html = chatHtml({
+      cspSource: view.webview.cspSource,
+      scriptUri: uri('webview.js'),
+      styleUri: uri('webview.css'),
+      codiconUri: uri('codicon.css'),
+    });
+    this.viewDisposables.push(
+      view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
+      view.onDidChangeVisibility(() => {
+        // A hidden view's webview is destroyed (no retainContextWhenHidden): it
+        // says `ready` again when shown and gets a fresh snapshot.
+        if (!view.visible) this.ready = false;
+        this.host.onVisibilityChange(view.visible);
+      }),
+      view.onDidDispose(() => {
+        this.disposeView();
+        this.view = undefined;
+        this.ready = false;
+        this.host.onVisibilityChange(false);
+      }),
+    );
+    this.host.onVisibilityChange(view.visible);
+  }
+
+  /** Sends a message if the webview is ready; otherwise the next snapshot will carry it. */
+  post(message: HostMessage): void {
+    if (!this.view || !this.ready) {
+      if (message.type === 'notice' || message.type === 'focusComposer') this.held = [...this.held.slice(-9), message];
+      return;
+    }
+    void this.view.webview.postMessage(message).then(undefined, (error: unknown) => {
+      this.log.warn(`could not post ${message.type} to the chat view: ${String(error)}`);
+    });
+  }
+
+  /** The badge on the view (shown by VS Code on the activity-bar icon too). */
+  setBadge(count: number): void {
+    if (!this.view) return;
+    this.view.badge = count > 0 ? { value: count, tooltip: count === 1 ? '1 unread message' : `${count} unread messages` } : undefined;
+  }
+
+  async reveal(): Promise<void> {
+    await vscode.commands.executeCommand(`${VIEW_ID}.focus`);
+  }
+
+  private receive(raw: unknown): void {
+    const message = parseWebviewMessage(raw);
+    if (!message) {
+      this.log.warn('ignored an invalid message from the chat view');
+      return;
+    }
+    if (message.type === 'ready') {
+      this.ready = true;
+      this.post({ type: 'snapshot', snapshot: this.host.snapshot() });
+      for (const held of this.held.splice(0)) this.post(held);
+      return;
+    }
+    this.host.onWebviewMessage(message);
+  }
+
+  private disposeView(): void {
+    for (const d of this.viewDisposables.splice(0)) d.dispose();
+  }
+
+  dispose(): void {
+    this.disposeView();
+  }
+}

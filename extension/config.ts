@@ -1,0 +1,50 @@
+// Every setting key of the extension in one place, with typed readers.
+
+import { userInfo } from 'node:os';
+import * as vscode from 'vscode';
+
+export const SECTION = 'messageApp';
+
+export const SETTINGS = {
+  server: 'server',
+  room: 'room',
+  displayName: 'displayName',
+  notifications: 'notifications',
+  imageMaxSide: 'imageMaxSide',
+} as const;
+
+export type NotificationSetting = 'all' | 'off';
+
+export interface Settings {
+  server: string;
+  room: string;
+  displayName: string;
+  notifications: NotificationSetting;
+  imageMaxSide: number;
+}
+
+/** The OS user name, the default display name. */
+export function osUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? '';
+  }
+}
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration(SECTION);
+  const maxSide = c.get<number>(SETTINGS.imageMaxSide, 1280);
+  return {
+    server: c.get<string>(SETTINGS.server, '').trim(),
+    room: c.get<string>(SETTINGS.room, '').trim(),
+    displayName: c.get<string>(SETTINGS.displayName, '').trim() || osUserName(),
+    notifications: c.get<string>(SETTINGS.notifications, 'all') === 'off' ? 'off' : 'all',
+    imageMaxSide: Number.isInteger(maxSide) && maxSide >= 64 && maxSide <= 8192 ? maxSide : 1280,
+  };
+}
+
+/** Saves a setting for the user (all windows), where the connect flow remembers answers. */
+export async function saveSetting(key: keyof typeof SETTINGS, value: string): Promise<void> {
+  await vscode.workspace.getConfiguration(SECTION).update(SETTINGS[key], value, vscode.ConfigurationTarget.Global);
+}

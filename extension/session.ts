@@ -1,0 +1,258 @@
+// One connection of this window to a chat server, for one identity and display
+// name: joins rooms through the client core, keeps the ChatState model up to
+// date from the client's events, and tells its listeners what to post to the
+// webview, what is new (for notifications) and when the status changed.
+// Plain module (no `vscode`): tested against a real server on Node.
+
+import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
+import { checkReceivedImage } from '../client/images/check';
+import type { Identity } from '../client/keys';
+import type { PreparedImage } from '../client/images/types';
+import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
+import type { HostMessage, ViewItem } from '../protocol/webview';
+import { ChatState } from './state/chat-state';
+import { toViewItem } from './state/view-items';
+
+export interface SessionOptions {
+  server: string;
+  name: string;
+  identity: Identity;
+  outbox: OutboxStore;
+  cursors: CursorStore;
+  pins: PinStore;
+  /** The view's visibility when the session starts (for unread counting). */
+  visible?: boolean;
+  /** Extra ChatClient options (tests lower the KDF floor or the backoff). */
+  client?: Partial<ChatClientOptions>;
+}
+
+export type SessionEvent =
+  /** Post this to the webview. */
+  | { type: 'view'; message: HostMessage }
+  /** Someone else's message arrived; `unread` when the user is not looking at it. */
+  | { type: 'incoming'; room: string; item: ViewItem; unread: boolean }
+  /** Connection state, rooms or unread counts changed (status bar, badge). */
+  | { type: 'status' }
+  /** A sentence to show (from the client's error events). */
+  | { type: 'error'; message: string; room?: string };
+
+export type JoinOutcome = { created: boolean; online: number };
+
+/** How many messages a room shows when it is opened (the newest ones). */
+export const INITIAL_PAGE = 50;
+
+export class ChatSession {
+  readonly state = new ChatState();
+  readonly server: string;
+  readonly name: string;
+  readonly identity: Identity;
+  private readonly client: ChatClient;
+  private readonly listeners = new Set<(event: SessionEvent) => void>();
+  private readonly stopClientEvents: () => void;
+  private disposed = false;
+  /** Rooms whose join is under way, with what arrived for them meanwhile. */
+  private readonly staged = new Map<string, ChatState>();
+
+  constructor(options: SessionOptions) {
+    this.server = options.server;
+    this.name = options.name;
+    this.identity = options.identity;
+    this.state.setVisible(options.visible ?? false);
+    this.state.me = { name: options.name, fingerprint: options.identity.fingerprint };
+    this.state.connection = { state: 'idle', server: options.server };
+    this.client = new ChatClient({
+      address: options.server,
+      identity: options.identity,
+      name: options.name,
+      outbox: options.outbox,
+      cursors: options.cursors,
+      pins: options.pins,
+      // Received images are checked (mime, size, dimensions) before anything shows them.
+      checkImage: (image) => {
+        const checked = checkReceivedImage(image);
+        return checked.ok ? checked.image : checked.reason;
+      },
+      ...(options.client ?? {}),
+    });
+    this.stopClientEvents = this.client.onEvent((event) => this.onClientEvent(event));
+  }
+
+  onEvent(listener: (event: SessionEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: SessionEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  private post(message: HostMessage): void {
+    this.emit({ type: 'view', message });
+  }
+
+  private postRooms(): void {
+    this.post({ type: 'rooms', rooms: this.state.summaries(), active: this.state.active });
+    this.emit({ type: 'status' });
+  }
+
+  /** Opens the connection (the client reconnects by itself after that). */
+  async connect(): Promise<void> {
+    await this.client.connect();
+  }
+
+  /**
+   * Joins (or creates) a room and loads its newest messages. Rejects with the
+   * client's typed errors (WrongPassphraseError, NoRoomError, ...) and leaves
+   * the model unchanged then.
+   */
+  async join(room: string, passphrase: string, opts: { create?: boolean; activate?: boolean } = {}): Promise<JoinOutcome> {
+    // Messages the client delivers while joining (its first page or its catch-up)
+    // are history, not news: they are staged and never count as unread.
+    const known = this.state.room(room) !== undefined;
+    if (!known) this.staged.set(room, new ChatState());
+    let result;
+    try {
+      result = await this.client.joinRoom(room, passphrase, { create: opts.create ?? false });
+    } catch (error) {
+      this.staged.delete(room);
+      throw error;
+    }
+    const staged = this.staged.get(room);
+    this.staged.delete(room);
+    this.state.addRoom(room);
+    for (const item of staged?.room(room)?.items ?? []) this.state.upsert(room, item, false);
+    this.state.setOnline(room, result.online);
+    if (opts.activate !== false || this.state.active === null) this.state.setActive(room);
+    await this.loadNewest(room);
+    return { created: result.created, online: result.online };
+  }
+
+  private async loadNewest(room: string): Promise<void> {
+    const page = await this.client.loadOlder(room, undefined, INITIAL_PAGE);
+    this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+    const model = this.state.room(room);
+    // The whole room once: the webview merges by cid.
+    this.post({ type: 'older', room, items: model ? [...model.items] : [], more: page.more });
+    this.postRooms();
+  }
+
+  /** Loads the page before the oldest message shown; the webview asked for it. */
+  async loadOlder(room: string): Promise<void> {
+    if (!this.state.room(room)) return;
+    const before = this.state.oldestId(room);
+    const page = await this.client.loadOlder(room, before, INITIAL_PAGE);
+    const items = page.messages.map((m) => toViewItem(m));
+    const fresh = this.state.prependOlder(room, items, page.more);
+    this.post({ type: 'older', room, items: fresh, more: page.more });
+  }
+
+  async sendText(room: string, text: string): Promise<string> {
+    return this.client.sendText(room, text);
+  }
+
+  async sendImage(room: string, image: PreparedImage): Promise<string> {
+    return this.client.sendImage(room, image);
+  }
+
+  selectRoom(room: string): void {
+    if (!this.state.room(room)) return;
+    this.state.setActive(room);
+    this.postRooms();
+  }
+
+  async leave(room: string): Promise<void> {
+    this.client.leaveRoom(room);
+    this.state.removeRoom(room);
+    this.postRooms();
+  }
+
+  setVisible(visible: boolean): void {
+    const before = this.state.totalUnread();
+    this.state.setVisible(visible);
+    if (this.state.totalUnread() !== before) this.postRooms();
+  }
+
+  private onClientEvent(event: ChatEvent): void {
+    if (this.disposed) return;
+    switch (event.type) {
+      case 'state': {
+        this.state.connection = {
+          state: event.state,
+          server: this.server,
+          ...(event.detail ? { detail: event.detail } : {}),
+        };
+        this.post({ type: 'connection', connection: this.state.connection, me: this.state.me });
+        this.emit({ type: 'status' });
+        return;
+      }
+      case 'message': {
+        const staged = this.staged.get(event.room);
+        if (staged) {
+          staged.upsert(event.room, toViewItem(event.item), false);
+          return;
+        }
+        if (!this.state.room(event.room)) return;
+        const item = toViewItem(event.item);
+        const result = this.state.upsert(event.room, item, true);
+        this.post({ type: 'upsert', room: event.room, items: [item] });
+        if (result.added && !(item.kind !== 'placeholder' && item.own)) {
+          this.emit({ type: 'incoming', room: event.room, item, unread: result.unread });
+        }
+        if (result.unread) this.postRooms();
+        return;
+      }
+      case 'pending': {
+        const item = toViewItem(event.item, true);
+        const staged = this.staged.get(event.room);
+        if (staged) {
+          staged.upsert(event.room, item, false);
+          return;
+        }
+        if (!this.state.room(event.room)) return;
+        this.state.upsert(event.room, item, false);
+        this.post({ type: 'upsert', room: event.room, items: [item] });
+        return;
+      }
+      case 'acked': {
+        const staged = this.staged.get(event.room);
+        if (staged) {
+          staged.ack(event.room, event.cid, event.id, event.ts);
+          return;
+        }
+        const item = this.state.ack(event.room, event.cid, event.id, event.ts);
+        if (item) this.post({ type: 'upsert', room: event.room, items: [item] });
+        return;
+      }
+      case 'presence': {
+        if (!this.state.room(event.room)) return;
+        this.state.setOnline(event.room, event.online);
+        this.postRooms();
+        return;
+      }
+      case 'room': {
+        // A rejoin after a reconnect failed (the room's passphrase changed or the room is gone).
+        if (event.state === 'failed' && this.state.room(event.room) && !this.staged.has(event.room)) {
+          this.emit({ type: 'error', room: event.room, message: `Could not rejoin room "${event.room}" after reconnecting.` });
+        }
+        return;
+      }
+      case 'error': {
+        this.emit({ type: 'error', message: event.message, ...(event.room ? { room: event.room } : {}) });
+        return;
+      }
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+
+  /** Closes the connection; unacked messages stay in the outbox for next time. */
+  async close(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.stopClientEvents();
+    this.listeners.clear();
+    this.client.close();
+  }
+}

@@ -1,0 +1,276 @@
+// Messages between the extension host and the chat webview: one union per
+// direction, with string `type`s, and the guards each side runs on what comes in.
+// The webview never sees a key: it gets display data only (names, fingerprints,
+// text, image bytes to show).
+
+import { isBytes, isCount, isFields, isString } from './guards';
+import { isCid, isRoomName } from './names';
+
+/** Connection states shown in the view; the same names as the client's state events. */
+export const CONNECTION_STATES = ['idle', 'connecting', 'hello', 'joining', 'joined', 'reconnecting', 'closed'] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
+
+export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported'] as const;
+export type PlaceholderReason = (typeof PLACEHOLDER_REASONS)[number];
+
+export const IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
+export type ImageMime = (typeof IMAGE_MIMES)[number];
+
+/** Who sent a message, as the view shows it. */
+export interface ViewSender {
+  name: string;
+  /** Identity key fingerprint in groups of four, shown on hover. */
+  fingerprint: string;
+}
+
+interface ViewItemBase {
+  /** Server id; null while the message waits for its ack. */
+  id: number | null;
+  cid: string;
+  /** Milliseconds since the epoch (server time once acked). */
+  ts: number;
+}
+
+export interface ViewTextItem extends ViewItemBase {
+  kind: 'text';
+  from: ViewSender;
+  own: boolean;
+  /** false: this name was seen before with another identity key (section 4). */
+  verified: boolean;
+  pending: boolean;
+  text: string;
+}
+
+export interface ViewImage {
+  mime: ImageMime;
+  w: number;
+  h: number;
+  data: Uint8Array;
+  name?: string;
+}
+
+export interface ViewImageItem extends ViewItemBase {
+  kind: 'image';
+  from: ViewSender;
+  own: boolean;
+  verified: boolean;
+  pending: boolean;
+  image: ViewImage;
+}
+
+export interface ViewPlaceholderItem extends ViewItemBase {
+  kind: 'placeholder';
+  reason: PlaceholderReason;
+}
+
+export type ViewItem = ViewTextItem | ViewImageItem | ViewPlaceholderItem;
+
+export interface ViewConnection {
+  state: ConnectionState;
+  /** A sentence for the banner (why it is reconnecting, what failed). */
+  detail?: string;
+  server?: string;
+}
+
+export interface ViewMe {
+  name: string;
+  fingerprint: string;
+}
+
+export interface ViewRoomSummary {
+  room: string;
+  online: number;
+  unread: number;
+  /** Older messages exist on the server. */
+  more: boolean;
+}
+
+export interface ViewRoom extends ViewRoomSummary {
+  items: ViewItem[];
+}
+
+export interface ViewSnapshot {
+  connection: ViewConnection;
+  me: ViewMe | null;
+  rooms: ViewRoom[];
+  active: string | null;
+}
+
+export type ViewCommand = 'connect' | 'switchRoom' | 'sendImage' | 'disconnect' | 'showFingerprint';
+export const VIEW_COMMANDS: readonly ViewCommand[] = ['connect', 'switchRoom', 'sendImage', 'disconnect', 'showFingerprint'];
+
+export type NoticeLevel = 'info' | 'error';
+
+/** Host -> webview. */
+export type HostMessage =
+  | { type: 'snapshot'; snapshot: ViewSnapshot }
+  | { type: 'connection'; connection: ViewConnection; me: ViewMe | null }
+  /** New or changed items (merged by cid: a pending item becomes acked in place). */
+  | { type: 'upsert'; room: string; items: ViewItem[] }
+  /** An older page, to put before what the view has. */
+  | { type: 'older'; room: string; items: ViewItem[]; more: boolean }
+  /** Room list and the active room (unread counts, online counts, more flags). */
+  | { type: 'rooms'; rooms: ViewRoomSummary[]; active: string | null }
+  | { type: 'notice'; level: NoticeLevel; text: string }
+  | { type: 'focusComposer' };
+
+/** Webview -> host. */
+export type WebviewMessage =
+  /** Sent when the webview (re)loads; the host answers with one snapshot. */
+  | { type: 'ready' }
+  | { type: 'send'; room: string; text: string }
+  | { type: 'loadOlder'; room: string }
+  | { type: 'selectRoom'; room: string }
+  | { type: 'openLink'; url: string }
+  | { type: 'openImage'; room: string; cid: string }
+  | { type: 'saveImage'; room: string; cid: string }
+  /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
+  | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
+  | { type: 'command'; command: ViewCommand };
+
+/** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
+export const MAX_TEXT_CHARS = 64 * 1024;
+/** Largest pasted file the webview may hand over; the image pipeline refuses above 25 MB anyway. */
+export const MAX_PASTE_BYTES = 25 * 1024 * 1024;
+const MAX_URL_CHARS = 8192;
+
+function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
+  return typeof value === 'string' && (values as readonly string[]).includes(value);
+}
+
+/** Validates a message that arrived from the webview; null for anything else. */
+export function parseWebviewMessage(value: unknown): WebviewMessage | null {
+  if (!isFields(value) || !isString(value.type)) return null;
+  const m = value;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'send':
+      return isRoomName(m.room) && isString(m.text) && m.text.length <= MAX_TEXT_CHARS
+        ? { type: 'send', room: m.room, text: m.text }
+        : null;
+    case 'loadOlder':
+    case 'selectRoom':
+      return isRoomName(m.room) ? { type: m.type, room: m.room } : null;
+    case 'openLink':
+      return isString(m.url) && m.url.length <= MAX_URL_CHARS ? { type: 'openLink', url: m.url } : null;
+    case 'openImage':
+    case 'saveImage':
+      return isRoomName(m.room) && isCid(m.cid) ? { type: m.type, room: m.room, cid: m.cid } : null;
+    case 'pasteImage': {
+      if (!isRoomName(m.room) || !isBytes(m.data) || m.data.length === 0 || m.data.length > MAX_PASTE_BYTES) return null;
+      const msg: WebviewMessage = { type: 'pasteImage', room: m.room, data: m.data };
+      if (isString(m.name) && m.name.length <= 255) msg.name = m.name;
+      return msg;
+    }
+    case 'command':
+      return isOneOf(VIEW_COMMANDS, m.command) ? { type: 'command', command: m.command } : null;
+    default:
+      return null;
+  }
+}
+
+function isConnection(v: unknown): v is ViewConnection {
+  return (
+    isFields(v) &&
+    isOneOf(CONNECTION_STATES, v.state) &&
+    (v.detail === undefined || isString(v.detail)) &&
+    (v.server === undefined || isString(v.server))
+  );
+}
+
+function isMe(v: unknown): v is ViewMe {
+  return isFields(v) && isString(v.name) && isString(v.fingerprint);
+}
+
+function isSender(v: unknown): v is ViewSender {
+  return isFields(v) && isString(v.name) && isString(v.fingerprint);
+}
+
+function isImage(v: unknown): v is ViewImage {
+  return (
+    isFields(v) &&
+    isOneOf(IMAGE_MIMES, v.mime) &&
+    isCount(v.w) &&
+    isCount(v.h) &&
+    isBytes(v.data) &&
+    (v.name === undefined || isString(v.name))
+  );
+}
+
+export function isViewItem(v: unknown): v is ViewItem {
+  if (!isFields(v)) return false;
+  if (!(v.id === null || isCount(v.id)) || !isCid(v.cid) || !isCount(v.ts)) return false;
+  switch (v.kind) {
+    case 'placeholder':
+      return isOneOf(PLACEHOLDER_REASONS, v.reason);
+    case 'text':
+    case 'image': {
+      const common =
+        isSender(v.from) && typeof v.own === 'boolean' && typeof v.verified === 'boolean' && typeof v.pending === 'boolean';
+      if (!common) return false;
+      return v.kind === 'text' ? isString(v.text) : isImage(v.image);
+    }
+    default:
+      return false;
+  }
+}
+
+function isItems(v: unknown): v is ViewItem[] {
+  return Array.isArray(v) && v.every(isViewItem);
+}
+
+function isRoomSummary(v: unknown): v is ViewRoomSummary {
+  return isFields(v) && isRoomName(v.room) && isCount(v.online) && isCount(v.unread) && typeof v.more === 'boolean';
+}
+
+function isRoom(v: unknown): v is ViewRoom {
+  return isFields(v) && isRoomSummary(v) && isItems(v.items);
+}
+
+function isActive(v: unknown): v is string | null {
+  return v === null || isRoomName(v);
+}
+
+export function isSnapshot(v: unknown): v is ViewSnapshot {
+  return (
+    isFields(v) &&
+    isConnection(v.connection) &&
+    (v.me === null || isMe(v.me)) &&
+    Array.isArray(v.rooms) &&
+    v.rooms.every(isRoom) &&
+    isActive(v.active)
+  );
+}
+
+/** Validates a message that arrived from the host; null for anything else. */
+export function parseHostMessage(value: unknown): HostMessage | null {
+  if (!isFields(value) || !isString(value.type)) return null;
+  const m = value;
+  switch (m.type) {
+    case 'snapshot':
+      return isSnapshot(m.snapshot) ? { type: 'snapshot', snapshot: m.snapshot } : null;
+    case 'connection':
+      return isConnection(m.connection) && (m.me === null || isMe(m.me))
+        ? { type: 'connection', connection: m.connection, me: m.me }
+        : null;
+    case 'upsert':
+      return isRoomName(m.room) && isItems(m.items) ? { type: 'upsert', room: m.room, items: m.items } : null;
+    case 'older':
+      return isRoomName(m.room) && isItems(m.items) && typeof m.more === 'boolean'
+        ? { type: 'older', room: m.room, items: m.items, more: m.more }
+        : null;
+    case 'rooms':
+      return Array.isArray(m.rooms) && m.rooms.every(isRoomSummary) && isActive(m.active)
+        ? { type: 'rooms', rooms: m.rooms, active: m.active }
+        : null;
+    case 'notice':
+      return isOneOf(['info', 'error'] as const, m.level) && isString(m.text)
+        ? { type: 'notice', level: m.level, text: m.text }
+        : null;
+    case 'focusComposer':
+      return { type: 'focusComposer' };
+    default:
+      return null;
+  }
+}

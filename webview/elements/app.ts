@@ -1,0 +1,153 @@
+// The chat view: puts the banner, room tabs, message list and composer together,
+// routes host messages through ViewState and user actions back to the host.
+
+import type { HostMessage } from '../../protocol/webview';
+import { ViewState, type Change } from '../state';
+import type { HostChannel } from '../vscode-api';
+import { Composer } from './composer';
+import { h } from './dom';
+import { Banner, RoomTabs } from './header';
+import { MessageList } from './message-list';
+import { TESTID } from './selectors';
+
+export class ChatApp {
+  readonly state = new ViewState();
+  private readonly banner: Banner;
+  private readonly tabs: RoomTabs;
+  private readonly list: MessageList;
+  private readonly composer: Composer;
+  private readonly notice: HTMLElement;
+  private readonly root: HTMLElement;
+  private stopListening: (() => void) | undefined;
+
+  constructor(private readonly doc: Document, container: HTMLElement, private readonly host: HostChannel) {
+    this.banner = new Banner(doc, () => host.post({ type: 'command', command: 'connect' }));
+    this.tabs = new RoomTabs(doc, (room) => host.post({ type: 'selectRoom', room }));
+    this.list = new MessageList(doc, {
+      loadOlder: () => {
+        const room = this.state.active;
+        if (room && this.state.shouldLoadOlder(room)) host.post({ type: 'loadOlder', room });
+      },
+      openLink: (url) => host.post({ type: 'openLink', url }),
+      openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
+      saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
+    });
+    this.composer = new Composer(doc, {
+      send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
+      attach: () => host.post({ type: 'command', command: 'sendImage' }),
+      image: (file) => void this.sendFile(file),
+    });
+    this.notice = h(doc, 'div', { class: 'notice', 'data-testid': TESTID.notice, hidden: true });
+    this.notice.addEventListener('click', () => {
+      this.notice.hidden = true;
+    });
+    this.root = h(doc, 'main', { class: 'app', 'data-testid': TESTID.app, 'data-state': 'idle' }, [
+      this.banner.el,
+      this.tabs.el,
+      this.notice,
+      this.list.el,
+      this.composer.el,
+    ]);
+    // Dropping image files anywhere on the view sends them like a paste.
+    this.root.addEventListener('dragover', (event) => {
+      if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+    });
+    this.root.addEventListener('drop', (event) => {
+      const files = [...(event.dataTransfer?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+      if (files.length === 0) return;
+      event.preventDefault();
+      for (const file of files) void this.sendFile(file);
+    });
+    container.replaceChildren(this.root);
+    this.renderAll();
+  }
+
+  /** Starts listening and tells the host the view is ready for its snapshot. */
+  start(): void {
+    this.stopListening = this.host.onMessage((message) => this.handle(message));
+    this.host.post({ type: 'ready' });
+  }
+
+  dispose(): void {
+    this.stopListening?.();
+    this.list.clear();
+  }
+
+  handle(message: HostMessage): void {
+    this.render(this.state.apply(message));
+  }
+
+  private withRoom(action: (room: string) => void): void {
+    const room = this.state.active;
+    if (room) action(room);
+  }
+
+  private async sendFile(file: File): Promise<void> {
+    const room = this.state.active;
+    if (!room) return;
+    const data = new Uint8Array(await file.arrayBuffer());
+    this.host.post({ type: 'pasteImage', room, data, ...(file.name ? { name: file.name } : {}) });
+  }
+
+  private render(change: Change): void {
+    switch (change.kind) {
+      case 'all':
+        this.renderAll();
+        return;
+      case 'connection':
+        this.renderConnection();
+        return;
+      case 'rooms': {
+        this.tabs.render(this.state.rooms, this.state.active);
+        this.renderMessages('append');
+        this.renderConnection();
+        return;
+      }
+      case 'items':
+        if (change.room === this.state.active) this.renderMessages('append');
+        return;
+      case 'older':
+        if (change.room === this.state.active) this.renderMessages('prepend');
+        return;
+      case 'notice': {
+        const notice = this.state.notice;
+        this.notice.hidden = !notice;
+        this.notice.textContent = notice?.text ?? '';
+        this.notice.setAttribute('role', notice?.level === 'error' ? 'alert' : 'status');
+        this.notice.className = `notice ${notice?.level ?? ''}`;
+        return;
+      }
+      case 'focus':
+        this.composer.focus();
+        return;
+      default: {
+        const unreachable: never = change;
+        return unreachable;
+      }
+    }
+  }
+
+  private renderAll(): void {
+    this.tabs.render(this.state.rooms, this.state.active);
+    this.renderMessages('replace');
+    this.renderConnection();
+  }
+
+  private renderConnection(): void {
+    const { connection } = this.state;
+    this.root.setAttribute('data-state', connection.state);
+    this.banner.render(connection, this.state.rooms.length > 0);
+    const room = this.state.active;
+    const canSend = room !== null;
+    // Messages typed while reconnecting are kept as pending and sent on reconnect.
+    this.composer.setEnabled(
+      canSend,
+      canSend ? `Message #${room} (Enter to send, Shift+Enter for a new line)` : 'Connect to a room to chat',
+    );
+  }
+
+  private renderMessages(how: 'replace' | 'append' | 'prepend'): void {
+    const room = this.state.activeRoom();
+    this.list.render(room?.room ?? null, room?.items ?? [], room?.more ?? false, how);
+  }
+}

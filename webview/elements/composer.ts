@@ -1,0 +1,88 @@
+// The message box: Enter sends, Shift+Enter breaks the line; pasted or dropped
+// images are handed to the host as bytes (the host prepares and encrypts them).
+
+import { MAX_TEXT_CHARS } from '../../protocol/webview';
+import { h } from './dom';
+import { TESTID } from './selectors';
+
+export interface ComposerEvents {
+  send(text: string): void;
+  attach(): void;
+  image(file: File): void;
+}
+
+/** The part of <vscode-textarea> the composer uses (a plain <textarea> works too, e.g. in tests). */
+interface TextBox extends HTMLElement {
+  value: string;
+  disabled: boolean;
+  placeholder: string;
+}
+
+export class Composer {
+  readonly el: HTMLElement;
+  private readonly box: TextBox;
+  private readonly sendButton: HTMLElement;
+  private readonly attachButton: HTMLElement;
+
+  constructor(doc: Document, private readonly events: ComposerEvents) {
+    this.box = h(doc, 'vscode-textarea', {
+      id: 'composer',
+      'data-testid': TESTID.composer,
+      rows: 2,
+      resize: 'vertical',
+      maxlength: MAX_TEXT_CHARS,
+      'aria-label': 'Message',
+      placeholder: 'Message (Enter to send, Shift+Enter for a new line)',
+    }) as TextBox;
+    this.sendButton = h(doc, 'vscode-button', { icon: 'send', 'data-testid': TESTID.send, title: 'Send (Enter)', 'aria-label': 'Send' });
+    this.attachButton = h(doc, 'vscode-button', {
+      icon: 'file-media',
+      secondary: true,
+      'data-testid': TESTID.attach,
+      title: 'Send Image...',
+      'aria-label': 'Send Image...',
+    });
+    this.el = h(doc, 'form', { class: 'composer', 'aria-label': 'Write a message' }, [
+      this.box,
+      h(doc, 'div', { class: 'composer-actions' }, [this.attachButton, this.sendButton]),
+    ]);
+    this.el.addEventListener('submit', (e) => e.preventDefault());
+    // The key event comes from the textarea inside the element's shadow root
+    // (keyboard events are composed), so it reaches this listener on the host.
+    this.box.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
+      event.preventDefault();
+      this.submit();
+    });
+    this.box.addEventListener('paste', (event) => {
+      const files = [...(event.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+      if (files.length === 0) return;
+      event.preventDefault();
+      for (const file of files) this.events.image(file);
+    });
+    this.sendButton.addEventListener('click', () => this.submit());
+    this.attachButton.addEventListener('click', () => this.events.attach());
+  }
+
+  /** Sends what is typed, unless it is only blank space; the box is emptied. */
+  submit(): void {
+    if (this.box.disabled) return;
+    const text = this.box.value;
+    if (text.trim() === '') return;
+    this.events.send(text);
+    this.box.value = '';
+  }
+
+  setEnabled(enabled: boolean, placeholder: string): void {
+    this.box.disabled = !enabled;
+    this.box.placeholder = placeholder;
+    for (const b of [this.sendButton, this.attachButton]) {
+      if (enabled) b.removeAttribute('disabled');
+      else b.setAttribute('disabled', '');
+    }
+  }
+
+  focus(): void {
+    this.box.focus();
+  }
+}

@@ -1,0 +1,272 @@
+// The message list: draws a room's rows with stable keys (so images and focus
+// survive redraws), keeps the scroll position when older messages are put on
+// top, follows new ones when the reader is at the bottom, and asks for older
+// pages when scrolled to the top.
+
+import type { ViewImageItem, ViewItem } from '../../protocol/webview';
+import { buildRows, placeholderText, splitLinks, type Row } from '../state';
+import { h, icon } from './dom';
+import { TESTID } from './selectors';
+
+export interface MessageListEvents {
+  loadOlder(): void;
+  openLink(url: string): void;
+  openImage(cid: string): void;
+  saveImage(cid: string): void;
+}
+
+/** Pixels from the top at which the next older page is requested. */
+const TOP_THRESHOLD = 80;
+/** Pixels from the bottom within which the list still counts as "at the bottom". */
+const BOTTOM_SLACK = 48;
+
+interface Drawn {
+  el: HTMLElement;
+  version: string;
+}
+
+export class MessageList {
+  readonly el: HTMLElement;
+  private readonly olderButton: HTMLElement;
+  private readonly rowsEl: HTMLElement;
+  private drawn = new Map<string, Drawn>();
+  private imageUrls = new Map<string, string>();
+  private room: string | null = null;
+  private more = false;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly events: MessageListEvents,
+  ) {
+    this.olderButton = h(doc, 'vscode-button', { secondary: true, 'data-testid': TESTID.loadOlder, hidden: true }, [
+      'Load older messages',
+    ]);
+    this.olderButton.addEventListener('click', () => this.events.loadOlder());
+    this.rowsEl = h(doc, 'div', { class: 'rows' });
+    this.el = h(
+      doc,
+      'div',
+      {
+        id: 'messages',
+        class: 'messages',
+        role: 'log',
+        'aria-live': 'polite',
+        'aria-relevant': 'additions',
+        'aria-label': 'Messages',
+        tabindex: 0,
+        'data-testid': TESTID.messageList,
+      },
+      [this.olderButton, this.rowsEl],
+    );
+    this.el.addEventListener('scroll', () => {
+      if (this.el.scrollTop < TOP_THRESHOLD && this.more) this.events.loadOlder();
+    });
+    this.el.addEventListener('click', (event) => this.onClick(event));
+    this.el.addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter' && event.key !== ' ') return;
+      const target = event.target instanceof Element ? event.target : null;
+      if (target?.matches('img[data-cid]')) {
+        event.preventDefault();
+        this.events.openImage(target.getAttribute('data-cid') ?? '');
+      }
+    });
+  }
+
+  /**
+   * Draws a room. `how`: 'replace' (another room or a snapshot: scroll to the
+   * newest), 'append' (new or changed items), 'prepend' (an older page: keep
+   * the messages the reader sees where they are).
+   */
+  render(room: string | null, items: readonly ViewItem[], more: boolean, how: 'replace' | 'append' | 'prepend'): void {
+    if (room !== this.room) {
+      how = 'replace';
+      this.clear();
+      this.room = room;
+    }
+    this.more = more;
+    this.olderButton.hidden = !more;
+    const fromBottom = this.el.scrollHeight - this.el.scrollTop;
+    const atBottom = this.el.scrollHeight - this.el.scrollTop - this.el.clientHeight <= BOTTOM_SLACK;
+    const lastBefore = this.rowsEl.lastElementChild;
+    this.reconcile(buildRows(items));
+    if (how === 'prepend') {
+      this.el.scrollTop = this.el.scrollHeight - fromBottom;
+    } else if (how === 'replace' || atBottom || this.endsWithNewOwn(lastBefore)) {
+      this.scrollToBottom();
+    }
+  }
+
+  scrollToBottom(): void {
+    this.el.scrollTop = this.el.scrollHeight;
+  }
+
+  /** Releases every blob: URL (the view is going away or shows another room). */
+  clear(): void {
+    for (const url of this.imageUrls.values()) URL.revokeObjectURL(url);
+    this.imageUrls.clear();
+    this.drawn.clear();
+    this.rowsEl.replaceChildren();
+  }
+
+  private endsWithNewOwn(lastBefore: Element | null): boolean {
+    const last = this.rowsEl.lastElementChild;
+    return last !== null && last !== lastBefore && last.getAttribute('data-own') === 'true';
+  }
+
+  private reconcile(rows: Row[]): void {
+    const next = new Map<string, Drawn>();
+    let cursor: ChildNode | null = this.rowsEl.firstChild;
+    for (const row of rows) {
+      const version = rowVersion(row);
+      let drawn = this.drawn.get(row.key);
+      if (!drawn || drawn.version !== version) {
+        const el = this.draw(row);
+        if (drawn) drawn.el.replaceWith(el);
+        drawn = { el, version };
+      }
+      next.set(row.key, drawn);
+      if (drawn.el !== cursor) this.rowsEl.insertBefore(drawn.el, cursor);
+      cursor = drawn.el.nextSibling;
+    }
+    // Whatever is left after the cursor is no longer shown.
+    while (cursor) {
+      const after: ChildNode | null = cursor.nextSibling;
+      cursor.remove();
+      cursor = after;
+    }
+    for (const [key, old] of this.drawn) {
+      if (!next.has(key)) {
+        old.el.remove();
+        const cid = key.startsWith('msg:') ? key.slice(4) : null;
+        const url = cid ? this.imageUrls.get(cid) : undefined;
+        if (cid && url) {
+          URL.revokeObjectURL(url);
+          this.imageUrls.delete(cid);
+        }
+      }
+    }
+    this.drawn = next;
+  }
+
+  private draw(row: Row): HTMLElement {
+    const doc = this.doc;
+    if (row.kind === 'day') {
+      return h(doc, 'div', { class: 'day', role: 'separator', 'data-testid': TESTID.daySeparator }, [
+        h(doc, 'span', {}, [row.label]),
+      ]);
+    }
+    const item = row.item;
+    const own = item.kind !== 'placeholder' && item.own;
+    const pending = item.kind !== 'placeholder' && item.pending;
+    const el = h(doc, 'div', {
+      class: `message${own ? ' own' : ''}${pending ? ' pending' : ''}${row.showSender ? ' first' : ''}`,
+      role: 'article',
+      'data-testid': TESTID.message,
+      'data-cid': item.cid,
+      'data-id': item.id === null ? '' : item.id,
+      'data-own': own,
+      'data-pending': pending,
+      'data-kind': item.kind,
+      title: row.when,
+    });
+    // Boolean data attributes are written as text so selectors can match "false" too.
+    el.setAttribute('data-own', String(own));
+    el.setAttribute('data-pending', String(pending));
+
+    if (item.kind === 'placeholder') {
+      el.append(
+        h(doc, 'div', { class: 'meta' }, [
+          icon(doc, 'error'),
+          h(doc, 'time', { 'data-testid': TESTID.messageTime, datetime: new Date(item.ts).toISOString() }, [row.time]),
+        ]),
+        h(doc, 'div', { class: 'placeholder', 'data-testid': TESTID.placeholder }, [placeholderText(item)]),
+      );
+      return el;
+    }
+
+    if (row.showSender || !item.verified) {
+      const key = item.verified
+        ? h(doc, 'span', { class: 'key verified', 'data-testid': TESTID.messageKey, 'data-verified': 'true', title: `Identity key ${item.from.fingerprint}`, role: 'img', 'aria-label': `Identity key ${item.from.fingerprint}` }, [icon(doc, 'pass')])
+        : h(doc, 'span', { class: 'key changed', 'data-testid': TESTID.messageKey, 'data-verified': 'false', title: `${item.from.name} wrote from another key before. This key: ${item.from.fingerprint}` }, [icon(doc, 'warning'), ' changed key']);
+      el.append(
+        h(doc, 'div', { class: 'meta' }, [
+          h(doc, 'span', { class: 'sender', 'data-testid': TESTID.messageSender }, [item.from.name]),
+          own ? h(doc, 'span', { class: 'you' }, ['(you)']) : null,
+          key,
+          h(doc, 'time', { 'data-testid': TESTID.messageTime, datetime: new Date(item.ts).toISOString() }, [row.time]),
+          pending ? h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending']) : null,
+        ]),
+      );
+    } else if (pending) {
+      el.append(h(doc, 'div', { class: 'meta' }, [h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending'])]));
+    }
+
+    if (item.kind === 'text') {
+      const body = h(doc, 'div', { class: 'text', 'data-testid': TESTID.messageText });
+      for (const part of splitLinks(item.text)) {
+        if (part.kind === 'text') body.append(doc.createTextNode(part.text));
+        else body.append(h(doc, 'a', { href: part.url, 'data-url': part.url, 'data-testid': TESTID.messageLink }, [part.text]));
+      }
+      el.append(body);
+    } else {
+      el.append(this.drawImage(item));
+    }
+    return el;
+  }
+
+  private drawImage(item: ViewImageItem): HTMLElement {
+    const doc = this.doc;
+    let url = this.imageUrls.get(item.cid);
+    if (!url) {
+      // Copy into a fresh ArrayBuffer: the bytes may be a view into a larger buffer.
+      url = URL.createObjectURL(new Blob([item.image.data.slice()], { type: item.image.mime }));
+      this.imageUrls.set(item.cid, url);
+    }
+    const label = item.image.name ? `Image ${item.image.name}` : 'Image';
+    const img = h(doc, 'img', {
+      src: url,
+      width: item.image.w,
+      height: item.image.h,
+      alt: `${label}, ${item.image.w} by ${item.image.h} pixels. Press Enter to open it full size.`,
+      tabindex: 0,
+      'data-cid': item.cid,
+      'data-testid': TESTID.messageImage,
+      // Right-click: VS Code shows the webview/context menu with "Save Image As...".
+      'data-vscode-context': JSON.stringify({ webviewSection: 'image', cid: item.cid, preventDefaultContextMenuItems: true }),
+    });
+    const save = h(doc, 'vscode-button', {
+      secondary: true,
+      icon: 'save',
+      class: 'save-image',
+      'data-testid': TESTID.saveImage,
+      'data-save-cid': item.cid,
+      title: 'Save Image As...',
+      'aria-label': `Save ${label} as...`,
+    });
+    return h(doc, 'figure', { class: 'image' }, [img, h(doc, 'figcaption', {}, [item.image.name ?? '', save])]);
+  }
+
+  private onClick(event: Event): void {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const link = target.closest('a[data-url]');
+    if (link) {
+      event.preventDefault();
+      this.events.openLink(link.getAttribute('data-url') ?? '');
+      return;
+    }
+    const save = target.closest('[data-save-cid]');
+    if (save) {
+      this.events.saveImage(save.getAttribute('data-save-cid') ?? '');
+      return;
+    }
+    if (target.matches('img[data-cid]')) this.events.openImage(target.getAttribute('data-cid') ?? '');
+  }
+}
+
+function rowVersion(row: Row): string {
+  if (row.kind === 'day') return row.label;
+  const i = row.item;
+  const base = `${i.id}|${row.time}|${row.showSender}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;
+}

@@ -1,0 +1,52 @@
+// Stable selectors of the chat view, for people and for the end-to-end suite.
+// They are part of the view's contract: change them only together with the tests.
+//
+//   [data-testid="app"]            the whole view; data-state = connection state
+//   [data-testid="banner"]         connection banner (role=status); data-state = idle|connecting|hello|joining|joined|reconnecting|closed;
+//                                  hidden (the `hidden` attribute) while joined
+//   [data-testid="connect"]        "Connect to Server..." button (banner and empty state)
+//   [data-testid="rooms"]          room switcher (role=tablist)
+//   [data-testid="room-tab"]       one room (role=tab, data-room = name, aria-selected)
+//   [data-testid="room-unread"]    unread counter inside a room tab (absent when 0)
+//   [data-testid="online"]         "N online" for the active room; data-count = N
+//   [data-testid="message-list"]   the messages (role=log, aria-live=polite), id="messages"
+//   [data-testid="load-older"]     button at the top of the list while older messages exist
+//   [data-testid="day-separator"]  "Today", "Yesterday", a date
+//   [data-testid="message"]        one message; data-cid, data-id (empty while pending),
+//                                  data-own="true|false", data-pending="true|false", data-kind="text|image|placeholder"
+//   [data-testid="message-sender"] sender name;  [data-testid="message-time"] time (<time datetime>)
+//   [data-testid="message-key"]    verified / changed-key mark; title has the fingerprint; data-verified
+//   [data-testid="message-text"]   the text (plain text; links are <a data-testid="message-link">)
+//   [data-testid="message-image"]  <img> of an image message (blob: URL); click opens it in an editor tab
+//   [data-testid="save-image"]     "Save Image As..." button beside an image
+//   [data-testid="placeholder"]    text of a message that could not be shown
+//   [data-testid="composer"]       the message box (vscode-textarea, id="composer"; its inner <textarea>
+//                                  is `[data-testid="composer"] textarea`); Enter sends, Shift+Enter breaks the line
+//   [data-testid="send"]           send button;  [data-testid="attach"] Send Image... button
+//   [data-testid="notice"]         last error or note from the host (role=alert for errors)
+
+export const TESTID = {
+  app: 'app',
+  banner: 'banner',
+  connect: 'connect',
+  rooms: 'rooms',
+  roomTab: 'room-tab',
+  roomUnread: 'room-unread',
+  online: 'online',
+  messageList: 'message-list',
+  loadOlder: 'load-older',
+  daySeparator: 'day-separator',
+  message: 'message',
+  messageSender: 'message-sender',
+  messageTime: 'message-time',
+  messageKey: 'message-key',
+  messageText: 'message-text',
+  messageLink: 'message-link',
+  messageImage: 'message-image',
+  saveImage: 'save-image',
+  placeholder: 'placeholder',
+  composer: 'composer',
+  send: 'send',
+  attach: 'attach',
+  notice: 'notice',
+} as const;
