@@ -1,0 +1,170 @@
+// `npm run test:e2e`: sets up code-server and Chromium, packages the extension, and runs it in a real VS Code workbench against the real server.
+//
+// Part 1 runs the extension's mocha integration suite (test/vscode) in code-server's extension host;
+// part 2 plays two users chatting (see two-users.ts). Screenshots go to test-results/e2e/.
+// Options: --part extension|users (run one part), --keep (keep the state folder for a look afterwards).
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { startServer, type TestServer } from '../support/server';
+import type { CodeServer } from './code-server';
+import { runExtensionTests } from './extension-tests';
+import { E2eError, killAll, run, tail } from './proc';
+import { Report } from './report';
+import { ensureTools } from './setup';
+import { twoUsers } from './two-users';
+import { launchChromium, Screenshots, type Workbench } from './workbench';
+
+const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(here, '..', '..');
+const CACHE = join(REPO, '.cache', 'e2e');
+const RESULTS = join(REPO, 'test-results', 'e2e');
+const VSIX = join(REPO, 'message-app.vsix');
+/** The integration suite's entry (built by `npm run build`; the same file @vscode/test-electron loads). */
+const SUITE = join(REPO, 'dist', 'test', 'vscode', 'suite', 'index.js');
+/** Everything, first-time setup included, must finish within this. */
+const OVERALL_MS = 14.5 * 60_000;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { part: { type: 'string' }, keep: { type: 'boolean', default: false } },
+    allowPositionals: false,
+  });
+  const parts = values.part ? [values.part] : ['extension', 'users'];
+  for (const p of parts) if (p !== 'extension' && p !== 'users') throw new E2eError('usage', `Unknown --part ${p} (use extension or users).`);
+
+  const report = new Report();
+  const state = mkdtempSync(join(tmpdir(), 'message-app-e2e-'));
+  mkdirSync(RESULTS, { recursive: true });
+  for (const f of readdirSync(RESULTS)) if (f.endsWith('.png')) rmSync(join(RESULTS, f));
+  const shots = new Screenshots(RESULTS);
+  const open = { workbenches: [] as Workbench[], servers: [] as CodeServer[] };
+  let browser: Browser | undefined;
+  let server: TestServer | undefined;
+  const failures: string[] = [];
+
+  const cleanup = async (): Promise<void> => {
+    for (const wb of open.workbenches) await wb.close();
+    await browser?.close().catch(() => undefined);
+    for (const cs of open.servers) await cs.stop().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    killAll();
+  };
+  // A hard stop: whatever hangs, the suite ends and leaves no process behind.
+  const deadline = setTimeout(() => {
+    console.error(`\n[e2e] FAILED: the suite ran past ${OVERALL_MS / 60_000} minutes; stopping everything.`);
+    void cleanup().finally(() => process.exit(1));
+  }, OVERALL_MS);
+  deadline.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      console.error(`\n[e2e] ${sig}: stopping everything.`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const tools = await report.part('setup (cached in .cache/e2e)', 11 * 60_000, () =>
+      ensureTools(CACHE, (part, ms) => report.record(`  ${part}`, ms)),
+    );
+    await report.part('build and package the .vsix (npm run package)', 240_000, async () => {
+      rmSync(VSIX, { force: true });
+      await run('npm', ['run', '--silent', 'package'], { cwd: REPO, timeoutMs: 230_000 });
+      if (!existsSync(VSIX)) throw new E2eError('no_vsix', `npm run package did not write ${VSIX}.`);
+    });
+    mkdirSync(join(state, 'server'), { recursive: true });
+    const chat = await report.part('start the chat server (fresh data file, 127.0.0.1)', 30_000, () =>
+      startServer({ dataFile: join(state, 'server', 'chat.db') }).then((s) => {
+        report.log(`  chat server on ${s.address}`);
+        return s;
+      }),
+    );
+    server = chat;
+    const chromium = await report.part('launch Chromium', 60_000, () => launchChromium(tools.chromium));
+    browser = chromium;
+
+    if (parts.includes('extension')) {
+      try {
+        const result = await report.part('part 1: extension integration suite in the extension host', 240_000, () => {
+          if (!existsSync(SUITE)) throw new E2eError('no_suite', `The integration suite ${SUITE} does not exist (npm run build makes it).`);
+          return runExtensionTests({
+            browser: chromium,
+            tools,
+            stateDir: join(state, 'extension-tests'),
+            extensionPath: REPO,
+            suitePath: SUITE,
+            env: { MESSAGE_APP_TEST_SERVER: chat.address },
+            shots,
+            timeoutMs: 220_000,
+            log: (line) => console.log(line),
+          });
+        });
+        if (result.exitCode !== 0) throw new E2eError('suite_failed', `the integration suite failed (exit ${result.exitCode}):\n${tail(result.output, 60)}`);
+      } catch (err) {
+        failures.push(`part 1: ${message(err)}`);
+        console.error(`[e2e] part 1 FAILED: ${message(err)}`);
+      }
+    }
+
+    if (parts.includes('users')) {
+      const t = Date.now();
+      try {
+        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open });
+        report.record('part 2: two users (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part 2: two users (all steps)', Date.now() - t, false);
+        failures.push(`part 2: ${message(err)}`);
+        console.error(`[e2e] part 2 FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
+    }
+  } catch (err) {
+    failures.push(message(err));
+    console.error(`[e2e] FAILED: ${message(err)}`);
+    await diagnose(open, server, shots);
+  } finally {
+    await cleanup();
+    clearTimeout(deadline);
+    if (failures.length === 0 && !values.keep) rmSync(state, { recursive: true, force: true });
+    else console.log(`[e2e] state kept in ${state}`);
+  }
+
+  console.log('\n[e2e] durations:');
+  console.log(report.summary());
+  console.log(`\n[e2e] screenshots in ${RESULTS}:`);
+  for (const s of shots.taken) console.log(`  ${s.file.slice(RESULTS.length + 1)}  ${s.what}`);
+  if (failures.length > 0) {
+    console.error(`\n[e2e] ${failures.length} failure(s):`);
+    for (const f of failures) console.error(`  - ${f.split('\n')[0]}`);
+    return 1;
+  }
+  console.log('\n[e2e] all passed.');
+  return 0;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** After a failure: a screenshot of every open workbench, their console errors, and the servers' last log lines. */
+async function diagnose(open: { workbenches: Workbench[]; servers: CodeServer[] }, server: TestServer | undefined, shots: Screenshots): Promise<void> {
+  for (const wb of open.workbenches) {
+    const file = await shots.take(wb.page, `failure-${wb.user.toLowerCase()}`, `${wb.user}'s workbench when the suite failed`).catch(() => 'no screenshot');
+    console.error(`[e2e] ${wb.user}: screenshot ${file}`);
+    if (wb.consoleErrors.length > 0) console.error(`[e2e] ${wb.user}: last browser console errors:\n  ${wb.consoleErrors.slice(-8).join('\n  ')}`);
+  }
+  for (const cs of open.servers) console.error(`[e2e] code-server ${cs.name}, last lines:\n${tail(cs.output(), 12)}`);
+  if (server) console.error(`[e2e] chat server log, last lines:\n${tail(server.stderr(), 20)}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`[e2e] FAILED: ${message(err)}`);
+    killAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,302 @@
+// Part 2: two people chat through the real server, each in their own VS Code (code-server) and browser profile, as a user would.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { TestServer } from '../support/server';
+import { startCodeServer, type CodeServer } from './code-server';
+import { testPng } from './png';
+import { E2eError, run } from './proc';
+import type { Report } from './report';
+import type { Tools } from './setup';
+import { Screenshots, tid, Workbench, type ConnectAnswers } from './workbench';
+
+export interface TwoUsersOptions {
+  browser: Browser;
+  tools: Tools;
+  stateDir: string;
+  repoRoot: string;
+  vsix: string;
+  server: TestServer;
+  shots: Screenshots;
+  report: Report;
+  /** Workbenches and code-servers started so far, for screenshots and clean-up on failure. */
+  open: { workbenches: Workbench[]; servers: CodeServer[] };
+}
+
+const ROOM = 'team';
+const PASSPHRASE = 'correct horse battery staple';
+const OLDER = 120;
+const olderText = (i: number): string => `Older message ${String(i).padStart(3, '0')} from the CLI`;
+
+/** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
+}
+
+export async function twoUsers(o: TwoUsersOptions): Promise<void> {
+  const { report, shots, server } = o;
+  const answers = (name: string, passphrase = PASSPHRASE): ConnectAnswers => ({ server: server.address, room: ROOM, name, passphrase });
+
+  // 120 older messages, posted with the project's CLI before anyone opens VS Code. The first one
+  // creates the room (default KDF); the rest go two at a time.
+  await report.part(`post ${OLDER} older messages with npm run chat -- send`, 240_000, async () => {
+    const env = { ...process.env, MESSAGE_APP_PASSPHRASE: PASSPHRASE };
+    const send = (i: number) =>
+      run('npm', ['run', '--silent', 'chat', '--', 'send', '--server', server.address, '--room', ROOM, '--name', 'Carol (CLI)', '--text', olderText(i)], {
+        cwd: o.repoRoot,
+        env,
+        timeoutMs: 60_000,
+      });
+    await send(1);
+    let next = 2;
+    const worker = async (): Promise<void> => {
+      while (next <= OLDER) await send(next++);
+    };
+    await Promise.all([worker(), worker()]);
+  });
+
+  const [csA, csB] = await report.part('start code-server for Alice and Bob (vsix installed)', 120_000, () =>
+    Promise.all(
+      ['alice', 'bob'].map(async (name) => {
+        const cs = await startCodeServer({ name, tools: o.tools, stateDir: join(o.stateDir, name), vsix: o.vsix });
+        o.open.servers.push(cs);
+        return cs;
+      }),
+    ),
+  );
+  if (!csA || !csB) throw new E2eError('internal', 'code-servers missing');
+
+  const [a, b] = await report.part('open both workbenches in Chromium', 120_000, () =>
+    Promise.all([
+      Workbench.open(o.browser, 'Alice', csA).then((wb) => (o.open.workbenches.push(wb), wb)),
+      Workbench.open(o.browser, 'Bob', csB).then((wb) => (o.open.workbenches.push(wb), wb)),
+    ]),
+  );
+  if (!a || !b) throw new E2eError('internal', 'workbenches missing');
+
+  const connect = async (wb: Workbench, name: string): Promise<void> => {
+    await wb.openChat();
+    await wb.runCommand('Message App: Connect to Server...');
+    const asked = await wb.answerPrompts(answers(name), () => wb.chat.locator(`${tid('banner')}[data-state="joined"]`).count().then((n) => n > 0));
+    const titles = asked.map((p) => p.title);
+    if (!asked.some((p) => p.password)) throw new E2eError('no_passphrase_prompt', `${name} was never asked for the passphrase (asked: ${titles.join(', ')}).`);
+    report.log(`  ${name} was asked: ${titles.map((t) => `"${t}"`).join(', ')}`);
+    await wb.waitConnected();
+  };
+
+  await report.part('Alice connects from the command palette (server, room, name, passphrase)', 90_000, async () => {
+    await connect(a, 'Alice');
+    // The newest page of history shows at once: the last CLI message is there.
+    await a.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
+    await shots.take(a.page, 'alice-connected', 'Alice connected from the command palette; the newest CLI messages show');
+  });
+
+  await report.part('Bob connects from the command palette', 90_000, async () => {
+    await connect(b, 'Bob');
+    await b.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
+    await shots.take(b.page, 'bob-connected', 'Bob connected; same room, same history');
+  });
+
+  const hello = 'Hello Bob, this is Alice.';
+  await report.part('Alice sends a text; Bob sees it with her name', 45_000, async () => {
+    await a.typeAndSend(hello);
+    const mine = a.messages(hello);
+    await mine.first().waitFor({ timeout: 15_000 });
+    await until('Alice\'s message is acknowledged (no longer pending)', 15_000, async () => (await mine.first().getAttribute('data-pending')) === 'false');
+    const theirs = b.messages(hello);
+    await theirs.first().waitFor({ timeout: 15_000 });
+    const sender = (await theirs.first().locator(tid('message-sender')).textContent())?.trim();
+    if (sender !== 'Alice') throw new E2eError('wrong_sender', `Bob sees the message from "${sender}", expected "Alice".`);
+    if ((await theirs.first().getAttribute('data-own')) !== 'false') throw new E2eError('wrong_own', 'Bob sees Alice\'s message marked as his own.');
+    await shots.take(b.page, 'bob-sees-alice', 'Bob sees Alice\'s text with her name');
+  });
+
+  const reply = 'Hi Alice! Bob here, reading you loud and clear.';
+  await report.part('Bob answers; Alice sees it', 45_000, async () => {
+    await b.typeAndSend(reply);
+    const got = a.messages(reply);
+    await got.first().waitFor({ timeout: 15_000 });
+    const sender = (await got.first().locator(tid('message-sender')).textContent())?.trim();
+    if (sender !== 'Bob') throw new E2eError('wrong_sender', `Alice sees the reply from "${sender}", expected "Bob".`);
+    await shots.take(a.page, 'alice-sees-bob', 'Alice sees Bob\'s answer');
+  });
+
+  await report.part('Alice sends an image with Send Image...; Bob sees it inline', 90_000, async () => {
+    const file = join(csA.workspace, 'e2e-picture.png');
+    writeFileSync(file, testPng(240, 160));
+    const imagesBefore = await b.chat.locator(tid('message-image')).count();
+    await a.runCommand('Message App: Send Image...');
+    await pickFile(a, file);
+    const img = b.chat.locator(tid('message-image'));
+    await until('Bob sees a new image message', 30_000, async () => (await img.count()) > imagesBefore);
+    const last = img.nth(imagesBefore);
+    await until('Bob\'s image has loaded (240x160 pixels)', 15_000, async () => {
+      const size = await last.evaluate((el) => {
+        const i = el as HTMLImageElement;
+        return { w: i.naturalWidth, h: i.naturalHeight, complete: i.complete };
+      });
+      return size.complete && size.w === 240 && size.h === 160;
+    });
+    await last.scrollIntoViewIfNeeded();
+    await shots.take(b.page, 'bob-sees-image', 'Bob sees Alice\'s image inline (240x160 PNG sent with Send Image...)');
+  });
+
+  const hostile = '<img src=x onerror="alert(\'xss\')"><script>alert("xss")</script> **not bold** <b>not bold either</b>';
+  await report.part('a message with HTML and script shows as literal text', 45_000, async () => {
+    await a.typeAndSend(hostile);
+    const msg = b.messages('<script>').first();
+    await msg.waitFor({ timeout: 15_000 });
+    const text = (await msg.locator(tid('message-text')).textContent()) ?? '';
+    if (text.trim() !== hostile) throw new E2eError('not_literal', `Bob sees ${JSON.stringify(text)} instead of the literal ${JSON.stringify(hostile)}.`);
+    const injected = await msg.locator(`${tid('message-text')} img, ${tid('message-text')} script, ${tid('message-text')} b`).count();
+    if (injected > 0) throw new E2eError('html_rendered', `The message's HTML became ${injected} element(s) in Bob's view.`);
+    await b.page.waitForTimeout(500);
+    const dialogs = [...a.dialogs, ...b.dialogs];
+    if (dialogs.length > 0) throw new E2eError('script_ran', `A script from the message ran: ${dialogs.join('; ')}`);
+    await shots.take(b.page, 'literal-html', 'A message with <img onerror>, <script> and markdown shows as its literal text');
+  });
+
+  await report.part(`Bob scrolls up and the ${OLDER} older messages load`, 120_000, async () => {
+    const list = b.chat.locator(tid('message-list'));
+    await until(`Bob's view has all ${OLDER} CLI messages after scrolling to the top`, 90_000, async () => {
+      await list.evaluate((el) => {
+        el.scrollTop = 0;
+        el.dispatchEvent(new Event('scroll'));
+      });
+      const texts = await b.chat.locator(`${tid('message')} ${tid('message-text')}`).allTextContents();
+      return texts.filter((t) => t.startsWith('Older message')).length >= OLDER;
+    });
+    const texts = (await b.chat.locator(`${tid('message')} ${tid('message-text')}`).allTextContents()).map((t) => t.trim());
+    const older = texts.filter((t) => t.startsWith('Older message'));
+    const distinct = new Set(older);
+    if (older.length !== OLDER || distinct.size !== OLDER) {
+      throw new E2eError('history', `Bob's view has ${older.length} CLI messages (${distinct.size} distinct), expected each of the ${OLDER} once.`);
+    }
+    for (let i = 1; i <= OLDER; i++) {
+      if (!distinct.has(olderText(i))) throw new E2eError('history', `"${olderText(i)}" is missing from Bob's history.`);
+    }
+    await b.chat.locator(tid('message')).first().scrollIntoViewIfNeeded();
+    await shots.take(b.page, 'history-top', `Bob scrolled to the top: all ${OLDER} older messages loaded, each once`);
+  });
+
+  await report.part('the badge counts unread messages while the chat is hidden', 60_000, async () => {
+    await b.hideChat();
+    const before = await b.badge();
+    if (before !== null) throw new E2eError('badge', `Bob's badge shows ${before} before anything new arrived.`);
+    for (let i = 1; i <= 3; i++) await a.typeAndSend(`Unread ${i} of 3 while Bob looks elsewhere`);
+    await until('Bob\'s activity bar badge shows 3', 20_000, async () => (await b.badge()) === 3);
+    await shots.take(b.page, 'badge-unread', 'Bob\'s chat is hidden: the Message App badge counts 3 unread messages');
+    await b.openChat();
+    await b.messages('Unread 3 of 3').first().waitFor({ timeout: 15_000 });
+    await until('the badge goes once Bob looks at the chat', 15_000, async () => (await b.badge()) === null);
+  });
+
+  await report.part('Bob reloads: connected again without the passphrase, history there', 120_000, async () => {
+    await b.openChat();
+    await b.reload();
+    // The chat was the open view, so it shows again after the reload; no input box may appear.
+    const asked: string[] = [];
+    await until('Bob\'s chat is connected again after the reload', 60_000, async () => {
+      const prompt = await b.currentPrompt();
+      if (prompt) asked.push(prompt.title);
+      if (asked.length > 0) return true;
+      if ((await b.chat.locator(tid('app')).count()) === 0) await b.openChat().catch(() => undefined);
+      return (await b.chat.locator(`${tid('banner')}[data-state="joined"]`).count()) > 0;
+    });
+    if (asked.length > 0) throw new E2eError('asked_again', `After the reload Bob was asked "${asked[0]}"; the passphrase should come from SecretStorage.`);
+    await b.messages(hello).first().waitFor({ timeout: 20_000 });
+    await b.messages(reply).first().waitFor({ timeout: 20_000 });
+    await shots.take(b.page, 'bob-reloaded', 'Bob reloaded the page: connected again without any question, history present');
+  });
+
+  await report.part('a third profile with the wrong passphrase gets a clear error and sees nothing', 150_000, async () => {
+    const csC = await startCodeServer({ name: 'mallory', tools: o.tools, stateDir: join(o.stateDir, 'mallory'), vsix: o.vsix });
+    o.open.servers.push(csC);
+    const c = await Workbench.open(o.browser, 'Mallory', csC);
+    o.open.workbenches.push(c);
+    await c.openChat();
+    await c.runCommand('Message App: Connect to Server...');
+    let error = '';
+    const wrong = answers('Mallory', 'not the passphrase');
+    // Answer until the extension says the passphrase is wrong (a notification, or the question again with a message).
+    const asked: string[] = [];
+    await until('Mallory is told the passphrase is wrong', 60_000, async () => {
+      const toasts = await c.notifications();
+      const hit = toasts.find((t) => /passphrase/i.test(t));
+      if (hit) {
+        error = hit;
+        return true;
+      }
+      const prompt = await c.currentPrompt();
+      if (prompt) {
+        const message = ((await c.quickInput.locator('.quick-input-message').textContent().catch(() => '')) ?? '').trim();
+        if (prompt.password && asked.some((t) => /passphrase/i.test(t)) && /wrong|incorrect|not right/i.test(`${prompt.title} ${message}`)) {
+          error = `${prompt.title}: ${message}`;
+          return true;
+        }
+        const input = c.quickInput.locator('.quick-input-box input');
+        const value = prompt.password ? wrong.passphrase : /server/i.test(prompt.title) ? wrong.server : /room/i.test(prompt.title) ? wrong.room : wrong.name;
+        if ((await input.inputValue()) !== value || !asked.includes(prompt.title)) {
+          asked.push(prompt.title);
+          await input.fill(value);
+          await input.press('Enter');
+          await c.page.waitForTimeout(300);
+        }
+      }
+      return false;
+    });
+    report.log(`  Mallory was told: ${error}`);
+    if (!/wrong|incorrect|does not match|not right/i.test(error)) throw new E2eError('unclear_error', `The error does not say the passphrase is wrong: "${error}"`);
+    await shots.take(c.page, 'wrong-passphrase', `A third profile with the wrong passphrase is told: "${error}" and sees no messages`);
+    const seen = await c.messages().count();
+    if (seen > 0) throw new E2eError('leak', `With the wrong passphrase Mallory's view shows ${seen} messages.`);
+    await c.page.keyboard.press('Escape');
+    await c.close();
+    o.open.workbenches.splice(o.open.workbenches.indexOf(c), 1);
+    await csC.stop();
+  });
+
+  const whileDown = 'Typed while the server was down.';
+  await report.part('server restarted: both reconnect by themselves; a message typed meanwhile arrives once', 150_000, async () => {
+    await a.openChat();
+    await b.openChat();
+    await server.stop();
+    await until('both views show that the connection is lost', 30_000, async () => {
+      const sa = await a.chat.locator(tid('banner')).getAttribute('data-state');
+      const sb = await b.chat.locator(tid('banner')).getAttribute('data-state');
+      return sa !== 'joined' && sb !== 'joined';
+    });
+    await a.typeAndSend(whileDown);
+    const pending = a.messages(whileDown).first();
+    await pending.waitFor({ timeout: 10_000 });
+    const wasPending = (await pending.getAttribute('data-pending')) === 'true';
+    await shots.take(a.page, 'server-down', `The server is down: Alice's banner says so and her message waits (pending=${wasPending})`);
+    if (!wasPending) throw new E2eError('not_pending', 'Alice\'s message typed while the server was down is not shown as pending.');
+    await server.restart();
+    await Promise.all([a.waitConnected(60_000), b.waitConnected(60_000)]);
+    await until('Bob receives the message typed while the server was down', 30_000, async () => (await b.messages(whileDown).count()) >= 1);
+    await until('Alice\'s message is acknowledged after the reconnect', 30_000, async () => (await pending.getAttribute('data-pending')) === 'false');
+    // Give a duplicate time to show up before counting.
+    await b.page.waitForTimeout(2000);
+    const countB = await b.messages(whileDown).count();
+    const countA = await a.messages(whileDown).count();
+    if (countB !== 1 || countA !== 1) throw new E2eError('duplicate', `The message typed while the server was down shows ${countA} time(s) for Alice and ${countB} for Bob; expected once each.`);
+    await shots.take(b.page, 'reconnected-bob', 'After the server restart Bob reconnected by himself and got the message typed meanwhile, once');
+    await shots.take(a.page, 'reconnected-alice', 'After the server restart Alice reconnected; her message is delivered (not pending)');
+  });
+}
+
+/** Answers VS Code's file dialog (code-server shows its simple dialog: a path in an input box). */
+async function pickFile(wb: Workbench, file: string): Promise<void> {
+  await wb.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
+  const input = wb.quickInput.locator('.quick-input-box input');
+  await input.fill(file);
+  await wb.page.waitForTimeout(300);
+  await input.press('Enter');
+  await until('the file dialog closes', 15_000, async () => !(await wb.quickInput.isVisible()));
+}

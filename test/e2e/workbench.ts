@@ -1,0 +1,250 @@
+// Drives one user's VS Code workbench (code-server in Chromium): command palette, input boxes, notifications and the chat webview.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import type { CodeServer } from './code-server';
+import { E2eError } from './proc';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function launchChromium(executablePath: string): Promise<Browser> {
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+}
+
+/** The chat view's test ids (webview/elements/selectors.ts documents them). */
+export const tid = (id: string): string => `[data-testid="${id}"]`;
+
+/** Numbered screenshots in one folder, so the files sort in the order the steps ran. */
+export class Screenshots {
+  private n = 0;
+  readonly taken: { file: string; what: string }[] = [];
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+  async take(page: Page, name: string, what: string): Promise<string> {
+    this.n += 1;
+    const file = join(this.dir, `${String(this.n).padStart(2, '0')}-${name}.png`);
+    await page.screenshot({ path: file, timeout: 15_000 });
+    this.taken.push({ file, what });
+    return file;
+  }
+}
+
+export interface Prompt {
+  title: string;
+  password: boolean;
+}
+
+/** Answers for the connect flow's input boxes, picked by the box's title. */
+export interface ConnectAnswers {
+  server: string;
+  room: string;
+  name: string;
+  passphrase: string;
+}
+
+export class Workbench {
+  readonly page: Page;
+  /** Browser console errors, for failure reports. */
+  readonly consoleErrors: string[] = [];
+  /** Dialogs (alert/confirm) the page opened: a script from a message must never run. */
+  readonly dialogs: string[] = [];
+
+  private constructor(
+    readonly user: string,
+    readonly context: BrowserContext,
+    page: Page,
+    readonly server: CodeServer,
+  ) {
+    this.page = page;
+    page.on('console', (m) => {
+      if (m.type() === 'error') this.consoleErrors.push(m.text().slice(0, 300));
+    });
+    page.on('dialog', (d) => {
+      this.dialogs.push(`${d.type()}: ${d.message()}`);
+      void d.dismiss().catch(() => undefined);
+    });
+  }
+
+  /** A fresh browser profile (its own storage, so its own SecretStorage) on `server`. */
+  static async open(browser: Browser, user: string, server: CodeServer): Promise<Workbench> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(20_000);
+    const wb = new Workbench(user, context, page, server);
+    await wb.load();
+    return wb;
+  }
+
+  async load(): Promise<void> {
+    await this.page.goto(this.server.workbenchUrl(), { timeout: 60_000 });
+    await this.waitWorkbench();
+  }
+
+  async reload(): Promise<void> {
+    await this.page.reload({ timeout: 60_000 });
+    await this.waitWorkbench();
+  }
+
+  private async waitWorkbench(): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    // The activity bar is filled once the extensions' contributions are known.
+    await this.page.locator('.activitybar').waitFor({ timeout: 60_000 });
+  }
+
+  /** The chat view's document inside the webview's two iframes. */
+  get chat(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  /** Messages in the chat view, optionally only those whose text contains `text`. */
+  messages(text?: string): Locator {
+    const all = this.chat.locator(tid('message'));
+    return text === undefined ? all : all.filter({ has: this.chat.locator(tid('message-text'), { hasText: text }) });
+  }
+
+  get activityEntry(): Locator {
+    return this.page.locator('.activitybar a.action-label[aria-label^="Message App"]');
+  }
+
+  /** The number on the Message App entry of the activity bar, or null without a badge. */
+  async badge(): Promise<number | null> {
+    const item = this.page.locator('.activitybar li.action-item', { has: this.activityEntry });
+    const badge = item.locator('.badge .badge-content');
+    if ((await badge.count()) === 0 || !(await badge.first().isVisible())) return null;
+    const text = (await badge.first().textContent())?.trim() ?? '';
+    const n = Number.parseInt(text, 10);
+    return Number.isFinite(n) ? n : null;
+  }
+
+  /** Opens the chat in the sidebar (no-op if it shows already) and waits for the view's document. */
+  async openChat(): Promise<void> {
+    const item = this.page.locator('.activitybar li.action-item', { has: this.activityEntry });
+    const checked = await item.getAttribute('class').then((c) => c?.includes('checked') ?? false, () => false);
+    if (!checked) await this.activityEntry.click();
+    await this.chat.locator(tid('app')).waitFor({ timeout: 30_000 });
+  }
+
+  /** Shows the Explorer instead, so the chat view is hidden. */
+  async hideChat(): Promise<void> {
+    await this.page.locator('.activitybar a.action-label[aria-label^="Explorer"]').click();
+    await this.page.locator('iframe.webview.ready').waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+
+  get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /** Runs a command from the command palette by its label, e.g. "Message App: Connect to Server...". */
+  async runCommand(label: string): Promise<void> {
+    await this.page.keyboard.press('Escape');
+    await this.page.locator('.monaco-workbench').click({ position: { x: 640, y: 5 } }).catch(() => undefined);
+    await this.page.keyboard.press('F1');
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    const input = this.quickInput.locator('.quick-input-box input');
+    await input.fill(`>${label}`);
+    const row = this.quickInput.locator('.monaco-list-row', { hasText: label }).first();
+    await row.waitFor({ timeout: 10_000 }).catch(() => {
+      throw new E2eError('no_command', `${this.user}: the command palette has no command "${label}".`);
+    });
+    await row.click();
+  }
+
+  /** The open input box's title and kind, or null when none shows. */
+  async currentPrompt(): Promise<Prompt | null> {
+    if (!(await this.quickInput.isVisible())) return null;
+    const title = ((await this.quickInput.locator('.quick-input-title').textContent().catch(() => '')) ?? '').trim();
+    const type = await this.quickInput.locator('.quick-input-box input').getAttribute('type').catch(() => null);
+    return { title, password: type === 'password' };
+  }
+
+  /**
+   * Answers input boxes by their titles until `done()` says the flow finished, within `timeoutMs`.
+   * Returns the boxes it answered, so a test can say which questions were asked.
+   */
+  async answerPrompts(answers: ConnectAnswers, done: () => Promise<boolean>, timeoutMs = 45_000): Promise<Prompt[]> {
+    const asked: Prompt[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const prompt = await this.currentPrompt();
+      if (prompt === null) {
+        if (await done()) return asked;
+        await this.page.waitForTimeout(200);
+        continue;
+      }
+      const value = pickAnswer(prompt, answers);
+      if (value === undefined) {
+        throw new E2eError('unexpected_prompt', `${this.user}: an input box asked something unexpected: "${prompt.title}".`);
+      }
+      const input = this.quickInput.locator('.quick-input-box input');
+      await input.fill(value);
+      await input.press('Enter');
+      asked.push(prompt);
+      if (!(await this.waitPromptChange(prompt, value, 15_000))) {
+        const message = (await this.quickInput.locator('.quick-input-message').textContent().catch(() => '')) ?? '';
+        throw new E2eError('prompt_stuck', `${this.user}: the input box "${prompt.title}" did not take the answer: ${message.trim()}`);
+      }
+    }
+    throw new E2eError(
+      'timeout',
+      `${this.user}: the connect flow did not finish within ${timeoutMs / 1000} s (answered: ${asked.map((p) => `"${p.title}"`).join(', ') || 'nothing'}).`,
+    );
+  }
+
+  /** True once the box closed, was replaced by another question, or was emptied for a new try. */
+  private async waitPromptChange(before: Prompt, typed: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const now = await this.currentPrompt();
+      if (now === null || now.title !== before.title || now.password !== before.password) return true;
+      const value = await this.quickInput.locator('.quick-input-box input').inputValue().catch(() => typed);
+      if (value !== typed) return true;
+      await this.page.waitForTimeout(100);
+    }
+    return false;
+  }
+
+  /** Texts of the notification toasts now showing. */
+  async notifications(): Promise<string[]> {
+    const toasts = this.page.locator('.notification-toast .notification-list-item-message');
+    return (await toasts.allTextContents()).map((t) => t.trim());
+  }
+
+  /** Sends a message by typing it in the composer and pressing Enter, like a user. */
+  async typeAndSend(text: string): Promise<void> {
+    const box = this.chat.locator(`${tid('composer')} textarea`);
+    await box.click();
+    await box.fill(text);
+    await box.press('Enter');
+  }
+
+  async waitConnected(timeoutMs = 30_000): Promise<void> {
+    await this.chat.locator(`${tid('banner')}[data-state="joined"]`).waitFor({ state: 'attached', timeout: timeoutMs }).catch(async () => {
+      const state = await this.chat.locator(tid('banner')).getAttribute('data-state').catch(() => 'unknown');
+      const text = await this.chat.locator(tid('banner')).textContent().catch(() => '');
+      throw new E2eError('not_connected', `${this.user}: the chat did not connect within ${timeoutMs / 1000} s (banner ${state}: ${text?.trim()}).`);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+}
+
+function pickAnswer(prompt: Prompt, a: ConnectAnswers): string | undefined {
+  const t = prompt.title;
+  if (prompt.password || /passphrase/i.test(t)) return a.passphrase;
+  if (/server/i.test(t)) return a.server;
+  if (/room/i.test(t)) return a.room;
+  if (/name/i.test(t)) return a.name;
+  return undefined;
+}
