@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import type { KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
+import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
 import { Dedupe, openEnvelope, Pins, sealEnvelope, MAX_TEXT_BYTES, type Body, type OpenFailure } from './envelope';
@@ -132,8 +133,6 @@ export interface ChatClientOptions {
   initialHistory?: number;
   /** A request without an answer this long fails with code 'timeout' (default 30 s). */
   requestTimeoutMs?: number;
-  /** Checks a received image before it is shown; a string is the refusal reason. */
-  checkImage?: (image: PreparedImage) => PreparedImage | string;
   connection?: {
     pingIntervalMs?: number;
     pongTimeoutMs?: number;
@@ -224,6 +223,11 @@ export class ChatClient {
 
   get state(): ClientState {
     return this.stateValue;
+  }
+
+  /** "host:port" of the server. */
+  get address(): string {
+    return this.connection.address;
   }
 
   get fingerprint(): string {
@@ -652,14 +656,13 @@ export class ChatClient {
     const own = sameBytes(body.from.key, this.identity.publicKey);
     const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
     if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
-    let image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
-    if (body.name !== undefined) image.name = body.name;
-    if (this.options.checkImage) {
-      const checked = this.options.checkImage(image);
-      if (typeof checked === 'string') return { kind: 'placeholder', id, ts, cid: body.cid, error: 'unsupported' };
-      image = checked;
+    // Header checks only (type, size, real dimensions) before anything shows it.
+    const checked = checkReceivedImage({ mime: body.mime, w: body.w, h: body.h, data: body.data, name: body.name });
+    if (!checked.ok) {
+      this.log(`image refused: ${checked.reason}`);
+      return { kind: 'placeholder', id, ts, cid: body.cid, error: 'unsupported' };
     }
-    return { ...base, kind: 'image', image };
+    return { ...base, kind: 'image', image: checked.image };
   }
 
   private ownItem(body: Body, id: number, ts: number): ShownItem {

@@ -28,7 +28,13 @@ export class FileStateStore implements OutboxStore, CursorStore, PinStore {
       for (const file of await readdirOrEmpty(join(root, room))) {
         const match = /^(\d+)-([A-Za-z0-9_-]+)\.env$/.exec(file);
         if (!match?.[1] || !match[2] || !isCid(match[2])) continue; // temporary files and strangers
-        const env = new Uint8Array(await readFile(join(root, room, file)));
+        let env: Uint8Array;
+        try {
+          env = new Uint8Array(await readFile(join(root, room, file)));
+        } catch (error) {
+          if (isNotFound(error)) continue; // acked and removed meanwhile
+          throw error;
+        }
         entries.push({ room, cid: match[2], env, queuedAt: Number(match[1]) });
       }
     }

@@ -1,10 +1,12 @@
 // Shared helpers for the client suites: fast test KDF, clients wired to in-memory
 // or file stores, event collectors, and a raw protocol socket for hostile peers.
 
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BUN_BINARY, REPO_ROOT } from '../support/server';
 import { decodeBody, encodeFrameBody } from '../../protocol/codec';
 import { parseServerFrame, type ClientFrame, type KdfParams, type ServerFrame } from '../../protocol/frames';
 import { FrameDecoder } from '../../protocol/framing';
@@ -131,5 +133,98 @@ export class RawPeer {
 
   close(): void {
     this.socket.destroy();
+  }
+}
+
+// ---- the chat CLI as a child process ----------------------------------------------
+
+
+const CHAT = join(REPO_ROOT, 'client', 'cli', 'chat.ts');
+
+export interface ChatRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout parsed as JSON lines. */
+  lines: Record<string, unknown>[];
+}
+
+function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  // No inherited passphrase or config: each test says what it means.
+  const base: NodeJS.ProcessEnv = { ...process.env, MESSAGE_APP_PASSPHRASE: undefined };
+  return { ...base, ...env };
+}
+
+/** Runs `chat ARGS` to completion (bounded by `timeoutMs`). */
+export function runChat(args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 20_000): Promise<ChatRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BUN_BINARY, [CHAT, ...args], { cwd: REPO_ROOT, env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (stdout += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`chat ${args[0]} did not finish in ${timeoutMs} ms; stderr: ${stderr}`));
+    }, timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, lines: parseLines(stdout) });
+    });
+  });
+}
+
+function parseLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** A running `chat follow` with its stdin open for typing. */
+export class FollowProcess {
+  private stdoutText = '';
+  private stderrText = '';
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly exited: Promise<number | null>;
+
+  constructor(args: string[], env: Record<string, string | undefined>) {
+    this.child = spawn(BUN_BINARY, [CHAT, 'follow', ...args], { cwd: REPO_ROOT, env: cliEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.setEncoding('utf8').on('data', (t: string) => (this.stdoutText += t));
+    this.child.stderr.setEncoding('utf8').on('data', (t: string) => (this.stderrText += t));
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
+  }
+
+  get lines(): Record<string, unknown>[] {
+    return parseLines(this.stdoutText.slice(0, this.stdoutText.lastIndexOf('\n') + 1));
+  }
+
+  get texts(): string[] {
+    return this.lines.map((l) => String(l.text ?? l.error));
+  }
+
+  get stderr(): string {
+    return this.stderrText;
+  }
+
+  type(line: string): void {
+    this.child.stdin.write(`${line}\n`);
+  }
+
+  async waitFor(predicate: (f: FollowProcess) => boolean, ms = 15_000, what = 'output'): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this)) {
+      if (Date.now() > deadline) throw new Error(`follow: timed out waiting for ${what}; stdout:\n${this.stdoutText}\nstderr:\n${this.stderrText}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  /** Interrupts it like Ctrl-C and returns the exit code. */
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGINT');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
   }
 }
