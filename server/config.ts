@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_MAX_FRAME } from '../protocol/constants';
+import type { SyncMode } from './store';
 
 export interface ServerConfig {
   host: string;
@@ -22,6 +23,8 @@ export interface ServerConfig {
   burst: number;
   /** A reader whose unsent output passes this many bytes is cut off. */
   maxQueueBytes: number;
+  /** When an ack may go out: after the commit reached the WAL file (normal) or after an fsync (full). */
+  sync: SyncMode;
 }
 
 export const DEFAULTS = {
@@ -35,6 +38,7 @@ export const DEFAULTS = {
   rate: 200,
   burst: 400,
   maxQueueBytes: 8 * 1024 * 1024,
+  sync: 'normal',
 } as const;
 
 /** A bad flag or variable: main prints `message` (a sentence) and exits with status 2. */
@@ -56,6 +60,9 @@ Options (each also read from the environment variable shown):
   --tls-key FILE          PEM private key (MESSAGE_APP_TLS_KEY)
   --join-timeout SECONDS  close connections that join no room in time (MESSAGE_APP_JOIN_TIMEOUT, default ${DEFAULTS.joinTimeoutSeconds})
   --idle-timeout SECONDS  close connections silent this long (MESSAGE_APP_IDLE_TIMEOUT, default ${DEFAULTS.idleTimeoutSeconds})
+  --sync normal|full      ack after the commit reached the WAL (normal: survives a crash of the
+                          server, not a power cut) or after an fsync (full: survives power cuts,
+                          at the disk's fsync latency) (MESSAGE_APP_SYNC, default ${DEFAULTS.sync})
   --rate N                frames per second per connection (MESSAGE_APP_RATE, default ${DEFAULTS.rate})
   --burst N               frames a connection may send at once (MESSAGE_APP_BURST, default ${DEFAULTS.burst})
   -h, --help              show this help
@@ -73,6 +80,7 @@ const OPTIONS = {
   'idle-timeout': { type: 'string' },
   rate: { type: 'string' },
   burst: { type: 'string' },
+  sync: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -124,6 +132,11 @@ export function loadConfig(
   const idleTimeout = int('idle-timeout', 'MESSAGE_APP_IDLE_TIMEOUT', DEFAULTS.idleTimeoutSeconds, 1, 86_400);
   const rate = int('rate', 'MESSAGE_APP_RATE', DEFAULTS.rate, 1, 1_000_000);
   const burst = int('burst', 'MESSAGE_APP_BURST', DEFAULTS.burst, 1, 1_000_000);
+  const syncPick = pick('sync', 'MESSAGE_APP_SYNC');
+  const sync = syncPick?.value ?? DEFAULTS.sync;
+  if (sync !== 'normal' && sync !== 'full') {
+    throw new ConfigError(`${syncPick?.source ?? '--sync'} must be normal or full, not ${JSON.stringify(sync)}.`);
+  }
   const tlsCert = pick('tls-cert', 'MESSAGE_APP_TLS_CERT')?.value;
   const tlsKey = pick('tls-key', 'MESSAGE_APP_TLS_KEY')?.value;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
@@ -141,6 +154,7 @@ export function loadConfig(
     rate,
     burst,
     maxQueueBytes: DEFAULTS.maxQueueBytes,
+    sync,
   };
   if (tlsCert !== undefined && tlsKey !== undefined) {
     config.tlsCert = resolve(cwd, tlsCert);

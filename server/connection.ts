@@ -80,6 +80,7 @@ export class Connection implements Member {
   private inbox: Uint8Array[] = [];
   private busy = false;
   private ended = false;
+  private reading = true;
 
   constructor(
     private readonly wire: Wire,
@@ -122,6 +123,13 @@ export class Connection implements Member {
       this.stateValue = 'open';
       this.unjoinedSince = Date.now();
     }
+  }
+
+  /** Takes no more frames (a graceful stop); output still flows until finish(). */
+  stopReading(): void {
+    this.reading = false;
+    this.inbox = [];
+    this.wire.pause();
   }
 
   /** Stops reading, sends what is queued (plus a last frame), then ends the socket. */
@@ -222,7 +230,7 @@ export class Connection implements Member {
 
   /** Bun's data callback. */
   received(chunk: Uint8Array): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || !this.reading) return;
     const { frames, error } = this.decoder.push(chunk);
     for (const body of frames) this.accept(body);
     if (error && this.isOpen) {
@@ -252,7 +260,7 @@ export class Connection implements Member {
   }
 
   private accept(body: Uint8Array): void {
-    if (!this.isOpen) return;
+    if (!this.isOpen || !this.reading) return;
     this.lastFrameAt = Date.now();
     if (this.busy) {
       this.inbox.push(body);
@@ -272,7 +280,7 @@ export class Connection implements Member {
     this.wire.pause();
     const release = (): void => {
       this.busy = false;
-      if (!this.isOpen) return;
+      if (!this.isOpen || !this.reading) return;
       this.wire.resume();
       while (this.inbox.length > 0 && !this.busy && this.isOpen) {
         const next = this.inbox.shift();

@@ -66,9 +66,15 @@ export class FrameHandler implements InboundHandler {
       return;
     }
     const frame = parsed.frame;
-    // Answers go out in the order frames came in: commit this connection's
-    // earlier sends (and so write their acks) before answering anything else.
-    if (frame.t !== 'send' && conn.pendingAppends > 0) this.store.flush();
+    // Answers go out in the order frames came in: wait for the acks of this
+    // connection's earlier sends before answering anything else.
+    if (frame.t !== 'send' && conn.pendingAppends > 0) {
+      return this.store.idle().then(() => (conn.isOpen ? this.dispatch(conn, frame) : undefined));
+    }
+    return this.dispatch(conn, frame);
+  }
+
+  private dispatch(conn: Connection, frame: ClientFrame): void | Promise<void> {
     try {
       const outcome = this.handle(conn, frame);
       return outcome ? outcome.catch((error: unknown) => this.fail(conn, frame, error)) : undefined;
@@ -201,6 +207,7 @@ export class FrameHandler implements InboundHandler {
     }
     conn.send({ t: 'ack', room: room.name, cid: frame.cid, id: result.id, ts: result.ts });
     if (result.duplicate) return; // stored and relayed the first time
+    room.published(result.id);
     // Encoded once, written to every other member.
     room.broadcast(
       encodeFrameBody({ t: 'msg', room: room.name, id: result.id, ts: result.ts, cid: frame.cid, env: frame.env }),
@@ -213,7 +220,7 @@ export class FrameHandler implements InboundHandler {
     const limit = Math.min(frame.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT);
     const query =
       frame.before !== undefined ? { before: frame.before } : frame.after !== undefined ? { after: frame.after } : { newest: true as const };
-    const page = this.store.page(room.id, query, limit, this.options.maxFrame - FRAME_SLACK);
+    const page = this.store.page(room.id, query, limit, this.options.maxFrame - FRAME_SLACK, room.lastId);
     conn.send({ t: 'page', room: room.name, msgs: page.msgs, more: page.more });
   }
 
@@ -231,7 +238,7 @@ export class FrameHandler implements InboundHandler {
   }
 
   private sendJoined(conn: Connection, room: Room): void {
-    conn.send({ t: 'joined', room: room.name, last: this.store.lastMessageId(room.id), online: room.online });
+    conn.send({ t: 'joined', room: room.name, last: room.lastId, online: room.online });
   }
 
   private removeMember(conn: Connection, room: Room): void {

@@ -44,7 +44,7 @@ function main(): void {
 
   let store: Store;
   try {
-    store = new Store(config.dataFile);
+    store = new Store(config.dataFile, { sync: config.sync, log });
   } catch (error) {
     fail(`cannot open the data file ${config.dataFile}: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
@@ -53,7 +53,7 @@ function main(): void {
   try {
     relay = new Relay({ config, store, log, ...(tls ? { tls } : {}) });
   } catch (error) {
-    store.close();
+    void store.close();
     fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`, 1);
   }
 
@@ -67,8 +67,8 @@ function main(): void {
     log(`${signal}: stopping`);
     relay
       .stop()
+      .then(() => store.close())
       .then(() => {
-        store.close();
         log('stopped');
         process.exit(0);
       })

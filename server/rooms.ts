@@ -19,7 +19,17 @@ export class Room {
     readonly salt: Uint8Array,
     readonly kdf: KdfParams,
     readonly auth: KeyObject,
+    /**
+     * Highest message id relayed to members so far. `joined.last` and history pages
+     * stop here, so a message is never both in a page and announced after it.
+     */
+    public lastId: number,
   ) {}
+
+  /** A committed message has been relayed: later joins and pages include it. */
+  published(id: number): void {
+    if (id > this.lastId) this.lastId = id;
+  }
 
   get online(): number {
     return this.members.size;
@@ -56,7 +66,7 @@ export class Rooms {
     if (!record) return null;
     const auth = ed25519PublicKey(record.auth);
     if (!auth) throw new RoomError('internal', `room ${name} has an invalid stored auth key`);
-    const room = new Room(record.id, record.name, record.salt, record.kdf, auth);
+    const room = new Room(record.id, record.name, record.salt, record.kdf, auth, this.store.lastMessageId(record.id));
     this.cache.set(name, room);
     return room;
   }
@@ -65,7 +75,7 @@ export class Rooms {
   create(name: string, salt: Uint8Array, kdf: KdfParams, authRaw: Uint8Array, auth: KeyObject): Room | null {
     const record = this.store.createRoom(name, salt, kdf, authRaw);
     if (!record) return null;
-    const room = new Room(record.id, name, record.salt, record.kdf, auth);
+    const room = new Room(record.id, name, record.salt, record.kdf, auth, 0);
     this.cache.set(name, room);
     return room;
   }

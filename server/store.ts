@@ -1,9 +1,11 @@
-// Durable history in bun:sqlite: rooms and opaque envelopes, appends batched per event-loop turn and acknowledged only after commit.
+// Durable history in bun:sqlite: rooms and opaque envelopes; appends are group-committed on a writer thread and acknowledged only after commit.
 
 import { Database, type Statement } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { KdfParams, StoredMessage } from '../protocol/frames';
+import type { BatchItem, BatchResult, WriterOptions, WriterReply, WriterRequest } from './writer';
 
 export interface RoomRecord {
   id: number;
@@ -34,6 +36,21 @@ export class StoreError extends Error {
 }
 
 /**
+ * normal: a commit is in the WAL file before its ack; it survives a crash or kill of
+ *         the server process, not a power cut or OS crash (the last moments may be lost).
+ * full:   the WAL is fsynced before every ack; survives power cuts, at the disk's fsync latency.
+ */
+export type SyncMode = 'normal' | 'full';
+
+export interface StoreOptions {
+  sync?: SyncMode;
+  /** Called after each committed batch with its size, e.g. for metrics; never with envelope bytes. */
+  onBatch?: (size: number) => void;
+  /** Where the store reports trouble that is not the error of one call (a dead writer thread). */
+  log?: (message: string) => void;
+}
+
+/**
  * Schema migrations, applied in order; PRAGMA user_version counts those done.
  * Never edit a released step: add a new one.
  */
@@ -60,6 +77,11 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX messages_by_room ON messages (room_id, id);`,
 ];
 
+/** MessagePack overhead of one page entry besides cid and env: map header, keys, two integers. */
+const PAGE_ENTRY_OVERHEAD = 48;
+/** Pages of 16 KiB hold a typical envelope in fewer overflow pages than the default 4 KiB, for less work per insert. */
+const PAGE_SIZE = 16384;
+
 interface RoomRow {
   id: number;
   name: string;
@@ -70,33 +92,30 @@ interface RoomRow {
   auth: Uint8Array;
 }
 
-interface PendingAppend {
-  roomId: number;
-  cid: string;
-  ts: number;
-  env: Uint8Array;
-  done: AppendCallback;
-}
-
-export interface StoreOptions {
-  /** Called after each committed batch, e.g. for metrics; never with envelope bytes. */
-  onBatch?: (size: number) => void;
+interface InFlight {
+  seq: number;
+  callbacks: AppendCallback[];
 }
 
 export class Store {
   private readonly db: Database;
   private readonly roomByName: Statement<RoomRow, [string]>;
   private readonly insertRoom: Statement<{ id: number }, [string, Uint8Array, number, number, number, Uint8Array, number]>;
-  private readonly findMessage: Statement<{ id: number; ts: number }, [number, string]>;
-  private readonly insertMessage: Statement<{ id: number }, [number, string, number, Uint8Array]>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
-  private readonly newest: Statement<StoredMessage, [number, number]>;
-  private readonly before: Statement<StoredMessage, [number, number, number]>;
-  private readonly after: Statement<StoredMessage, [number, number, number]>;
-  private readonly commitBatch: (batch: PendingAppend[]) => AppendResult[];
-  private pending: PendingAppend[] = [];
+  private readonly newest: Statement<StoredMessage, [number, number, number]>;
+  private readonly before: Statement<StoredMessage, [number, number, number, number]>;
+  private readonly after: Statement<StoredMessage, [number, number, number, number]>;
+  private readonly writer: Worker;
+  /** Appends waiting for the next batch. */
+  private pendingItems: BatchItem[] = [];
+  private pendingCallbacks: AppendCallback[] = [];
+  /** The one batch the writer is committing; the next waits, growing, until it is done (group commit). */
+  private inFlight: InFlight | undefined;
+  private nextSeq = 1;
   private scheduled = false;
-  private closed = false;
+  private idleWaiters: (() => void)[] = [];
+  private broken: Error | undefined;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly file: string,
@@ -104,39 +123,38 @@ export class Store {
   ) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { create: true, strict: true });
-    // WAL: readers never block the writer. synchronous=FULL: a commit is on disk
-    // before we ack it, even across a power cut (NORMAL would only survive a crash).
+    // Only takes effect on a new, empty file.
+    this.db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
+    // WAL: readers never block the writer, and a commit is one append to the WAL file.
     this.db.run('PRAGMA journal_mode = WAL');
-    this.db.run('PRAGMA synchronous = FULL');
     this.db.run('PRAGMA foreign_keys = ON');
+    // The writer thread may hold the write lock while this connection creates a room.
+    this.db.run('PRAGMA busy_timeout = 5000');
+    // This connection writes only rooms; checkpoints belong to the writer thread.
+    this.db.run('PRAGMA wal_autocheckpoint = 0');
+    // After a checkpoint the WAL restarts; keep its file from staying at its peak size.
+    this.db.run('PRAGMA journal_size_limit = 67108864');
+    this.db.run(`PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.migrate();
 
     this.roomByName = this.db.query('SELECT id, name, salt, kdf_n, kdf_r, kdf_p, auth FROM rooms WHERE name = ?');
     this.insertRoom = this.db.query(
       'INSERT INTO rooms (name, salt, kdf_n, kdf_r, kdf_p, auth, created) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
     );
-    this.findMessage = this.db.query('SELECT id, ts FROM messages WHERE room_id = ? AND cid = ?');
-    this.insertMessage = this.db.query('INSERT INTO messages (room_id, cid, ts, env) VALUES (?, ?, ?, ?) RETURNING id');
     this.lastId = this.db.query('SELECT max(id) AS last FROM messages WHERE room_id = ?');
-    // One row past the limit tells whether there are more.
-    this.newest = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? ORDER BY id DESC LIMIT ?');
-    this.before = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?');
-    this.after = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id > ? ORDER BY id ASC LIMIT ?');
+    // `id <= upTo` keeps pages to what has been announced; one row past the limit tells whether there are more.
+    this.newest = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id <= ? ORDER BY id DESC LIMIT ?');
+    this.before = this.db.query(
+      'SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id <= ? AND id < ? ORDER BY id DESC LIMIT ?',
+    );
+    this.after = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id <= ? AND id > ? ORDER BY id ASC LIMIT ?');
 
-    this.commitBatch = this.db.transaction((batch: PendingAppend[]) => {
-      const results: AppendResult[] = [];
-      for (const item of batch) {
-        // Looked up inside the transaction, so a repeat within the same batch finds the first.
-        const existing = this.findMessage.get(item.roomId, item.cid);
-        if (existing) {
-          results.push({ id: existing.id, ts: existing.ts, duplicate: true });
-          continue;
-        }
-        const row = this.insertMessage.get(item.roomId, item.cid, item.ts, item.env);
-        if (!row) throw new StoreError('insert returned no id');
-        results.push({ id: row.id, ts: item.ts, duplicate: false });
-      }
-      return results;
+    const writerOptions: WriterOptions = { file, sync: options.sync ?? 'normal' };
+    this.writer = new Worker(new URL('./writer.ts', import.meta.url), { workerData: writerOptions });
+    this.writer.on('message', (reply: WriterReply) => this.onReply(reply));
+    this.writer.on('error', (error) => this.fail(new StoreError(`the writer thread failed: ${error.message}`)));
+    this.writer.on('exit', () => {
+      if (!this.closing) this.fail(new StoreError('the writer thread exited'));
     });
   }
 
@@ -171,69 +189,119 @@ export class Store {
     return { id: row.id, name, salt, kdf: { ...kdf }, auth };
   }
 
-  /** Highest message id in the room, 0 if none (committed messages only). */
+  /** Highest committed message id in the room, 0 if none. */
   lastMessageId(roomId: number): number {
     return this.lastId.get(roomId)?.last ?? 0;
   }
 
   /**
-   * Queues a message. Every append made in the same event-loop turn is committed
-   * in one transaction; `done` runs after the commit (or with the error if it failed).
+   * Queues a message. Appends made in the same event-loop turn (and, under load,
+   * all that arrive while the previous batch commits) go to the writer as one
+   * transaction; `done` runs after the commit, in append order, or with the error.
    */
   append(roomId: number, cid: string, env: Uint8Array, ts: number, done: AppendCallback): void {
-    if (this.closed) {
-      done(new StoreError('the store is closed'));
+    if (this.broken || this.closing) {
+      done(this.broken ?? new StoreError('the store is closing'));
       return;
     }
-    this.pending.push({ roomId, cid, ts, env, done });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => this.flush());
+    this.pendingItems.push({ roomId, cid, ts, env });
+    this.pendingCallbacks.push(done);
+    this.schedule();
+  }
+
+  /** Resolves once every append made so far has committed and its callback has run. */
+  idle(): Promise<void> {
+    if (!this.inFlight && this.pendingItems.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    // setImmediate runs after the I/O callbacks of this turn: everything they appended goes together.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.submit();
+    });
+  }
+
+  private submit(): void {
+    if (this.inFlight || this.pendingItems.length === 0) return;
+    const items = this.pendingItems;
+    const batch: InFlight = { seq: this.nextSeq++, callbacks: this.pendingCallbacks };
+    this.pendingItems = [];
+    this.pendingCallbacks = [];
+    this.inFlight = batch;
+    this.writer.postMessage({ t: 'batch', seq: batch.seq, items } satisfies WriterRequest);
+  }
+
+  private onReply(reply: WriterReply): void {
+    switch (reply.t) {
+      case 'committed':
+      case 'failed': {
+        const batch = this.inFlight;
+        if (!batch || batch.seq !== reply.seq) {
+          this.fail(new StoreError(`the writer answered batch ${reply.seq} out of order`));
+          return;
+        }
+        this.inFlight = undefined;
+        if (reply.t === 'committed') {
+          this.options.onBatch?.(batch.callbacks.length);
+          batch.callbacks.forEach((done, i) => done(reply.results[i] ?? new StoreError('no result for a queued message')));
+        } else {
+          const error = new StoreError(`a batch could not be committed: ${reply.message}`);
+          for (const done of batch.callbacks) done(error);
+        }
+        // Whatever arrived meanwhile goes next, as one batch.
+        if (this.pendingItems.length > 0) this.submit();
+        else this.wakeIdle();
+        return;
+      }
+      case 'closed':
+        return;
+      default: {
+        const unreachable: never = reply;
+        throw new Error(`unknown writer reply ${JSON.stringify(unreachable)}`);
+      }
     }
   }
 
-  get pendingCount(): number {
-    return this.pending.length;
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
-  /** Commits every queued append now and runs their callbacks. */
-  flush(): void {
-    this.scheduled = false;
-    if (this.pending.length === 0) return;
-    const batch = this.pending;
-    this.pending = [];
-    let results: AppendResult[] | undefined;
-    let failure: Error | undefined;
-    try {
-      results = this.commitBatch(batch);
-    } catch (error) {
-      failure = error instanceof Error ? error : new StoreError(String(error));
-    }
-    this.options.onBatch?.(batch.length);
-    for (let i = 0; i < batch.length; i++) {
-      const item = batch[i];
-      const result = results?.[i];
-      if (!item) continue;
-      item.done(result ?? failure ?? new StoreError('no result for a queued message'));
-    }
+  /** The writer is gone: every queued and later append fails; the server keeps relaying nothing new. */
+  private fail(error: StoreError): void {
+    if (this.broken) return;
+    this.broken = error;
+    this.options.log?.(error.message);
+    const callbacks = [...(this.inFlight?.callbacks ?? []), ...this.pendingCallbacks];
+    this.inFlight = undefined;
+    this.pendingItems = [];
+    this.pendingCallbacks = [];
+    for (const done of callbacks) done(error);
+    this.wakeIdle();
   }
 
   /**
-   * A page of history in ascending id. `maxBytes` bounds the envelopes' total so
-   * the page frame stays under the frame limit; at least one message is always
-   * included, and `more` is set when the page stopped early.
+   * A page of history in ascending id, among messages with id <= `upTo` (those
+   * already announced). `maxBytes` bounds the envelopes' total so the page frame
+   * stays under the frame limit; at least one message is always included, and
+   * `more` is set when the page stopped early.
    */
-  page(roomId: number, query: PageQuery, limit: number, maxBytes: number): Page {
+  page(roomId: number, query: PageQuery, limit: number, maxBytes: number, upTo: number = Number.MAX_SAFE_INTEGER): Page {
     let rows: StoredMessage[];
     let ascending: boolean;
     if ('after' in query) {
-      rows = this.after.all(roomId, query.after, limit + 1);
+      rows = this.after.all(roomId, upTo, query.after, limit + 1);
       ascending = true;
     } else if ('before' in query) {
-      rows = this.before.all(roomId, query.before, limit + 1);
+      rows = this.before.all(roomId, upTo, query.before, limit + 1);
       ascending = false;
     } else {
-      rows = this.newest.all(roomId, limit + 1);
+      rows = this.newest.all(roomId, upTo, limit + 1);
       ascending = false;
     }
     let more = rows.length > limit;
@@ -255,13 +323,17 @@ export class Store {
     return { msgs: rows, more };
   }
 
-  close(): void {
-    if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    this.db.close(false);
+  /** Commits what is queued, stops the writer and closes the database. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.idle();
+      const closed = new Promise<void>((resolve) => this.writer.once('exit', () => resolve()));
+      if (!this.broken) {
+        this.writer.postMessage({ t: 'close' } satisfies WriterRequest);
+        await closed;
+      }
+      this.db.close(false);
+    })();
+    return this.closing;
   }
 }
-
-/** MessagePack overhead of one page entry besides cid and env: map header, keys, two integers. */
-const PAGE_ENTRY_OVERHEAD = 48;

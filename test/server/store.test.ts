@@ -32,37 +32,37 @@ const KDF = { n: 1024, r: 8, p: 1 };
 const salt = new Uint8Array(16).fill(7);
 const auth = new Uint8Array(32).fill(9);
 
-afterEach(() => {
-  for (const s of stores.splice(0)) s.close();
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 describe('store', () => {
-  test('creates the folder, uses WAL and records its schema version', () => {
+  test('creates the folder, uses WAL and records its schema version', async () => {
     const file = tempFile();
-    open(file).close();
+    await open(file).close();
     const db = new Database(file, { readonly: true });
     expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
     expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(1);
     db.close();
   });
 
-  test('refuses a data file from a newer schema with a clear sentence', () => {
+  test('refuses a data file from a newer schema with a clear sentence', async () => {
     const file = tempFile();
-    open(file).close();
+    await open(file).close();
     const db = new Database(file);
     db.run('PRAGMA user_version = 99');
     db.close();
     expect(() => new Store(file)).toThrow(/newer server/);
   });
 
-  test('room names are unique; records survive reopening', () => {
+  test('room names are unique; records survive reopening', async () => {
     const file = tempFile();
     const store = open(file);
     const room = store.createRoom('general', salt, KDF, auth);
     expect(room?.name).toBe('general');
     expect(store.createRoom('general', salt, KDF, auth)).toBeNull();
-    store.close();
+    await store.close();
     const again = open(file);
     expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth });
     expect(again.room('other')).toBeNull();
@@ -102,6 +102,37 @@ describe('store', () => {
     expect(store.page(r1.id, { newest: true }, 50, 1 << 20).msgs).toHaveLength(1);
   });
 
+  test('pages stop at upTo, the highest id already announced', async () => {
+    const store = open(tempFile());
+    const room = store.createRoom('bounded', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const a = await append(store, room.id, 'cid-upto-1');
+    const b = await append(store, room.id, 'cid-upto-2');
+    expect(store.page(room.id, { newest: true }, 10, 1 << 20, a.id).msgs.map((m) => m.id)).toEqual([a.id]);
+    expect(store.page(room.id, { after: 0 }, 10, 1 << 20, a.id).msgs.map((m) => m.id)).toEqual([a.id]);
+    expect(store.page(room.id, { before: b.id + 1 }, 10, 1 << 20, b.id).msgs.map((m) => m.id)).toEqual([a.id, b.id]);
+  });
+
+  test('appends arriving while a batch commits go together in the next batch (group commit)', async () => {
+    const batches: number[] = [];
+    const store = open(tempFile(), (n) => batches.push(n));
+    const room = store.createRoom('grouped', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const first = append(store, room.id, 'cid-group-first');
+    // Let the first batch go to the writer, then queue more over several turns while it commits.
+    await new Promise((r) => setImmediate(r));
+    const later: Promise<AppendResult>[] = [];
+    for (let turn = 0; turn < 3; turn++) {
+      for (let i = 0; i < 5; i++) later.push(append(store, room.id, `cid-group-${turn}-${i}`));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([first, ...later]);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(16);
+    expect(batches[0]).toBe(1);
+    // Fewer batches than turns: what waited behind the first batch was grouped.
+    expect(batches.length).toBeLessThan(4);
+  });
+
   test('pages newest / before / after with more, and cuts by bytes nearest the anchor', async () => {
     const store = open(tempFile());
     const room = store.createRoom('paged', salt, KDF, auth);
@@ -127,7 +158,7 @@ describe('store', () => {
     const room = store.createRoom('closing', salt, KDF, auth);
     if (!room) throw new Error('no room');
     const pending = append(store, room.id, 'cid-at-close');
-    store.close();
+    await store.close();
     expect((await pending).duplicate).toBe(false);
     const again = open(file);
     expect(again.lastMessageId(room.id)).toBeGreaterThan(0);
