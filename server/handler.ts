@@ -66,11 +66,9 @@ export class FrameHandler implements InboundHandler {
       return;
     }
     const frame = parsed.frame;
-    // Answers go out in the order frames came in: wait for the acks of this
-    // connection's earlier sends before answering anything else.
-    if (frame.t !== 'send' && conn.pendingAppends > 0) {
-      return this.store.idle().then(() => (conn.isOpen ? this.dispatch(conn, frame) : undefined));
-    }
+    // Answers go out in the order frames came in: commit this connection's
+    // earlier sends (and so write their acks) before answering anything else.
+    if (frame.t !== 'send' && conn.pendingAppends > 0) this.store.flush();
     return this.dispatch(conn, frame);
   }
 

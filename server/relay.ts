@@ -122,9 +122,9 @@ export class Relay {
     this.stopping = true;
     clearInterval(this.sweeper);
     this.listener.stop(false);
-    // Read nothing more, let the writer commit what was received, send those acks, then close.
+    // Read nothing more, commit what was received and send those acks, then close.
     for (const conn of this.connections) conn.stopReading();
-    await this.options.store.idle();
+    this.options.store.flush();
     for (const conn of this.connections) conn.finish();
     const deadline = Date.now() + STOP_GRACE_MS;
     while (this.connections.size > 0 && Date.now() < deadline) {

@@ -1,11 +1,11 @@
-// Durable history in bun:sqlite: rooms and opaque envelopes; appends are group-committed on a writer thread and acknowledged only after commit.
+// Durable history in bun:sqlite: rooms and opaque envelopes; the appends of one event-loop turn commit as one transaction, acked only after it.
 
 import { Database, type Statement } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KdfParams, StoredMessage } from '../protocol/frames';
-import type { BatchItem, BatchResult, WriterOptions, WriterReply, WriterRequest } from './writer';
+import type { CheckpointerReport, CheckpointerRequest } from './checkpointer';
 
 export interface RoomRecord {
   id: number;
@@ -46,7 +46,7 @@ export interface StoreOptions {
   sync?: SyncMode;
   /** Called after each committed batch with its size, e.g. for metrics; never with envelope bytes. */
   onBatch?: (size: number) => void;
-  /** Where the store reports trouble that is not the error of one call (a dead writer thread). */
+  /** Where the store reports trouble that is not the error of one call (the checkpointer). */
   log?: (message: string) => void;
 }
 
@@ -92,30 +92,33 @@ interface RoomRow {
   auth: Uint8Array;
 }
 
-interface InFlight {
-  seq: number;
-  callbacks: AppendCallback[];
+interface PendingAppend {
+  roomId: number;
+  cid: string;
+  ts: number;
+  env: Uint8Array;
+  done: AppendCallback;
 }
+
+/** Ask the checkpointer to run once this much envelope data has been committed since the last ask. */
+const CHECKPOINT_EVERY_BYTES = 8 * 1024 * 1024;
 
 export class Store {
   private readonly db: Database;
   private readonly roomByName: Statement<RoomRow, [string]>;
   private readonly insertRoom: Statement<{ id: number }, [string, Uint8Array, number, number, number, Uint8Array, number]>;
+  private readonly findMessage: Statement<{ id: number; ts: number }, [number, string]>;
+  private readonly insertMessage: Statement<{ id: number }, [number, string, number, Uint8Array]>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
   private readonly newest: Statement<StoredMessage, [number, number, number]>;
   private readonly before: Statement<StoredMessage, [number, number, number, number]>;
   private readonly after: Statement<StoredMessage, [number, number, number, number]>;
-  private readonly writer: Worker;
-  /** Appends waiting for the next batch. */
-  private pendingItems: BatchItem[] = [];
-  private pendingCallbacks: AppendCallback[] = [];
-  /** The one batch the writer is committing; the next waits, growing, until it is done (group commit). */
-  private inFlight: InFlight | undefined;
-  private nextSeq = 1;
+  private readonly commitBatch: (batch: PendingAppend[]) => AppendResult[];
+  private pending: PendingAppend[] = [];
   private scheduled = false;
-  private idleWaiters: (() => void)[] = [];
-  private broken: Error | undefined;
-  private closing: Promise<void> | undefined;
+  private closed = false;
+  private checkpointer: Worker | undefined;
+  private bytesSinceCheckpoint = 0;
 
   constructor(
     readonly file: string,
@@ -127,20 +130,19 @@ export class Store {
     this.db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
     // WAL: readers never block the writer, and a commit is one append to the WAL file.
     this.db.run('PRAGMA journal_mode = WAL');
+    this.db.run(`PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.db.run('PRAGMA foreign_keys = ON');
-    // The writer thread may hold the write lock while this connection creates a room.
     this.db.run('PRAGMA busy_timeout = 5000');
-    // This connection writes only rooms; checkpoints belong to the writer thread.
-    this.db.run('PRAGMA wal_autocheckpoint = 0');
     // After a checkpoint the WAL restarts; keep its file from staying at its peak size.
     this.db.run('PRAGMA journal_size_limit = 67108864');
-    this.db.run(`PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
     this.migrate();
 
     this.roomByName = this.db.query('SELECT id, name, salt, kdf_n, kdf_r, kdf_p, auth FROM rooms WHERE name = ?');
     this.insertRoom = this.db.query(
       'INSERT INTO rooms (name, salt, kdf_n, kdf_r, kdf_p, auth, created) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
     );
+    this.findMessage = this.db.query('SELECT id, ts FROM messages WHERE room_id = ? AND cid = ?');
+    this.insertMessage = this.db.query('INSERT INTO messages (room_id, cid, ts, env) VALUES (?, ?, ?, ?) RETURNING id');
     this.lastId = this.db.query('SELECT max(id) AS last FROM messages WHERE room_id = ?');
     // `id <= upTo` keeps pages to what has been announced; one row past the limit tells whether there are more.
     this.newest = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id <= ? ORDER BY id DESC LIMIT ?');
@@ -149,13 +151,43 @@ export class Store {
     );
     this.after = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id <= ? AND id > ? ORDER BY id ASC LIMIT ?');
 
-    const writerOptions: WriterOptions = { file, sync: options.sync ?? 'normal' };
-    this.writer = new Worker(new URL('./writer.ts', import.meta.url), { workerData: writerOptions });
-    this.writer.on('message', (reply: WriterReply) => this.onReply(reply));
-    this.writer.on('error', (error) => this.fail(new StoreError(`the writer thread failed: ${error.message}`)));
-    this.writer.on('exit', () => {
-      if (!this.closing) this.fail(new StoreError('the writer thread exited'));
+    this.commitBatch = this.db.transaction((batch: PendingAppend[]) => {
+      const results: AppendResult[] = [];
+      for (const item of batch) {
+        // Looked up inside the transaction, so a repeat within the same batch finds the first.
+        const existing = this.findMessage.get(item.roomId, item.cid);
+        if (existing) {
+          results.push({ id: existing.id, ts: existing.ts, duplicate: true });
+          continue;
+        }
+        const row = this.insertMessage.get(item.roomId, item.cid, item.ts, item.env);
+        if (!row) throw new StoreError('insert returned no id');
+        results.push({ id: row.id, ts: item.ts, duplicate: false });
+      }
+      return results;
     });
+    this.startCheckpointer();
+  }
+
+  /**
+   * Checkpoints copy the WAL into the database file and fsync both, which can take
+   * tens of milliseconds; on a worker with its own connection they never stall the
+   * relay. If the worker dies, SQLite's automatic checkpoints take over.
+   */
+  private startCheckpointer(): void {
+    const worker = new Worker(new URL('./checkpointer.ts', import.meta.url), { workerData: this.file });
+    worker.unref();
+    this.db.run('PRAGMA wal_autocheckpoint = 0');
+    const fallBack = (why: string): void => {
+      if (this.checkpointer !== worker) return;
+      this.checkpointer = undefined;
+      this.options.log?.(`checkpoints run inline from now on: ${why}`);
+      if (!this.closed) this.db.run('PRAGMA wal_autocheckpoint = 1000');
+    };
+    worker.on('message', (report: CheckpointerReport) => this.options.log?.(`checkpoint failed: ${report.error}`));
+    worker.on('error', (error) => fallBack(error.message));
+    worker.on('exit', () => fallBack('the checkpoint worker exited'));
+    this.checkpointer = worker;
   }
 
   private migrate(): void {
@@ -195,94 +227,48 @@ export class Store {
   }
 
   /**
-   * Queues a message. Appends made in the same event-loop turn (and, under load,
-   * all that arrive while the previous batch commits) go to the writer as one
-   * transaction; `done` runs after the commit, in append order, or with the error.
+   * Queues a message. Every append made in the same event-loop turn is committed
+   * in one transaction; `done` runs after the commit (or with the error if it failed).
    */
   append(roomId: number, cid: string, env: Uint8Array, ts: number, done: AppendCallback): void {
-    if (this.broken || this.closing) {
-      done(this.broken ?? new StoreError('the store is closing'));
+    if (this.closed) {
+      done(new StoreError('the store is closed'));
       return;
     }
-    this.pendingItems.push({ roomId, cid, ts, env });
-    this.pendingCallbacks.push(done);
-    this.schedule();
-  }
-
-  /** Resolves once every append made so far has committed and its callback has run. */
-  idle(): Promise<void> {
-    if (!this.inFlight && this.pendingItems.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.inFlight) return;
-    this.scheduled = true;
-    // setImmediate runs after the I/O callbacks of this turn: everything they appended goes together.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.submit();
-    });
-  }
-
-  private submit(): void {
-    if (this.inFlight || this.pendingItems.length === 0) return;
-    const items = this.pendingItems;
-    const batch: InFlight = { seq: this.nextSeq++, callbacks: this.pendingCallbacks };
-    this.pendingItems = [];
-    this.pendingCallbacks = [];
-    this.inFlight = batch;
-    this.writer.postMessage({ t: 'batch', seq: batch.seq, items } satisfies WriterRequest);
-  }
-
-  private onReply(reply: WriterReply): void {
-    switch (reply.t) {
-      case 'committed':
-      case 'failed': {
-        const batch = this.inFlight;
-        if (!batch || batch.seq !== reply.seq) {
-          this.fail(new StoreError(`the writer answered batch ${reply.seq} out of order`));
-          return;
-        }
-        this.inFlight = undefined;
-        if (reply.t === 'committed') {
-          this.options.onBatch?.(batch.callbacks.length);
-          batch.callbacks.forEach((done, i) => done(reply.results[i] ?? new StoreError('no result for a queued message')));
-        } else {
-          const error = new StoreError(`a batch could not be committed: ${reply.message}`);
-          for (const done of batch.callbacks) done(error);
-        }
-        // Whatever arrived meanwhile goes next, as one batch.
-        if (this.pendingItems.length > 0) this.submit();
-        else this.wakeIdle();
-        return;
-      }
-      case 'closed':
-        return;
-      default: {
-        const unreachable: never = reply;
-        throw new Error(`unknown writer reply ${JSON.stringify(unreachable)}`);
-      }
+    this.pending.push({ roomId, cid, ts, env, done });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      // setImmediate runs after the I/O callbacks of this turn: everything they appended goes together.
+      setImmediate(() => this.flush());
     }
   }
 
-  private wakeIdle(): void {
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  /** The writer is gone: every queued and later append fails; the server keeps relaying nothing new. */
-  private fail(error: StoreError): void {
-    if (this.broken) return;
-    this.broken = error;
-    this.options.log?.(error.message);
-    const callbacks = [...(this.inFlight?.callbacks ?? []), ...this.pendingCallbacks];
-    this.inFlight = undefined;
-    this.pendingItems = [];
-    this.pendingCallbacks = [];
-    for (const done of callbacks) done(error);
-    this.wakeIdle();
+  /** Commits every queued append now and runs their callbacks, in append order. */
+  flush(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    let results: AppendResult[] | undefined;
+    let failure: Error | undefined;
+    try {
+      results = this.commitBatch(batch);
+    } catch (error) {
+      failure = error instanceof Error ? error : new StoreError(String(error));
+    }
+    if (results) {
+      this.options.onBatch?.(batch.length);
+      for (const item of batch) this.bytesSinceCheckpoint += item.env.length;
+      if (this.checkpointer && this.bytesSinceCheckpoint > CHECKPOINT_EVERY_BYTES) {
+        this.bytesSinceCheckpoint = 0;
+        this.checkpointer.postMessage('checkpoint' satisfies CheckpointerRequest);
+      }
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const item = batch[i];
+      if (!item) continue;
+      item.done(results?.[i] ?? failure ?? new StoreError('no result for a queued message'));
+    }
   }
 
   /**
@@ -323,17 +309,19 @@ export class Store {
     return { msgs: rows, more };
   }
 
-  /** Commits what is queued, stops the writer and closes the database. */
-  close(): Promise<void> {
-    this.closing ??= (async () => {
-      await this.idle();
-      const closed = new Promise<void>((resolve) => this.writer.once('exit', () => resolve()));
-      if (!this.broken) {
-        this.writer.postMessage({ t: 'close' } satisfies WriterRequest);
-        await closed;
-      }
-      this.db.close(false);
-    })();
-    return this.closing;
+  /** Commits what is queued, stops the checkpointer and closes the database. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    const worker = this.checkpointer;
+    this.checkpointer = undefined;
+    if (worker) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('close' satisfies CheckpointerRequest);
+      // Its connection closes first, so ours is the last one and SQLite folds the WAL in on close.
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    }
+    this.db.close(false);
   }
 }

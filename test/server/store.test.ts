@@ -2,7 +2,7 @@
 
 import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Store, type AppendResult } from '../../server/store';
@@ -113,24 +113,19 @@ describe('store', () => {
     expect(store.page(room.id, { before: b.id + 1 }, 10, 1 << 20, b.id).msgs.map((m) => m.id)).toEqual([a.id, b.id]);
   });
 
-  test('appends arriving while a batch commits go together in the next batch (group commit)', async () => {
-    const batches: number[] = [];
-    const store = open(tempFile(), (n) => batches.push(n));
-    const room = store.createRoom('grouped', salt, KDF, auth);
+  test('a worker thread folds the WAL into the database file as it grows', async () => {
+    const file = tempFile();
+    const store = open(file);
+    const room = store.createRoom('big', salt, KDF, auth);
     if (!room) throw new Error('no room');
-    const first = append(store, room.id, 'cid-group-first');
-    // Let the first batch go to the writer, then queue more over several turns while it commits.
-    await new Promise((r) => setImmediate(r));
-    const later: Promise<AppendResult>[] = [];
-    for (let turn = 0; turn < 3; turn++) {
-      for (let i = 0; i < 5; i++) later.push(append(store, room.id, `cid-group-${turn}-${i}`));
-      await new Promise((r) => setImmediate(r));
+    const before = statSync(file).size;
+    // 12 MB of envelopes in several batches: past the 8 MB that triggers a checkpoint.
+    for (let batch = 0; batch < 6; batch++) {
+      await Promise.all(Array.from({ length: 20 }, (_, i) => append(store, room.id, `cid-big-${batch}-${i}`, new Uint8Array(100_000))));
     }
-    await Promise.all([first, ...later]);
-    expect(batches.reduce((a, b) => a + b, 0)).toBe(16);
-    expect(batches[0]).toBe(1);
-    // Fewer batches than turns: what waited behind the first batch was grouped.
-    expect(batches.length).toBeLessThan(4);
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size < before + 8_000_000 && Date.now() < deadline) await Bun.sleep(50);
+    expect(statSync(file).size).toBeGreaterThan(before + 8_000_000);
   });
 
   test('pages newest / before / after with more, and cuts by bytes nearest the anchor', async () => {
