@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { NoRoomError, WrongPassphraseError } from '../client/errors';
+import { WrongPassphraseError } from '../client/errors';
 import { prepareImage } from '../client/images/prepare';
 import type { PreparedImage } from '../client/images/types';
 import { isRoomName } from '../protocol/names';
@@ -14,6 +14,7 @@ import { ChatViewProvider, type ChatViewHost } from './chat-view';
 import { readSettings, saveSetting } from './config';
 import { logLine, userSentence } from './errors';
 import { openImagePanel } from './image-panel';
+import { joinWithPassphrase, type JoinPrompts } from './join-flow';
 import { isIdentityKey, KeyStore, parsePassphraseKey } from './key-store';
 import { safeExternalUrl } from './links';
 import { askName, askPassphrase, askRoom, askServer, validateServer } from './prompts';
@@ -200,59 +201,13 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     await this.focus();
   }
 
-  /**
-   * Joins with the saved passphrase, or asks for it; a wrong passphrase is said
-   * plainly, never saved, and the user may try again. Returns whether it joined.
-   */
+  /** Joins with the saved passphrase or asks (join-flow.ts); errors are shown here. Returns whether it joined. */
   private async joinWithPassphrase(session: ChatSession, room: string): Promise<boolean> {
-    const server = session.server;
-    let passphrase = await this.keys.passphrase(server, room);
-    for (;;) {
-      if (!passphrase) {
-        passphrase = await askPassphrase(room, server);
-        if (!passphrase) return false;
-      }
-      try {
-        await session.join(room, passphrase);
-        await this.keys.storePassphrase(server, room, passphrase);
-        return true;
-      } catch (error) {
-        if (error instanceof WrongPassphraseError) {
-          await this.keys.forgetPassphrase(server, room);
-          passphrase = undefined;
-          const again = await vscode.window.showErrorMessage(
-            `Wrong passphrase for room "${room}". It was not saved.`,
-            'Try Again',
-          );
-          if (again !== 'Try Again') return false;
-          continue;
-        }
-        if (error instanceof NoRoomError) {
-          const create = await vscode.window.showInformationMessage(
-            `Room "${room}" does not exist on ${server} yet. Create it with this passphrase?`,
-            { modal: true, detail: 'Everyone who joins the room needs the same passphrase. It is never sent to the server.' },
-            'Create Room',
-          );
-          if (create !== 'Create Room') return false;
-          const confirm = await askPassphrase(room, server, true);
-          if (confirm === undefined) return false;
-          if (confirm !== passphrase) {
-            void vscode.window.showErrorMessage('The two passphrases are different; the room was not created.');
-            passphrase = undefined;
-            continue;
-          }
-          try {
-            await session.join(room, passphrase, { create: true });
-            await this.keys.storePassphrase(server, room, passphrase);
-            return true;
-          } catch (createError) {
-            await this.showError(createError);
-            return false;
-          }
-        }
-        await this.showError(error);
-        return false;
-      }
+    try {
+      return (await joinWithPassphrase(session, this.keys, room, VSCODE_PROMPTS)) !== 'cancelled';
+    } catch (error) {
+      await this.showError(error);
+      return false;
     }
   }
 
@@ -575,6 +530,19 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
+
+const VSCODE_PROMPTS: JoinPrompts = {
+  passphrase: (room, server, again) => askPassphrase(room, server, again),
+  wrongPassphrase: async (room) =>
+    (await vscode.window.showErrorMessage(`Wrong passphrase for room "${room}". It was not saved.`, 'Try Again')) === 'Try Again',
+  confirmCreate: async (room, server) =>
+    (await vscode.window.showInformationMessage(
+      `Room "${room}" does not exist on ${server} yet. Create it with this passphrase?`,
+      { modal: true, detail: 'Everyone who joins the room needs the same passphrase. It is never sent to the server.' },
+      'Create Room',
+    )) === 'Create Room',
+  mismatch: () => void vscode.window.showErrorMessage('The two passphrases are different; the room was not created. Enter the passphrase again.'),
+};
 
 function commandFor(command: ViewCommand): string {
   switch (command) {

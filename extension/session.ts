@@ -128,7 +128,8 @@ export class ChatSession {
   }
 
   private async loadNewest(room: string): Promise<void> {
-    const page = await this.client.loadOlder(room, undefined, INITIAL_PAGE);
+    // The newest page, whatever the client delivered while joining (a first page, or a catch-up).
+    const page = await this.client.fetchHistory(room, { limit: INITIAL_PAGE });
     this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
     const model = this.state.room(room);
     // The whole room once: the webview merges by cid.
@@ -140,6 +141,7 @@ export class ChatSession {
   async loadOlder(room: string): Promise<void> {
     if (!this.state.room(room)) return;
     const before = this.state.oldestId(room);
+    if (before === undefined) return;
     const page = await this.client.loadOlder(room, before, INITIAL_PAGE);
     const items = page.messages.map((m) => toViewItem(m));
     const fresh = this.state.prependOlder(room, items, page.more);
