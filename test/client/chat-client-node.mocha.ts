@@ -1,0 +1,45 @@
+// ChatClient on Node 20 (the VS Code extension host's runtime) against the real server:
+// sockets, crypto and reconnects behave as on Bun.
+
+import assert from 'node:assert/strict';
+import { startServer, type TestServer } from '../support/server';
+import { makeClient, type TestClient } from './helpers';
+
+describe('ChatClient on Node', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  const clients: TestClient[] = [];
+
+  before(async () => {
+    server = await startServer();
+  });
+
+  after(async () => {
+    for (const c of clients) c.client.close();
+    await server.stop();
+  });
+
+  it('exchanges text both ways and resends its outbox after a server restart', async () => {
+    const ada = makeClient(server.address, 'Ada');
+    const bob = makeClient(server.address, 'Bob');
+    clients.push(ada, bob);
+    await ada.client.connect();
+    await bob.client.connect();
+    await ada.client.joinRoom('node-room', 'pw', { create: true });
+    await bob.client.joinRoom('node-room', 'pw');
+    await ada.client.sendText('node-room', 'from ada');
+    await bob.waitFor(() => bob.texts('node-room').length === 1, 10_000, 'at bob');
+    await bob.client.sendText('node-room', 'from bob');
+    await ada.waitFor(() => ada.texts('node-room').length === 1, 10_000, 'at ada');
+
+    await server.kill();
+    await ada.waitFor((e) => e.some((x) => x.type === 'state' && x.state === 'reconnecting'), 10_000, 'reconnecting');
+    await ada.client.sendText('node-room', 'while down');
+    await server.restart();
+    await bob.waitFor(() => bob.texts('node-room').length === 2, 20_000, 'resent');
+    assert.deepEqual(bob.texts('node-room'), ['from ada', 'while down']);
+    assert.deepEqual(ada.texts('node-room'), ['from bob']);
+    const item = bob.items('node-room')[1];
+    assert.equal(item?.kind === 'text' && item.from.fingerprint, ada.identity.fingerprint);
+  });
+});
