@@ -125,8 +125,9 @@ export function loadConfig(
   if (host.trim() === '' || /\s/.test(host)) throw new ConfigError(`--host must be a host name or address, not ${JSON.stringify(host)}.`);
   const port = int('port', 'MESSAGE_APP_PORT', DEFAULTS.port, 0, 65535);
   const data = pick('data', 'MESSAGE_APP_DATA')?.value ?? DEFAULTS.data;
-  // Below 1 KiB not even a join fits; 1 GiB is far past any sane limit.
-  const maxFrame = int('max-frame', 'MESSAGE_APP_MAX_FRAME', DEFAULTS.maxFrame, 1024, 1024 * 1024 * 1024);
+  // At least 4 KiB: room for a join and for an envelope after the 1 KiB of slack
+  // every relayed frame keeps (handler.ts FRAME_SLACK); 1 GiB is far past any sane limit.
+  const maxFrame = int('max-frame', 'MESSAGE_APP_MAX_FRAME', DEFAULTS.maxFrame, 4096, 1024 * 1024 * 1024);
   const maxConnections = int('max-connections', 'MESSAGE_APP_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000);
   const joinTimeout = int('join-timeout', 'MESSAGE_APP_JOIN_TIMEOUT', DEFAULTS.joinTimeoutSeconds, 1, 86_400);
   const idleTimeout = int('idle-timeout', 'MESSAGE_APP_IDLE_TIMEOUT', DEFAULTS.idleTimeoutSeconds, 1, 86_400);

@@ -69,6 +69,8 @@ export class Connection implements Member {
   /** Sends of this connection waiting for a commit. */
   pendingAppends = 0;
   badFrames = 0;
+  /** When finish() began; a peer that never reads its last frames is cut off after a grace period. */
+  closingSince = 0;
 
   private readonly decoder: FrameDecoder;
   private readonly bucket: TokenBucket;
@@ -137,6 +139,7 @@ export class Connection implements Member {
     if (!this.isOpen) return;
     if (last) this.send(last);
     this.stateValue = 'closing';
+    this.closingSince = Date.now();
     this.inbox = [];
     if (this.queuedBytes === 0) this.endWire();
   }

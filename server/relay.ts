@@ -24,6 +24,8 @@ export interface RelayOptions {
 const MAX_BAD_FRAMES = 10;
 /** TCP keepalive probes start after this much silence (PROTOCOL.md section 7). */
 const KEEPALIVE_MS = 30_000;
+/** How long a closing connection may take to read its last frames before it is reset. */
+const CLOSE_GRACE_MS = 5_000;
 /** How long a graceful stop waits for output to drain before dropping connections. */
 const STOP_GRACE_MS = 3_000;
 
@@ -111,6 +113,8 @@ export class Relay {
       } else if (conn.isOpen && now - conn.lastFrameAt > idleTimeoutMs) {
         this.options.log(`closing connection from ${conn.address}: silent for ${idleTimeoutMs / 1000} s`);
         conn.finish();
+      } else if (conn.state === 'closing' && now - conn.closingSince > CLOSE_GRACE_MS) {
+        conn.cutOff('it did not read its last frames');
       }
     }
     this.throttle.sweep(now);

@@ -33,15 +33,17 @@ describe('configuration', () => {
   });
 
   test('flags win over MESSAGE_APP_* variables, which win over defaults', () => {
-    const parsed = loadConfig(['--port', '9000'], { MESSAGE_APP_PORT: '8000', MESSAGE_APP_HOST: '127.0.0.1', MESSAGE_APP_MAX_FRAME: '4096' }, '/x');
+    const parsed = loadConfig(['--port', '9000'], { MESSAGE_APP_PORT: '8000', MESSAGE_APP_HOST: '127.0.0.1', MESSAGE_APP_MAX_FRAME: '8192' }, '/x');
     if (parsed.help) throw new Error('help');
-    expect(parsed.config).toMatchObject({ host: '127.0.0.1', port: 9000, maxFrame: 4096 });
+    expect(parsed.config).toMatchObject({ host: '127.0.0.1', port: 9000, maxFrame: 8192 });
   });
 
   test.each([
     [['--port', '70000'], /--port must be a whole number from 0 to 65535/],
     [['--port', '-1'], /--port/],
     [['--max-frame', '12abc'], /--max-frame must be a whole number/],
+    [['--max-frame', '1000'], /--max-frame must be a whole number from 4096/],
+    [['--sync', 'sometimes'], /--sync must be normal or full/],
     [['--tls-cert', 'a.pem'], /--tls-cert and --tls-key go together/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /positional/i],
@@ -85,11 +87,11 @@ describe('the server process', () => {
   });
 
   test('reads its settings from MESSAGE_APP_* variables', async () => {
-    const server = await startServer({ env: { MESSAGE_APP_MAX_FRAME: '2048' } });
+    const server = await startServer({ env: { MESSAGE_APP_MAX_FRAME: '4096' } });
     servers.push(server);
     const { WireClient } = await import('./wire');
     const c = await WireClient.connect(server);
-    expect(c.max).toBe(2048);
+    expect(c.max).toBe(4096);
     c.close();
   });
 

@@ -1,0 +1,349 @@
+// Benchmark (npm run bench:server): load on loopback against the real server and a bare Bun relay; prints throughput, latency, server CPU and peak RSS.
+
+import type { Socket, Subprocess } from 'bun';
+import { createPrivateKey, createPublicKey, hkdfSync, randomBytes, scryptSync, sign } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeBody, encodeBody, encodeFrameBody } from '../protocol/codec';
+import { encodeFrame } from '../protocol/framing';
+
+const ROOT = resolve(import.meta.dir, '..');
+const { values: flags } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '3' },
+    only: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`Usage: npm run bench:server [-- --seconds S] [--only NAME]
+Runs each shape for S seconds (default 3) against the real server and a bare relay.\n`);
+  process.exit(0);
+}
+const SECONDS = Number(flags.seconds);
+
+interface Shape {
+  name: string;
+  clients: number;
+  senders: number;
+  bytes: number;
+  /** Messages a sender may have in flight (sent, not yet received by every other client). 1 = light load. */
+  window: number;
+}
+
+const SHAPES: Shape[] = [
+  { name: '10x10x200B', clients: 10, senders: 10, bytes: 200, window: 32 },
+  { name: '50x5x200B', clients: 50, senders: 5, bytes: 200, window: 32 },
+  { name: '5x1x100KB', clients: 5, senders: 1, bytes: 100_000, window: 4 },
+  { name: 'light 10x2x200B', clients: 10, senders: 2, bytes: 200, window: 1 },
+].filter((s) => !flags.only || s.name.includes(flags.only));
+
+type Target = 'server' | 'bare';
+
+// ---- processes ---------------------------------------------------------------
+
+interface Running {
+  proc: Subprocess<'ignore', 'pipe', 'pipe'>;
+  port: number;
+  cleanup: () => void;
+}
+
+async function launch(target: Target): Promise<Running> {
+  const bun = process.execPath;
+  let dir = '';
+  const args =
+    target === 'server'
+      ? ((dir = mkdtempSync(join(tmpdir(), 'message-app-bench-'))),
+        // The rate limit is for abuse, not for a benchmark of capacity: lifted here.
+        [bun, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000'])
+      : [bun, join(ROOT, 'bench/bare-relay.ts'), '--host', '127.0.0.1', '--port', '0'];
+  const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  const reader = proc.stdout.getReader();
+  let text = '';
+  const deadline = Date.now() + 15_000;
+  while (!/listening on [^:]+:(\d+)/.test(text)) {
+    if (Date.now() > deadline) throw new Error(`${target} did not start`);
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`${target} exited: ${await new Response(proc.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const port = Number(/listening on [^:]+:(\d+)/.exec(text)?.[1]);
+  return { proc, port, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Process CPU time in seconds (user + system) from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // After "pid (comm) ", utime and stime are fields 12 and 13 (0-based), in clock ticks (100 Hz on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+// ---- room keys (PROTOCOL.md section 3, small test KDF: the server never checks the floor) -----
+
+const ROOM = 'bench';
+function roomAuth() {
+  const salt = randomBytes(16);
+  const kdf = { n: 1024, r: 8, p: 1 };
+  const secret = scryptSync('bench passphrase', salt, 32, { N: kdf.n, r: kdf.r, p: kdf.p });
+  const seed = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `message-app/v1/auth:${ROOM}`, 32));
+  const privateKey = createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
+  const proof = (challenge: Uint8Array) => sign(null, Buffer.concat([Buffer.from(`message-app/v1/join:${ROOM}\u0000`), challenge]), privateKey);
+  return { salt, kdf, auth: spki.subarray(spki.length - 32), proof };
+}
+
+// ---- load generator ----------------------------------------------------------------
+
+/** Envelopes start with this marker and a 32-bit sequence number, so receivers find messages without decoding. */
+const MAGIC = 0xbe7c1101;
+
+interface Client {
+  socket: Socket<{ client?: Client }>;
+  /** Bytes of a frame that did not fit in the last chunk. */
+  partial: Uint8Array;
+  queue: Uint8Array[];
+  onBody: (body: Uint8Array) => void;
+}
+
+/**
+ * Splits frames in place (no copy unless a frame spans chunks), so the generator
+ * spends its time on load, not on parsing; the relays under test use FrameDecoder.
+ */
+function receive(client: Client, chunk: Uint8Array): void {
+  let data = chunk;
+  if (client.partial.length > 0) {
+    data = new Uint8Array(client.partial.length + chunk.length);
+    data.set(client.partial, 0);
+    data.set(chunk, client.partial.length);
+    client.partial = EMPTY;
+  }
+  let at = 0;
+  while (data.length - at >= 4) {
+    const length = ((data[at] ?? 0) * 2 ** 24) + (((data[at + 1] ?? 0) << 16) | ((data[at + 2] ?? 0) << 8) | (data[at + 3] ?? 0));
+    if (data.length - at - 4 < length) break;
+    client.onBody(data.subarray(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  // Copy the rest: Bun may reuse the chunk's memory after this callback.
+  if (at < data.length) client.partial = data.slice(at);
+}
+
+const EMPTY = new Uint8Array(0);
+
+function write(client: Client, bytes: Uint8Array): void {
+  if (client.queue.length > 0) {
+    client.queue.push(bytes);
+    return;
+  }
+  const n = client.socket.write(bytes);
+  if (n >= 0 && n < bytes.length) client.queue.push(bytes.subarray(n));
+}
+
+function flush(client: Client): void {
+  while (client.queue.length > 0) {
+    const head = client.queue[0];
+    if (!head) break;
+    const n = client.socket.write(head);
+    if (n < 0) return;
+    if (n < head.length) {
+      client.queue[0] = head.subarray(n);
+      return;
+    }
+    client.queue.shift();
+  }
+}
+
+async function connectClient(port: number, onBody: (c: Client, body: Uint8Array) => void): Promise<Client> {
+  return new Promise((resolvePromise, reject) => {
+    Bun.connect<{ client?: Client }>({
+      hostname: '127.0.0.1',
+      port,
+      data: {},
+      socket: {
+        open(socket) {
+          socket.setNoDelay(true);
+          const client: Client = { socket, partial: EMPTY, queue: [], onBody: (b) => onBody(client, b) };
+          socket.data = { client };
+          resolvePromise(client);
+        },
+        data(socket, chunk) {
+          const client = socket.data.client;
+          if (!client) return;
+          receive(client, chunk);
+        },
+        drain(socket) {
+          if (socket.data.client) flush(socket.data.client);
+        },
+        error(_, error) {
+          reject(error);
+        },
+        connectError(_, error) {
+          reject(error);
+        },
+      },
+    });
+  });
+}
+
+interface Result {
+  delivered: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  rssMb: number;
+}
+
+async function runShape(target: Target, shape: Shape): Promise<Result> {
+  const running = await launch(target);
+  const pid = running.proc.pid;
+  const capacity = 1 << 22;
+  const sentAt = new Float64Array(capacity);
+  const remaining = new Int32Array(capacity);
+  const senderOf = new Int32Array(capacity);
+  const latencies: number[] = [];
+  let seq = 0;
+  let delivered = 0;
+  let measuring = false;
+  let stopped = false;
+  const inFlight = new Int32Array(shape.senders);
+  const pendingControl = new Map<Client, (body: Uint8Array) => void>();
+
+  const clients: Client[] = [];
+  // One encoded send frame per sender, patched per message: the cid's last 10 digits and
+  // the envelope's sequence number sit at fixed offsets.
+  const CID_PREFIX = 'bench';
+  const templates: { frame: Uint8Array; cidAt: number; envAt: number }[] = [];
+  for (let s = 0; s < shape.senders; s++) {
+    const env = new Uint8Array(shape.bytes);
+    new DataView(env.buffer).setUint32(0, MAGIC);
+    const frame = encodeFrameBody({ t: 'send', room: ROOM, cid: `${CID_PREFIX}${'0'.repeat(10)}`, env });
+    const cidAt = Buffer.from(frame).indexOf(`${CID_PREFIX}0000000000`) + CID_PREFIX.length;
+    templates.push({ frame, cidAt, envAt: frame.length - shape.bytes });
+  }
+  const sendNext = (senderIndex: number): void => {
+    const client = clients[senderIndex];
+    const template = templates[senderIndex];
+    if (!client || !template || stopped || seq >= capacity) return;
+    const id = seq++;
+    const frame = template.frame.slice();
+    let n = id;
+    for (let d = 9; d >= 0; d--) {
+      frame[template.cidAt + d] = 48 + (n % 10);
+      n = Math.floor(n / 10);
+    }
+    new DataView(frame.buffer, template.envAt + 4, 4).setUint32(0, id);
+    sentAt[id] = performance.now();
+    remaining[id] = shape.clients - 1;
+    senderOf[id] = senderIndex;
+    inFlight[senderIndex] = (inFlight[senderIndex] ?? 0) + 1;
+    write(client, frame);
+  };
+
+  const onBody = (client: Client, body: Uint8Array): void => {
+    // In both relays the envelope is the last field of the frame, so its first bytes sit at a known offset.
+    const at = body.length - shape.bytes;
+    if (at > 0) {
+      const view = new DataView(body.buffer, body.byteOffset + at, 8);
+      if (view.getUint32(0) === MAGIC) {
+        const id = view.getUint32(4);
+        if (measuring) {
+          latencies.push(performance.now() - (sentAt[id] ?? 0));
+          delivered++;
+        }
+        if (--remaining[id] === 0) {
+          const s = senderOf[id] ?? 0;
+          inFlight[s] = (inFlight[s] ?? 1) - 1;
+          while ((inFlight[s] ?? 0) < shape.window && !stopped) sendNext(s);
+        }
+        return;
+      }
+    }
+    pendingControl.get(client)?.(body);
+  };
+
+  const control = (client: Client, until: (frame: Record<string, unknown>) => boolean): Promise<Record<string, unknown>> =>
+    new Promise((resolveControl) => {
+      pendingControl.set(client, (body) => {
+        const frame = decodeBody(body) as Record<string, unknown>;
+        if (until(frame)) {
+          pendingControl.delete(client);
+          resolveControl(frame);
+        }
+      });
+    });
+
+  const auth = roomAuth();
+  for (let i = 0; i < shape.clients; i++) {
+    const client = await connectClient(running.port, onBody);
+    if (target === 'server') {
+      const hello = await control(client, (f) => f.t === 'hello');
+      const challenge = hello.challenge as Uint8Array;
+      const frame =
+        i === 0
+          ? { t: 'create', room: ROOM, salt: auth.salt, kdf: auth.kdf, auth: auth.auth, proof: auth.proof(challenge) }
+          : { t: 'join', room: ROOM, proof: auth.proof(challenge) };
+      const joined = control(client, (f) => f.t === 'joined' || f.t === 'error');
+      write(client, encodeFrame(encodeBody(frame)));
+      const answer = await joined;
+      if (answer.t !== 'joined') throw new Error(`join failed: ${JSON.stringify(answer)}`);
+    }
+    clients.push(client);
+  }
+  // The bare relay needs a moment to register the last connection.
+  await Bun.sleep(100);
+
+  for (let s = 0; s < shape.senders; s++) for (let w = 0; w < shape.window; w++) sendNext(s);
+  await Bun.sleep(500); // warm-up
+  measuring = true;
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  await Bun.sleep(SECONDS * 1000);
+  const seconds = (performance.now() - started) / 1000;
+  measuring = false;
+  const cpu = ((cpuSeconds(pid) - cpuBefore) / seconds) * 100;
+  stopped = true;
+  const rssMb = peakRssMb(pid);
+  for (const c of clients) c.socket.end();
+  running.proc.kill('SIGTERM');
+  await running.proc.exited;
+  running.cleanup();
+
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
+  return { delivered, seconds, p50: pct(0.5), p99: pct(0.99), cpu, rssMb };
+}
+
+// ---- run and print -------------------------------------------------------------------
+
+const rows: string[] = [];
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+rows.push('| shape (clients x senders x size) | relay | delivered msg/s | p50 ms | p99 ms | server CPU % | CPU µs/delivery | peak RSS MB | vs bare |');
+rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+process.stderr.write(`bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, ${SECONDS} s per run\n`);
+for (const shape of SHAPES) {
+  const results: Partial<Record<Target, Result>> = {};
+  for (const target of ['server', 'bare'] as const) {
+    process.stderr.write(`running ${shape.name} against ${target}...\n`);
+    results[target] = await runShape(target, shape);
+  }
+  const server = results.server;
+  const bare = results.bare;
+  if (!server || !bare) continue;
+  const rate = (r: Result) => r.delivered / r.seconds;
+  const ratio = rate(server) / rate(bare);
+  for (const [target, r] of [['server', server], ['bare', bare]] as const) {
+    rows.push(
+      `| ${shape.name}${shape.window === 1 ? ' (light: wait for delivery)' : ''} | ${target} | ${fmt(rate(r))} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu)} | ${fmt((r.cpu * 10_000) / rate(r), 1)} | ${fmt(r.rssMb)} | ${target === 'server' ? `${fmt(ratio, 2)}x` : ''} |`,
+    );
+  }
+}
+process.stdout.write(`${rows.join('\n')}\n`);
