@@ -48,6 +48,7 @@ const QUIET_SETTINGS: Record<string, unknown> = {
   'chat.disableAIFeatures': true,
   'chat.commandCenter.enabled': false,
   'workbench.startupEditor': 'none',
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
   'workbench.tips.enabled': false,
   'workbench.welcomePage.walkthroughs.openOnInstall': false,
   'security.workspace.trust.enabled': false,

@@ -2,7 +2,8 @@
 //
 // Part 1 runs the extension's mocha integration suite (test/vscode) in code-server's extension host;
 // part 2 plays two users chatting (see two-users.ts). Screenshots go to test-results/e2e/.
-// Options: --part extension|users (run one part), --keep (keep the state folder for a look afterwards).
+// Options: --part extension|users (run one part), --keep (keep the state folder for a look afterwards),
+// --older N (older messages posted with the CLI, default 120; 0 skips them while developing).
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -30,9 +31,11 @@ const OVERALL_MS = 14.5 * 60_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { part: { type: 'string' }, keep: { type: 'boolean', default: false } },
+    options: { part: { type: 'string' }, keep: { type: 'boolean', default: false }, older: { type: 'string', default: '120' } },
     allowPositionals: false,
   });
+  const older = Number(values.older);
+  if (!Number.isInteger(older) || older < 0) throw new E2eError('usage', `--older must be a whole number (got ${values.older}).`);
   const parts = values.part ? [values.part] : ['extension', 'users'];
   for (const p of parts) if (p !== 'extension' && p !== 'users') throw new E2eError('usage', `Unknown --part ${p} (use extension or users).`);
 
@@ -112,7 +115,7 @@ async function main(): Promise<number> {
     if (parts.includes('users')) {
       const t = Date.now();
       try {
-        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open });
+        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open, older });
         report.record('part 2: two users (all steps)', Date.now() - t);
       } catch (err) {
         report.record('part 2: two users (all steps)', Date.now() - t, false);

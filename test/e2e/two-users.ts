@@ -1,6 +1,6 @@
 // Part 2: two people chat through the real server, each in their own VS Code (code-server) and browser profile, as a user would.
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import type { TestServer } from '../support/server';
 import { startCodeServer, type CodeServer } from './code-server';
@@ -19,13 +19,14 @@ export interface TwoUsersOptions {
   server: TestServer;
   shots: Screenshots;
   report: Report;
+  /** How many older messages the CLI posts first (120; 0 skips that and the scrolling step while developing). */
+  older: number;
   /** Workbenches and code-servers started so far, for screenshots and clean-up on failure. */
   open: { workbenches: Workbench[]; servers: CodeServer[] };
 }
 
 const ROOM = 'team';
 const PASSPHRASE = 'correct horse battery staple';
-const OLDER = 120;
 const olderText = (i: number): string => `Older message ${String(i).padStart(3, '0')} from the CLI`;
 
 /** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */
@@ -40,11 +41,12 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
 
 export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   const { report, shots, server } = o;
+  const OLDER = o.older;
   const answers = (name: string, passphrase = PASSPHRASE): ConnectAnswers => ({ server: server.address, room: ROOM, name, passphrase });
 
   // 120 older messages, posted with the project's CLI before anyone opens VS Code. The first one
   // creates the room (default KDF); the rest go two at a time.
-  await report.part(`post ${OLDER} older messages with npm run chat -- send`, 240_000, async () => {
+  if (OLDER > 0) await report.part(`post ${OLDER} older messages with npm run chat -- send`, 240_000, async () => {
     const env = { ...process.env, MESSAGE_APP_PASSPHRASE: PASSPHRASE };
     const send = (i: number) =>
       run('npm', ['run', '--silent', 'chat', '--', 'send', '--server', server.address, '--room', ROOM, '--name', 'Carol (CLI)', '--text', olderText(i)], {
@@ -92,13 +94,13 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   await report.part('Alice connects from the command palette (server, room, name, passphrase)', 90_000, async () => {
     await connect(a, 'Alice');
     // The newest page of history shows at once: the last CLI message is there.
-    await a.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
+    if (OLDER > 0) await a.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
     await shots.take(a.page, 'alice-connected', 'Alice connected from the command palette; the newest CLI messages show');
   });
 
   await report.part('Bob connects from the command palette', 90_000, async () => {
     await connect(b, 'Bob');
-    await b.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
+    if (OLDER > 0) await b.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
     await shots.take(b.page, 'bob-connected', 'Bob connected; same room, same history');
   });
 
@@ -161,7 +163,7 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await shots.take(b.page, 'literal-html', 'A message with <img onerror>, <script> and markdown shows as its literal text');
   });
 
-  await report.part(`Bob scrolls up and the ${OLDER} older messages load`, 120_000, async () => {
+  if (OLDER > 0) await report.part(`Bob scrolls up and the ${OLDER} older messages load`, 120_000, async () => {
     const list = b.chat.locator(tid('message-list'));
     await until(`Bob's view has all ${OLDER} CLI messages after scrolling to the top`, 90_000, async () => {
       await list.evaluate((el) => {
@@ -199,6 +201,7 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   await report.part('Bob reloads: connected again without the passphrase, history there', 120_000, async () => {
     await b.openChat();
     await b.reload();
+    report.log('  reloaded');
     // The chat was the open view, so it shows again after the reload; no input box may appear.
     const asked: string[] = [];
     await until('Bob\'s chat is connected again after the reload', 60_000, async () => {
@@ -208,6 +211,7 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
       if ((await b.chat.locator(tid('app')).count()) === 0) await b.openChat().catch(() => undefined);
       return (await b.chat.locator(`${tid('banner')}[data-state="joined"]`).count()) > 0;
     });
+    report.log('  connected');
     if (asked.length > 0) throw new E2eError('asked_again', `After the reload Bob was asked "${asked[0]}"; the passphrase should come from SecretStorage.`);
     await b.messages(hello).first().waitFor({ timeout: 20_000 });
     await b.messages(reply).first().waitFor({ timeout: 20_000 });
@@ -291,12 +295,18 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   });
 }
 
-/** Answers VS Code's file dialog (code-server shows its simple dialog: a path in an input box). */
+/** Answers VS Code's file dialog: code-server shows its simple dialog, a path in an input box with the folder's files below. */
 async function pickFile(wb: Workbench, file: string): Promise<void> {
   await wb.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
   const input = wb.quickInput.locator('.quick-input-box input');
-  await input.fill(file);
-  await wb.page.waitForTimeout(300);
+  const folder = `${dirname(file)}/`;
+  // The dialog fills in its start folder by itself; typing before that would be overwritten.
+  await until('the file dialog shows its start folder', 15_000, async () => (await input.inputValue()).endsWith('/'));
+  await input.fill(folder);
+  await wb.quickInput.locator('.monaco-list-row', { hasText: basename(file) }).first().waitFor({ timeout: 15_000 });
+  await input.press('End');
+  await wb.page.keyboard.type(basename(file), { delay: 20 });
+  await until('the file dialog has the file name', 10_000, async () => (await input.inputValue()) === file);
   await input.press('Enter');
   await until('the file dialog closes', 15_000, async () => !(await wb.quickInput.isVisible()));
 }

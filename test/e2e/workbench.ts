@@ -112,14 +112,14 @@ export class Workbench {
     return text === undefined ? all : all.filter({ has: this.chat.locator(tid('message-text'), { hasText: text }) });
   }
 
-  get activityEntry(): Locator {
-    return this.page.locator('.activitybar a.action-label[aria-label^="Message App"]');
+  /** The Message App entry of the activity bar (its icon, and its badge when there is one). */
+  get activityItem(): Locator {
+    return this.page.locator('.activitybar li.action-item:has(> a.action-label[aria-label^="Message App"])');
   }
 
   /** The number on the Message App entry of the activity bar, or null without a badge. */
   async badge(): Promise<number | null> {
-    const item = this.page.locator('.activitybar li.action-item', { has: this.activityEntry });
-    const badge = item.locator('.badge .badge-content');
+    const badge = this.activityItem.locator('.badge .badge-content');
     if ((await badge.count()) === 0 || !(await badge.first().isVisible())) return null;
     const text = (await badge.first().textContent())?.trim() ?? '';
     const n = Number.parseInt(text, 10);
@@ -128,9 +128,9 @@ export class Workbench {
 
   /** Opens the chat in the sidebar (no-op if it shows already) and waits for the view's document. */
   async openChat(): Promise<void> {
-    const item = this.page.locator('.activitybar li.action-item', { has: this.activityEntry });
-    const checked = await item.getAttribute('class').then((c) => c?.includes('checked') ?? false, () => false);
-    if (!checked) await this.activityEntry.click();
+    // Clicking the entry of the container that shows already would close the sidebar.
+    const checked = await this.activityItem.getAttribute('class').then((c) => c?.split(/\s+/).includes('checked') ?? false, () => false);
+    if (!checked) await this.activityItem.click();
     await this.chat.locator(tid('app')).waitFor({ timeout: 30_000 });
   }
 
@@ -174,13 +174,35 @@ export class Workbench {
   async answerPrompts(answers: ConnectAnswers, done: () => Promise<boolean>, timeoutMs = 45_000): Promise<Prompt[]> {
     const asked: Prompt[] = [];
     const deadline = Date.now() + timeoutMs;
+    let untitledSince: number | undefined;
     while (Date.now() < deadline) {
+      const dialog = this.page.locator('.monaco-dialog-box');
+      if (await dialog.isVisible()) {
+        // "Room ... does not exist yet. Create it?" when this user is the first in the room.
+        const create = dialog.locator('.monaco-button', { hasText: /create/i });
+        if ((await create.count()) === 0) {
+          const text = ((await dialog.textContent()) ?? '').trim();
+          throw new E2eError('unexpected_dialog', `${this.user}: a dialog asked something unexpected: "${text}".`);
+        }
+        asked.push({ title: 'dialog: create room', password: false });
+        await create.first().click();
+        continue;
+      }
       const prompt = await this.currentPrompt();
       if (prompt === null) {
         if (await done()) return asked;
         await this.page.waitForTimeout(200);
         continue;
       }
+      if (prompt.title === '') {
+        // The command palette (no title) still closing, or the next box not filled in yet.
+        if (Date.now() - (untitledSince ??= Date.now()) < 5_000) {
+          await this.page.waitForTimeout(100);
+          continue;
+        }
+        throw new E2eError('unexpected_prompt', `${this.user}: an input box without a title stays open.`);
+      }
+      untitledSince = undefined;
       const value = pickAnswer(prompt, answers);
       if (value === undefined) {
         throw new E2eError('unexpected_prompt', `${this.user}: an input box asked something unexpected: "${prompt.title}".`);
@@ -189,6 +211,7 @@ export class Workbench {
       await input.fill(value);
       await input.press('Enter');
       asked.push(prompt);
+      if (process.env.E2E_DEBUG) console.log(`[debug ${new Date().toISOString()}] ${this.user} answered "${prompt.title}"`);
       if (!(await this.waitPromptChange(prompt, value, 15_000))) {
         const message = (await this.quickInput.locator('.quick-input-message').textContent().catch(() => '')) ?? '';
         throw new E2eError('prompt_stuck', `${this.user}: the input box "${prompt.title}" did not take the answer: ${message.trim()}`);
