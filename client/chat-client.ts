@@ -131,6 +131,11 @@ export interface ChatClientOptions {
   kdfFloor?: KdfParams;
   /** Messages shown on the first join of a room with no cursor (default 50). */
   initialHistory?: number;
+  /**
+   * Checks a received image before it is shown; a string is the refusal reason
+   * (shown as an 'unsupported' placeholder). Default: checkReceivedImage.
+   */
+  checkImage?: (image: PreparedImage) => PreparedImage | string;
   /** A request without an answer this long fails with code 'timeout' (default 30 s). */
   requestTimeoutMs?: number;
   connection?: {
@@ -656,13 +661,15 @@ export class ChatClient {
     const own = sameBytes(body.from.key, this.identity.publicKey);
     const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
     if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
+    const image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
+    if (body.name !== undefined) image.name = body.name;
     // Header checks only (type, size, real dimensions) before anything shows it.
-    const checked = checkReceivedImage({ mime: body.mime, w: body.w, h: body.h, data: body.data, name: body.name });
-    if (!checked.ok) {
-      this.log(`image refused: ${checked.reason}`);
+    const checked = (this.options.checkImage ?? defaultCheckImage)(image);
+    if (typeof checked === 'string') {
+      this.log(`image refused: ${checked}`);
       return { kind: 'placeholder', id, ts, cid: body.cid, error: 'unsupported' };
     }
-    return { ...base, kind: 'image', image: checked.image };
+    return { ...base, kind: 'image', image: checked };
   }
 
   private ownItem(body: Body, id: number, ts: number): ShownItem {
@@ -836,6 +843,11 @@ export class ChatClient {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function defaultCheckImage(image: PreparedImage): PreparedImage | string {
+  const checked = checkReceivedImage(image);
+  return checked.ok ? checked.image : checked.reason;
 }
 
 /** 16 random bytes in base64url: 22 characters (PROTOCOL.md section 7). */
