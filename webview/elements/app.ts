@@ -53,7 +53,7 @@ export class ChatApp {
       if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
     });
     this.root.addEventListener('drop', (event) => {
-      const files = [...(event.dataTransfer?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+      const files = Array.from(event.dataTransfer?.files ?? []).filter((f) => f.type.startsWith('image/'));
       if (files.length === 0) return;
       event.preventDefault();
       for (const file of files) void this.sendFile(file);

@@ -55,7 +55,7 @@ export class Composer {
       this.submit();
     });
     this.box.addEventListener('paste', (event) => {
-      const files = [...(event.clipboardData?.files ?? [])].filter((f) => f.type.startsWith('image/'));
+      const files = Array.from(event.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
       if (files.length === 0) return;
       event.preventDefault();
       for (const file of files) this.events.image(file);

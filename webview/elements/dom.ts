@@ -28,3 +28,9 @@ export function icon(doc: Document, name: string, label?: string): HTMLElement {
   }
   return el;
 }
+
+/** The event target as an element (without the global Element class, which tests on Node lack). */
+export function targetElement(event: Event): Element | null {
+  const target = event.target as Partial<Element> | null;
+  return target && typeof target.closest === 'function' ? (target as Element) : null;
+}

@@ -2,7 +2,7 @@
 // (a tab list with unread counters) and how many people are online.
 
 import type { ViewConnection, ViewRoomSummary } from '../../protocol/webview';
-import { h, icon } from './dom';
+import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
 
 /** Banner text for each connection state; null hides the banner. */
@@ -64,14 +64,14 @@ export class RoomTabs {
     this.online = h(doc, 'span', { class: 'online', 'data-testid': TESTID.online, 'aria-live': 'polite' });
     this.el = h(doc, 'div', { class: 'header' }, [this.tabs, this.online]);
     this.tabs.addEventListener('click', (event) => {
-      const tab = event.target instanceof Element ? event.target.closest('[data-room]') : null;
+      const tab = targetElement(event)?.closest('[data-room]');
       const room = tab?.getAttribute('data-room');
       if (room) this.onSelect(room);
     });
     // Arrow keys move between tabs (the WAI-ARIA tabs pattern); Enter or Space selects.
     this.tabs.addEventListener('keydown', (event) => {
       if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight' && event.key !== 'Home' && event.key !== 'End') return;
-      const all = [...this.tabs.querySelectorAll<HTMLElement>('[role="tab"]')];
+      const all = Array.from(this.tabs.querySelectorAll<HTMLElement>('[role="tab"]'));
       const at = all.findIndex((t) => t === this.doc.activeElement);
       let next = at;
       if (event.key === 'ArrowLeft') next = at <= 0 ? all.length - 1 : at - 1;

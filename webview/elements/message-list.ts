@@ -5,7 +5,7 @@
 
 import type { ViewImageItem, ViewItem } from '../../protocol/webview';
 import { buildRows, placeholderText, splitLinks, type Row } from '../state';
-import { h, icon } from './dom';
+import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
 
 export interface MessageListEvents {
@@ -64,7 +64,7 @@ export class MessageList {
     this.el.addEventListener('click', (event) => this.onClick(event));
     this.el.addEventListener('keydown', (event) => {
       if (event.key !== 'Enter' && event.key !== ' ') return;
-      const target = event.target instanceof Element ? event.target : null;
+      const target = targetElement(event);
       if (target?.matches('img[data-cid]')) {
         event.preventDefault();
         this.events.openImage(target.getAttribute('data-cid') ?? '');
@@ -115,34 +115,29 @@ export class MessageList {
 
   private reconcile(rows: Row[]): void {
     const next = new Map<string, Drawn>();
-    let cursor: ChildNode | null = this.rowsEl.firstChild;
+    const wanted: HTMLElement[] = [];
     for (const row of rows) {
       const version = rowVersion(row);
       let drawn = this.drawn.get(row.key);
-      if (!drawn || drawn.version !== version) {
-        const el = this.draw(row);
-        if (drawn) drawn.el.replaceWith(el);
-        drawn = { el, version };
-      }
+      if (!drawn || drawn.version !== version) drawn = { el: this.draw(row), version };
       next.set(row.key, drawn);
-      if (drawn.el !== cursor) this.rowsEl.insertBefore(drawn.el, cursor);
-      cursor = drawn.el.nextSibling;
+      wanted.push(drawn.el);
     }
-    // Whatever is left after the cursor is no longer shown.
-    while (cursor) {
-      const after: ChildNode | null = cursor.nextSibling;
-      cursor.remove();
-      cursor = after;
+    const keep = new Set<Element>(wanted);
+    for (const child of Array.from(this.rowsEl.children)) if (!keep.has(child)) child.remove();
+    // Put the wanted elements in order, moving only those out of place.
+    let cursor: Element | null = this.rowsEl.firstElementChild;
+    for (const el of wanted) {
+      if (el === cursor) cursor = cursor.nextElementSibling;
+      else this.rowsEl.insertBefore(el, cursor);
     }
-    for (const [key, old] of this.drawn) {
-      if (!next.has(key)) {
-        old.el.remove();
-        const cid = key.startsWith('msg:') ? key.slice(4) : null;
-        const url = cid ? this.imageUrls.get(cid) : undefined;
-        if (cid && url) {
-          URL.revokeObjectURL(url);
-          this.imageUrls.delete(cid);
-        }
+    for (const key of this.drawn.keys()) {
+      if (next.has(key) || !key.startsWith('msg:')) continue;
+      const cid = key.slice(4);
+      const url = this.imageUrls.get(cid);
+      if (url) {
+        URL.revokeObjectURL(url);
+        this.imageUrls.delete(cid);
       }
     }
     this.drawn = next;
@@ -247,7 +242,7 @@ export class MessageList {
   }
 
   private onClick(event: Event): void {
-    const target = event.target instanceof Element ? event.target : null;
+    const target = targetElement(event);
     if (!target) return;
     const link = target.closest('a[data-url]');
     if (link) {

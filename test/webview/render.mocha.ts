@@ -1,0 +1,219 @@
+// The chat webview on a DOM (happy-dom): message content is always literal text,
+// links and images go through the host, the composer's keys, rooms, banner, and
+// a reload (hide/show) that gets one snapshot shows exactly what was there.
+
+import { strict as assert } from 'node:assert';
+import { ChatState } from '../../extension/state/chat-state';
+import type { HostMessage } from '../../protocol/webview';
+import { mount, type Mounted } from './dom';
+import { imageItem, snapshotWith, textItem } from './fixtures';
+
+const HOSTILE = [
+  '<img src=x onerror="window.hacked=1">',
+  '<script>window.hacked = 2</script>',
+  '**bold** _it_ [click](javascript:alert(1)) ![i](https://evil.test/x.png)',
+  '<a href="javascript:alert(1)">link</a> &lt;b&gt; &amp;',
+  '<iframe src="https://evil.test"></iframe><style>body{display:none}</style>',
+  '<svg onload=alert(1)><math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+];
+
+function messageTexts(m: Mounted): string[] {
+  return Array.from(m.root.querySelectorAll('[data-testid="message-text"]')).map((e) => e.textContent ?? '');
+}
+
+function messageCids(m: Mounted): string[] {
+  return Array.from(m.root.querySelectorAll('[data-testid="message"]')).map((e) => e.getAttribute('data-cid') ?? '');
+}
+
+describe('webview rendering (happy-dom)', () => {
+  let m: Mounted;
+  beforeEach(() => {
+    m = mount();
+  });
+  afterEach(async () => {
+    await m.close();
+  });
+
+  it('says ready once when it loads, and draws nothing from the host before the snapshot', () => {
+    assert.deepEqual(m.posted, [{ type: 'ready' }]);
+    assert.equal(messageCids(m).length, 0);
+  });
+
+  it('shows HTML, script and markdown tricks as their literal text and creates no element from them', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith(HOSTILE.map((t, i) => textItem(i + 1, t))) });
+    assert.deepEqual(messageTexts(m), HOSTILE);
+    const list = m.root.querySelector('[data-testid="message-list"]')!;
+    assert.equal(list.querySelectorAll('script, img, iframe, style, svg, math, b').length, 0);
+    // Bare https URLs inside the markup become plain links the host checks; nothing else does.
+    const links = Array.from(list.querySelectorAll('a'));
+    assert.deepEqual(links.map((a) => a.getAttribute('data-url')), ['https://evil.test/x.png', 'https://evil.test']);
+    for (const a of links) assert.equal(a.textContent, a.getAttribute('data-url'));
+    assert.equal((m.window as unknown as { hacked?: number }).hacked, undefined);
+    assert.ok(!list.innerHTML.includes('<script'), 'the markup never reaches the DOM as markup');
+  });
+
+  it('also keeps names literal: a sender called <b>x</b> is text', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'hi', { from: { name: '<img src=x onerror=alert(1)>', fingerprint: 'F' } })]) });
+    const sender = m.root.querySelector('[data-testid="message-sender"]')!;
+    assert.equal(sender.textContent, '<img src=x onerror=alert(1)>');
+    assert.equal(sender.children.length, 0);
+  });
+
+  it('makes http(s) URLs links that the host opens; other schemes stay text', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'see https://example.com/a?b=1. or javascript:alert(1) or file:///etc/passwd')]) });
+    const links = Array.from(m.root.querySelectorAll('[data-testid="message-link"]'));
+    assert.deepEqual(links.map((a) => a.getAttribute('data-url')), ['https://example.com/a?b=1']);
+    assert.equal(messageTexts(m)[0], 'see https://example.com/a?b=1. or javascript:alert(1) or file:///etc/passwd');
+    (links[0] as HTMLElement).click();
+    assert.deepEqual(m.posted.at(-1), { type: 'openLink', url: 'https://example.com/a?b=1' });
+  });
+
+  it('shows sender, time, day separators, own and pending marks, and the fingerprint on hover', () => {
+    const day2 = textItem(3, 'next day', { ts: textItem(1, '').ts + 86_400_000 });
+    m.deliver({
+      type: 'snapshot',
+      snapshot: snapshotWith([
+        textItem(1, 'first'),
+        textItem(2, 'mine', { own: true, from: { name: 'Me', fingerprint: 'MEME' } }),
+        day2,
+        textItem(4, 'changed', { ts: day2.ts + 60_000, verified: false, from: { name: 'Ann', fingerprint: 'NEWK EYNE WKEY' } }),
+        { ...textItem(5, 'waiting', { own: true, ts: day2.ts + 120_000 }), id: null, pending: true },
+      ]),
+    });
+    assert.equal(m.root.querySelectorAll('[data-testid="day-separator"]').length, 2);
+    const messages = Array.from(m.root.querySelectorAll('[data-testid="message"]'));
+    assert.equal(messages[0]!.querySelector('[data-testid="message-sender"]')!.textContent, 'Ann');
+    assert.equal(messages[0]!.querySelector('[data-testid="message-time"]')!.textContent, '09:06');
+    assert.equal(messages[1]!.getAttribute('data-own'), 'true');
+    assert.ok(messages[1]!.classList.contains('own'));
+    assert.equal(messages[0]!.getAttribute('data-own'), 'false');
+    const key = messages[0]!.querySelector('[data-testid="message-key"]')!;
+    assert.equal(key.getAttribute('data-verified'), 'true');
+    assert.match(key.getAttribute('title') ?? '', /LYOC IQ4N 73YH RUIN RLDH 4RRM/);
+    const changed = messages[3]!.querySelector('[data-testid="message-key"]')!;
+    assert.equal(changed.getAttribute('data-verified'), 'false');
+    assert.match(changed.getAttribute('title') ?? '', /NEWK EYNE WKEY/);
+    assert.equal(messages[4]!.getAttribute('data-pending'), 'true');
+    assert.equal(messages[4]!.getAttribute('data-id'), '');
+  });
+
+  it('marks a pending message acked in place when the host says so', () => {
+    const pending = { ...textItem(9, 'on its way', { own: true }), id: null, pending: true };
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'a'), pending]) });
+    m.deliver({ type: 'upsert', room: 'team', items: [{ ...pending, id: 9, pending: false }] });
+    const el = m.root.querySelector(`[data-cid="${pending.cid}"]`)!;
+    assert.equal(el.getAttribute('data-pending'), 'false');
+    assert.equal(el.getAttribute('data-id'), '9');
+    assert.equal(m.root.querySelectorAll(`[data-cid="${pending.cid}"]`).length, 1);
+  });
+
+  it('shows placeholders as sentences, never content', () => {
+    m.deliver({
+      type: 'snapshot',
+      snapshot: snapshotWith([
+        { kind: 'placeholder', id: 1, cid: 'bad-0000001', ts: textItem(1, '').ts, reason: 'undecryptable' },
+        { kind: 'placeholder', id: 2, cid: 'bad-0000002', ts: textItem(2, '').ts, reason: 'bad_signature' },
+      ]),
+    });
+    const texts = Array.from(m.root.querySelectorAll('[data-testid="placeholder"]')).map((e) => e.textContent);
+    assert.deepEqual(texts, ['This message could not be decrypted.', 'This message was not shown: its signature is invalid.']);
+  });
+
+  it('shows images from blob: URLs with their size, opens them and saves them through the host', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([imageItem(1)]) });
+    const img = m.root.querySelector('[data-testid="message-image"]') as HTMLImageElement;
+    assert.match(img.getAttribute('src') ?? '', /^blob:/);
+    assert.equal(img.getAttribute('width'), '1');
+    assert.deepEqual(JSON.parse(img.getAttribute('data-vscode-context') ?? '{}'), {
+      webviewSection: 'image',
+      cid: imageItem(1).cid,
+      preventDefaultContextMenuItems: true,
+    });
+    img.click();
+    assert.deepEqual(m.posted.at(-1), { type: 'openImage', room: 'team', cid: imageItem(1).cid });
+    (m.root.querySelector('[data-testid="save-image"]') as HTMLElement).click();
+    assert.deepEqual(m.posted.at(-1), { type: 'saveImage', room: 'team', cid: imageItem(1).cid });
+  });
+
+  it('sends with Enter, breaks the line with Shift+Enter, and never sends blank text', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
+    const box = m.root.querySelector('[data-testid="composer"]') as HTMLElement & { value: string };
+    const key = (init: { key: string; shiftKey?: boolean }): boolean =>
+      box.dispatchEvent(new m.window.KeyboardEvent('keydown', { ...init, bubbles: true, cancelable: true }) as unknown as Event);
+    box.value = 'line one';
+    assert.equal(key({ key: 'Enter', shiftKey: true }), true, 'Shift+Enter is left to the textarea');
+    assert.equal(m.posted.filter((p) => p.type === 'send').length, 0);
+    box.value = '   ';
+    key({ key: 'Enter' });
+    assert.equal(m.posted.filter((p) => p.type === 'send').length, 0);
+    box.value = 'hello\nthere';
+    assert.equal(key({ key: 'Enter' }), false, 'Enter does not insert a newline');
+    assert.deepEqual(m.posted.at(-1), { type: 'send', room: 'team', text: 'hello\nthere' });
+    assert.equal(box.value, '');
+  });
+
+  it('lists rooms with unread counters, switches through the host, and shows who is online', () => {
+    const snap = snapshotWith([textItem(1, 'x')]);
+    snap.rooms.push({ room: 'ops', online: 1, unread: 3, more: false, items: [] });
+    m.deliver({ type: 'snapshot', snapshot: snap });
+    const tabs = Array.from(m.root.querySelectorAll('[data-testid="room-tab"]'));
+    assert.deepEqual(tabs.map((t) => t.getAttribute('data-room')), ['team', 'ops']);
+    assert.equal(tabs[0]!.getAttribute('aria-selected'), 'true');
+    assert.equal(tabs[1]!.querySelector('[data-testid="room-unread"]')!.textContent, '3');
+    assert.equal(tabs[0]!.querySelector('[data-testid="room-unread"]'), null);
+    assert.equal(m.root.querySelector('[data-testid="online"]')!.getAttribute('data-count'), '2');
+    (tabs[1] as HTMLElement).click();
+    assert.deepEqual(m.posted.at(-1), { type: 'selectRoom', room: 'ops' });
+  });
+
+  it('shows the banner while not joined and hides it when joined', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
+    const banner = m.root.querySelector('[data-testid="banner"]') as HTMLElement;
+    assert.equal(banner.hidden, true);
+    m.deliver({ type: 'connection', connection: { state: 'reconnecting', detail: 'The server closed the connection.' }, me: null });
+    assert.equal(banner.hidden, false);
+    assert.equal(banner.getAttribute('data-state'), 'reconnecting');
+    assert.match(banner.textContent ?? '', /Reconnecting/);
+    assert.equal(m.root.querySelector('[data-testid="message-list"]')!.getAttribute('aria-live'), 'polite');
+  });
+
+  it('asks for older messages once at a time and puts them on top', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(51, 'newest')], true) });
+    const older = m.root.querySelector('[data-testid="load-older"]') as HTMLElement;
+    assert.equal(older.hidden, false);
+    older.click();
+    older.click();
+    assert.equal(m.posted.filter((p) => p.type === 'loadOlder').length, 1);
+    m.deliver({ type: 'older', room: 'team', items: [textItem(49, 'older 49'), textItem(50, 'older 50')], more: false });
+    assert.deepEqual(messageTexts(m), ['older 49', 'older 50', 'newest']);
+    assert.equal(older.hidden, true);
+  });
+
+  it('after hide and show (a reload that gets one snapshot) shows exactly what it showed before', async () => {
+    // The host model produces both the live updates and the snapshot, as the extension does.
+    const host = new ChatState();
+    const send = (msg: HostMessage): void => m.deliver(msg);
+    send({ type: 'snapshot', snapshot: host.snapshot() });
+    host.setActive('team');
+    host.addRoom('ops');
+    send({ type: 'rooms', rooms: host.summaries(), active: host.active });
+    const page = [textItem(1, 'one'), textItem(2, '<b>two</b>'), imageItem(3)];
+    host.prependOlder('team', page, true);
+    send({ type: 'older', room: 'team', items: page, more: true });
+    for (const item of [textItem(4, 'four'), { ...textItem(5, 'pending', { own: true }), id: null, pending: true }]) {
+      host.upsert('team', item, true);
+      send({ type: 'upsert', room: 'team', items: [item] });
+    }
+    host.upsert('ops', textItem(6, 'in ops'), true);
+    send({ type: 'upsert', room: 'ops', items: [textItem(6, 'in ops')] });
+    send({ type: 'rooms', rooms: host.summaries(), active: host.active });
+    const before = { cids: messageCids(m), texts: messageTexts(m), tabs: m.root.querySelector('[data-testid="rooms"]')!.textContent };
+    await m.close();
+
+    m = mount();
+    m.deliver({ type: 'snapshot', snapshot: host.snapshot() });
+    assert.deepEqual({ cids: messageCids(m), texts: messageTexts(m), tabs: m.root.querySelector('[data-testid="rooms"]')!.textContent }, before);
+    assert.equal(m.root.querySelectorAll('[data-testid="message-image"]').length, 1);
+    assert.equal(m.root.querySelector('[data-room="ops"] [data-testid="room-unread"]')!.textContent, '1');
+  });
+});
