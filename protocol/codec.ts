@@ -12,13 +12,15 @@ const decoder = new Decoder({ maxArrayLength: 1024, maxMapLength: 64 });
 
 /** Encodes any value as a MessagePack body (no length prefix). */
 export function encodeBody(value: unknown): Uint8Array {
-  // Copy: the shared encoder reuses its buffer on the next call.
-  return encoder.encode(value).slice();
+  // encode() already returns a copy of the shared encoder's buffer.
+  return encoder.encode(value);
 }
 
 /** Encodes a frame with its length prefix, ready to write to a socket. */
 export function encodeFrameBody(frame: ClientFrame | ServerFrame): Uint8Array {
-  return encodeFrame(encoder.encode(frame));
+  // A view of the encoder's buffer is enough: encodeFrame copies it behind the prefix
+  // before the next call can reuse the buffer (one copy of the envelope, not two).
+  return encodeFrame(encoder.encodeSharedRef(frame));
 }
 
 export class BodyDecodeError extends Error {
