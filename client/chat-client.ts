@@ -194,6 +194,7 @@ export class ChatClient {
   private readonly rooms = new Map<string, RoomRecord>();
   private readonly pending = new Map<string, Map<string, PendingMessage>>();
   private readonly dedupe = new Dedupe();
+  private readonly flushTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly pins: Pins;
   private readonly cursors: CursorStore;
   private readonly outbox: OutboxStore;
@@ -266,6 +267,8 @@ export class ChatClient {
   close(): void {
     if (this.stateValue === 'closed') return;
     this.connection.close();
+    for (const timer of this.flushTimers.values()) clearTimeout(timer);
+    this.flushTimers.clear();
     for (const room of this.rooms.values()) this.failRequests(room, new ClosedError());
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ClosedError());
     this.firstConnect?.reject(new ClosedError());
@@ -293,7 +296,11 @@ export class ChatClient {
     this.emit({ type: 'room', room, state: 'joining' });
     this.updateState();
     const promise = this.runJoin(record, passphrase, opts.create === true).catch((error: unknown) => {
-      if (this.rooms.get(room) === record) this.rooms.delete(room);
+      if (this.rooms.get(room) === record) {
+        this.rooms.delete(room);
+        // The server may have joined us before a later step failed; a stray leave is ignored.
+        this.connection.send({ t: 'leave', room });
+      }
       this.emit({ type: 'room', room, state: 'failed' });
       this.updateState();
       throw error;
@@ -477,6 +484,12 @@ export class ChatClient {
       if (err instanceof ClientError && ['bad_proof', 'no_room'].includes(err.code)) {
         record.status = 'failed';
         this.emit({ type: 'room', room: record.name, state: 'failed' });
+      } else {
+        // Transient (rate_limited, busy, internal, a timeout): try again shortly on this connection.
+        const epoch = this.epoch;
+        setTimeout(() => {
+          if (this.rooms.get(record.name) === record && this.epoch === epoch && record.status === 'joining') void this.rejoin(record);
+        }, 2000);
       }
       this.emitError(err, record.name);
       this.updateState();
@@ -517,6 +530,18 @@ export class ChatClient {
       if (p.sentOn === this.epoch) continue;
       if (this.connection.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env })) p.sentOn = this.epoch;
     }
+  }
+
+  /** One delayed flush per room, however many sends were rate limited. */
+  private flushLater(room: string): void {
+    if (this.flushTimers.has(room)) return;
+    this.flushTimers.set(
+      room,
+      setTimeout(() => {
+        this.flushTimers.delete(room);
+        this.flushOutbox(room);
+      }, 1000),
+    );
   }
 
   private pendingFor(room: string): Map<string, PendingMessage> {
@@ -605,7 +630,7 @@ export class ChatClient {
       const p = this.pending.get(room)?.get(frame.cid);
       if (p) {
         p.sentOn = 0;
-        if (frame.code === 'rate_limited') setTimeout(() => this.flushOutbox(room), 1000);
+        if (frame.code === 'rate_limited') this.flushLater(room);
         else this.emitError(new ServerError(frame.code, room), room);
         return;
       }

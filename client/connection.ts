@@ -2,7 +2,7 @@
 // ready, reconnecting (capped exponential backoff with jitter), closed; keepalive
 // pings, one outbound write queue, and framed decoding of the server's frames.
 
-import { connect as netConnect, type Socket } from 'node:net';
+import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { decodeBody, encodeFrameBody } from '../protocol/codec';
 import { DEFAULT_MAX_FRAME, PROTOCOL_VERSION } from '../protocol/constants';
@@ -14,6 +14,7 @@ import {
   ProtocolMismatchError,
   ServerError,
   ServerUnreachableError,
+  UntrustedCertificateError,
 } from './errors';
 
 export type ConnectionState = 'idle' | 'connecting' | 'hello' | 'ready' | 'reconnecting' | 'closed';
@@ -133,7 +134,13 @@ export class Connection {
     let socket: Socket;
     try {
       socket = tls
-        ? tlsConnect({ host, port, servername: host, ...(typeof tls === 'object' ? tls : {}) })
+        ? tlsConnect({
+            host,
+            port,
+            // SNI takes host names only (RFC 6066); an IP address is checked against the certificate's IP SANs.
+            ...(isIP(host) ? {} : { servername: host }),
+            ...(typeof tls === 'object' ? tls : {}),
+          })
         : netConnect({ host, port });
     } catch (error) {
       queueMicrotask(() => this.lost(new ServerUnreachableError(this.address, errorDetail(error)), false));
@@ -165,9 +172,11 @@ export class Connection {
     });
     socket.on('error', (error) => {
       if (socket !== this.socket) return;
-      const err =
-        this.stateValue === 'connecting'
-          ? new ServerUnreachableError(this.address, errorDetail(error))
+      const code = errorDetail(error);
+      const err = isCertificateError(code)
+        ? new UntrustedCertificateError(this.address, code ?? 'unknown')
+        : this.stateValue === 'connecting'
+          ? new ServerUnreachableError(this.address, code)
           : new DisconnectedError();
       this.lost(err, false);
     });
@@ -330,6 +339,18 @@ export class Connection {
       if (next && !socket.write(next)) this.waitingForDrain = true;
     }
   }
+}
+
+/** OpenSSL's verification failures as Node reports them (and a name mismatch). */
+function isCertificateError(code: string | undefined): boolean {
+  return (
+    code !== undefined &&
+    (code.startsWith('CERT_') ||
+      code.includes('SELF_SIGNED') ||
+      code.startsWith('UNABLE_TO_') ||
+      code === 'ERR_TLS_CERT_ALTNAME_INVALID' ||
+      code === 'HOSTNAME_MISMATCH')
+  );
 }
 
 function errorDetail(error: unknown): string | undefined {

@@ -6,6 +6,7 @@ import type { ErrorCode } from '../protocol/constants';
 export type ClientErrorCode =
   | ErrorCode
   | 'unreachable'
+  | 'untrusted_certificate'
   | 'protocol_mismatch'
   | 'kdf_refused'
   | 'disconnected'
@@ -41,6 +42,13 @@ export class NoRoomError extends ClientError {
 export class ServerUnreachableError extends ClientError {
   constructor(address: string, detail?: string) {
     super('unreachable', `Cannot reach the chat server at ${address}${detail ? ` (${detail})` : ''}.`);
+  }
+}
+
+/** TLS: the server's certificate is not trusted (self-signed without --ca, expired, wrong name). */
+export class UntrustedCertificateError extends ClientError {
+  constructor(address: string, detail: string) {
+    super('untrusted_certificate', `The TLS certificate of the server at ${address} is not trusted (${detail}).`);
   }
 }
 

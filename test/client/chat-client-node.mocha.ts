@@ -2,6 +2,9 @@
 // sockets, crypto and reconnects behave as on Bun.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/server';
 import { startServer, type TestServer } from '../support/server';
 import { makeClient, type TestClient } from './helpers';
 
@@ -41,5 +44,25 @@ describe('ChatClient on Node', function () {
     assert.deepEqual(ada.texts('node-room'), ['from bob']);
     const item = bob.items('node-room')[1];
     assert.equal(item?.kind === 'text' && item.from.fingerprint, ada.identity.fingerprint);
+  });
+
+  it('talks over TLS with a trusted test certificate', async () => {
+    const fixtures = join(REPO_ROOT, 'test', 'client', 'fixtures');
+    const tlsServer = await startServer({ args: ['--tls-cert', join(fixtures, 'tls-cert.pem'), '--tls-key', join(fixtures, 'tls-key.pem')] });
+    try {
+      const ca = readFileSync(join(fixtures, 'tls-cert.pem'), 'utf8');
+      const ada = makeClient(tlsServer.address, 'Ada', { tls: { ca } });
+      const bob = makeClient(tlsServer.address, 'Bob', { tls: { ca } });
+      clients.push(ada, bob);
+      await ada.client.connect();
+      await bob.client.connect();
+      await ada.client.joinRoom('node-tls', 'pw', { create: true });
+      await bob.client.joinRoom('node-tls', 'pw');
+      await bob.client.sendText('node-tls', 'tls on node');
+      await ada.waitFor(() => ada.texts('node-tls').length === 1, 10_000, 'tls message');
+      assert.deepEqual(ada.texts('node-tls'), ['tls on node']);
+    } finally {
+      await tlsServer.stop();
+    }
   });
 });

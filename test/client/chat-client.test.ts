@@ -2,11 +2,20 @@
 // joining, exchanging messages, errors as typed classes, reconnects, outbox and catch-up.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { startServer, type TestServer } from '../support/server';
 import { ChatClient } from '../../client/chat-client';
-import { ClientError, KdfRefusedError, NoRoomError, ProtocolMismatchError, ServerUnreachableError, WrongPassphraseError } from '../../client/errors';
+import {
+  ClientError,
+  KdfRefusedError,
+  NoRoomError,
+  ProtocolMismatchError,
+  ServerUnreachableError,
+  UntrustedCertificateError,
+  WrongPassphraseError,
+} from '../../client/errors';
 import { FileStateStore } from '../../client/file-store';
 import { deriveRoomKeys, generateIdentity, joinProof } from '../../client/keys';
 import { sealEnvelope, sealPlaintext } from '../../client/envelope';
@@ -278,3 +287,42 @@ function encodeFrameWith(frame: Parameters<typeof encodeBody>[0]): Uint8Array {
   out.set(body, 4);
   return out;
 }
+
+describe('ChatClient over TLS (real server with a test certificate)', () => {
+  const fixtures = join(import.meta.dir, 'fixtures');
+  let tlsServer: TestServer;
+
+  beforeAll(async () => {
+    tlsServer = await startServer({ args: ['--tls-cert', join(fixtures, 'tls-cert.pem'), '--tls-key', join(fixtures, 'tls-key.pem')] });
+  });
+
+  afterAll(async () => {
+    await tlsServer.stop();
+  });
+
+  test('trusting the certificate through `ca`, two clients talk over TLS', async () => {
+    const ca = readFileSync(join(fixtures, 'tls-cert.pem'), 'utf8');
+    const ada = track(makeClient(tlsServer.address, 'Ada', { tls: { ca } }));
+    const bob = track(makeClient(tlsServer.address, 'Bob', { tls: { ca } }));
+    await ada.client.connect();
+    await bob.client.connect();
+    await ada.client.joinRoom('tls-room', 'pw', { create: true });
+    await bob.client.joinRoom('tls-room', 'pw');
+    await ada.client.sendText('tls-room', 'over tls');
+    await bob.waitFor(() => bob.texts('tls-room').length === 1, 5000, 'tls message');
+    expect(bob.texts('tls-room')).toEqual(['over tls']);
+  });
+
+  test('an untrusted certificate is a clear error, and plain TCP to a TLS server is not mistaken for success', async () => {
+    const c = track(makeClient(tlsServer.address, 'Ada', { tls: true }));
+    const error = await c.client.connect().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UntrustedCertificateError);
+    expect((error as Error).message).toStartWith(`The TLS certificate of the server at ${tlsServer.address} is not trusted`);
+    c.client.close();
+    const plain = track(makeClient(tlsServer.address, 'Ada', { connection: { connectTimeoutMs: 1500 } }));
+    const plainError = await plain.client.connect().catch((e: unknown) => e);
+    expect(plainError).toBeInstanceOf(ClientError);
+    expect(['protocol_mismatch', 'unreachable']).toContain((plainError as ClientError).code);
+    plain.client.close();
+  });
+});

@@ -179,6 +179,27 @@ describe('chat CLI', () => {
   }, 90_000);
 });
 
+
+describe('chat CLI over TLS', () => {
+  test('--ca trusts a self-signed server certificate; without it the error says so', async () => {
+    const fixtures = join(import.meta.dir, 'fixtures');
+    const tlsServer = await startServer({ args: ['--tls-cert', join(fixtures, 'tls-cert.pem'), '--tls-key', join(fixtures, 'tls-key.pem')] });
+    try {
+      const args = (who: string): string[] => ['--server', tlsServer.address, '--room', 'cli-tls', '--identity', ident(who), '--tls'];
+      const sent = await runChat(['send', ...args('ada'), '--ca', join(fixtures, 'tls-cert.pem'), '--name', 'Ada', '--text', 'secure'], PASS);
+      expect(sent.code).toBe(0);
+      const read = await runChat(['read', ...args('bob'), '--ca', join(fixtures, 'tls-cert.pem')], PASS);
+      expect(read.lines.map((l) => l.text)).toEqual(['secure']);
+      const untrusted = await runChat(['read', ...args('bob')], PASS);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toStartWith(`The TLS certificate of the server at ${tlsServer.address} is not trusted`);
+      expectOneSentence(untrusted.stderr);
+    } finally {
+      await tlsServer.stop();
+    }
+  }, 60_000);
+});
+
 function existsState(identityPath: string): boolean {
   try {
     return statSync(identityPath).isFile();
