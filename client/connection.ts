@@ -226,9 +226,7 @@ export class Connection {
   }
 
   private backoffDelay(): number {
-    const capped = Math.min(this.opts.backoffMaxMs, this.opts.backoffMinMs * 2 ** Math.min(this.attempt, 20));
-    // Jitter spreads the reconnects of many clients after a server restart.
-    return Math.round(capped * (0.5 + Math.random() * 0.5));
+    return backoffDelay(this.attempt, this.opts.backoffMinMs, this.opts.backoffMaxMs);
   }
 
   private teardown(): void {
@@ -339,6 +337,16 @@ export class Connection {
       if (next && !socket.write(next)) this.waitingForDrain = true;
     }
   }
+}
+
+/**
+ * Delay before reconnect attempt `attempt` (0-based): min * 2^attempt capped at
+ * max, then scaled by a random 50-100% so many clients do not return in step
+ * after a server restart.
+ */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number = Math.random): number {
+  const capped = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(capped * (0.5 + random() * 0.5));
 }
 
 /** OpenSSL's verification failures as Node reports them (and a name mismatch). */

@@ -152,6 +152,15 @@ describe('ChatClient against the real server', () => {
     silent.close();
   });
 
+  test('keepalive against the real server: pongs keep a quiet connection up', async () => {
+    const c = track(makeClient(server.address, 'Ada', { connection: { pingIntervalMs: 40, pongTimeoutMs: 400 } }));
+    await c.client.connect();
+    await c.client.joinRoom('keepalive', 'pw', { create: true });
+    await new Promise((r) => setTimeout(r, 800)); // about 20 pings
+    expect(c.events.filter((e) => e.type === 'state' && e.state === 'reconnecting')).toEqual([]);
+    expect(c.client.state).toBe('joined');
+  });
+
   test('tampered envelopes become placeholders (undecryptable, bad_signature, cid_mismatch) and never throw', async () => {
     const ada = track(makeClient(server.address, 'Ada'));
     await ada.client.connect();

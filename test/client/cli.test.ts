@@ -108,7 +108,11 @@ describe('chat CLI', () => {
     const noPass = await runChat(['read', ...common('cli-codes', 'bob')], {});
     expect(noPass.code).toBe(1);
     expect(noPass.stderr).toBe('Set MESSAGE_APP_PASSPHRASE or run in a terminal to be asked for the passphrase.\n');
-    for (const r of [wrong, down, missing, usage, noPass]) expectOneSentence(r.stderr);
+    const followMissing = await runChat(['follow', ...common('cli-no-such-room', 'bob')], PASS);
+    expect(followMissing.code).toBe(4);
+    const followDown = await runChat(['follow', '--server', `127.0.0.1:${freePort}`, '--room', 'cli-codes', '--identity', ident('bob')], PASS);
+    expect(followDown.code).toBe(3);
+    for (const r of [wrong, down, missing, usage, noPass, followMissing, followDown]) expectOneSentence(r.stderr);
   }, 60_000);
 
   test('send --image goes through the image pipeline; read prints mime, size, bytes and sha256', async () => {

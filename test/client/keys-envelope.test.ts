@@ -5,7 +5,9 @@ import { describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
 import { encodeBody } from '../../protocol/codec';
 import { Dedupe, openEnvelope, Pins, sealEnvelope, sealPlaintext, type Body } from '../../client/envelope';
-import { KdfRefusedError } from '../../client/errors';
+import { backoffDelay, parseAddress } from '../../client/connection';
+import { KdfRefusedError, serverErrorSentence } from '../../client/errors';
+import { ERROR_CODES } from '../../protocol/constants';
 import { FileStateStore } from '../../client/file-store';
 import {
   base32,
@@ -184,5 +186,36 @@ describe('file store', () => {
     const { statSync, readdirSync } = await import('node:fs');
     expect(statSync(`${dir}/cursors.json`).mode & 0o777).toBe(0o600);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('connection pieces', () => {
+  test('reconnect backoff doubles from the minimum, is capped, and jitters between 50% and 100%', () => {
+    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 500, 30_000, () => 1))).toEqual([500, 1000, 2000, 4000]);
+    expect(backoffDelay(10, 500, 30_000, () => 1)).toBe(30_000);
+    expect(backoffDelay(1000, 500, 30_000, () => 1)).toBe(30_000);
+    expect(backoffDelay(3, 500, 30_000, () => 0)).toBe(2000);
+    for (let i = 0; i < 200; i++) {
+      const d = backoffDelay(4, 500, 30_000);
+      expect(d).toBeGreaterThanOrEqual(4000);
+      expect(d).toBeLessThanOrEqual(8000);
+    }
+  });
+
+  test('addresses are HOST:PORT (IPv6 in brackets); anything else is refused with a sentence', () => {
+    expect(parseAddress('127.0.0.1:7000')).toEqual({ host: '127.0.0.1', port: 7000 });
+    expect(parseAddress('chat.example.org:443')).toEqual({ host: 'chat.example.org', port: 443 });
+    expect(parseAddress('[::1]:7000')).toEqual({ host: '::1', port: 7000 });
+    for (const bad of ['localhost', ':7000', 'host:0', 'host:70000', 'a b:1', 'host:port']) {
+      expect(() => parseAddress(bad)).toThrow('is not a server address of the form HOST:PORT.');
+    }
+  });
+
+  test('every server error code has a full sentence for users', () => {
+    for (const code of ERROR_CODES) {
+      const sentence = serverErrorSentence(code, 'general');
+      expect(sentence).toMatch(/^[A-Z].*[.]$/);
+      if (code.includes('_')) expect(sentence).not.toContain(code); // never the raw code
+    }
   });
 });
