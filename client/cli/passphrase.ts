@@ -16,10 +16,11 @@ export async function getPassphrase(room: string): Promise<string> {
 /** Reads one line from the terminal without echoing it. Ctrl-C exits, Ctrl-U clears. */
 function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
+    // Raw mode before the prompt shows, so nothing typed after it is echoed.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     stdin.resume();
     stdin.setEncoding('utf8');
     const finish = (): void => {

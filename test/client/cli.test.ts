@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Jimp } from 'jimp';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startServer, type TestServer } from '../support/server';
+import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
 import { FollowProcess, runChat, tempDir } from './helpers';
 
 let server: TestServer;
@@ -183,6 +184,31 @@ describe('chat CLI', () => {
   }, 90_000);
 });
 
+
+
+// `script` (util-linux) gives the CLI a real terminal; Node has no pty of its own.
+const hasScript = spawnSync('script', ['--version']).status === 0;
+
+describe('chat CLI on a terminal', () => {
+  test.skipIf(!hasScript)('asks for the passphrase without echoing it', async () => {
+    await runChat(['send', ...common('cli-tty', 'ada'), '--name', 'Ada', '--text', 'typed at a tty'], PASS);
+    const command = [BUN_BINARY, join(REPO_ROOT, 'client/cli/chat.ts'), 'read', ...common('cli-tty', 'bob')].map((a) => `'${a}'`).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSAGE_APP_PASSPHRASE: '' } });
+    let out = '';
+    let typed = false;
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      if (!typed && out.includes('Passphrase for room "cli-tty": ')) {
+        typed = true;
+        child.stdin.write('correct horse\r');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(out).toContain('"text":"typed at a tty"');
+    expect(out).not.toContain('correct horse');
+  }, 60_000);
+});
 
 describe('chat CLI over TLS', () => {
   test('--ca trusts a self-signed server certificate; without it the error says so', async () => {
