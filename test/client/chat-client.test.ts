@@ -252,6 +252,27 @@ describe('ChatClient against the real server', () => {
     expect(stored.at(-1)).toBe('after 1');
   });
 
+  test('several rooms on one connection: messages stay in their room and both rejoin after a restart', async () => {
+    const ada = track(makeClient(server.address, 'Ada'));
+    const bob = track(makeClient(server.address, 'Bob'));
+    await ada.client.connect();
+    await bob.client.connect();
+    for (const room of ['multi-a', 'multi-b']) {
+      await ada.client.joinRoom(room, `pw ${room}`, { create: true });
+      await bob.client.joinRoom(room, `pw ${room}`);
+    }
+    await ada.client.sendText('multi-a', 'to a');
+    await ada.client.sendText('multi-b', 'to b');
+    await bob.waitFor(() => bob.texts('multi-a').length === 1 && bob.texts('multi-b').length === 1, 5000, 'both rooms');
+    await server.restart();
+    await bob.waitFor((e) => e.filter((x) => x.type === 'room' && x.state === 'joined').length >= 4, 15_000, 'both rejoined');
+    await ada.waitFor((e) => e.filter((x) => x.type === 'room' && x.state === 'joined').length >= 4, 15_000, 'ada rejoined');
+    await ada.client.sendText('multi-b', 'b again');
+    await bob.waitFor(() => bob.texts('multi-b').length === 2, 5000, 'after restart');
+    expect(bob.texts('multi-a')).toEqual(['to a']);
+    expect(bob.texts('multi-b')).toEqual(['to b', 'b again']);
+  });
+
   test('client restart: the file outbox is resent by a new client and cursors resume catch-up', async () => {
     const dir = tempDir();
     const identity = generateIdentity();
