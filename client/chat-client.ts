@@ -626,14 +626,16 @@ export class ChatClient {
     const room = frame.room;
     this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
     if (room && frame.cid) {
-      // About one of our sends: it stays in the outbox and goes again.
+      // About one of our sends (never a room request): it stays in the outbox and goes again.
       const p = this.pending.get(room)?.get(frame.cid);
       if (p) {
         p.sentOn = 0;
+        const record = this.rooms.get(room);
         if (frame.code === 'rate_limited') this.flushLater(room);
+        else if (frame.code === 'not_joined' && record?.established && record.status === 'joined') void this.rejoin(record);
         else this.emitError(new ServerError(frame.code, room), room);
-        return;
       }
+      return;
     }
     const record = room ? this.rooms.get(room) : undefined;
     const head = record?.requests.shift();
