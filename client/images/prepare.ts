@@ -13,6 +13,7 @@ import { readImageHeader, type ImageFormat, type ImageHeader } from './header';
 import { cleanFileName } from './file-name';
 import { gifLzwIsSound } from './gif-lzw';
 import { decodeJpegScaled } from './jpeg-turbo';
+import { boxShrink, shrinkFactor } from './shrink';
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, type PreparedImage } from './types';
 
 export type { PreparedImage } from './types';
@@ -164,7 +165,8 @@ async function decode(bytes: Uint8Array, header: ImageHeader, maxSide: number): 
   if (bitmap.width !== header.width || bitmap.height !== header.height || bitmap.data.length !== bitmap.width * bitmap.height * 4) {
     throw new ImageError('corrupt', DAMAGED);
   }
-  return Jimp.fromBitmap(bitmap);
+  // Most of a large downscale as one area-averaging pass; jimp's resampler does the rest.
+  return Jimp.fromBitmap(boxShrink(bitmap, shrinkFactor(bitmap.width, bitmap.height, maxSide)));
 }
 
 /** Runs a synchronous decoder with console.log/warn muted: omggif prints warnings about damaged streams to stdout. */
