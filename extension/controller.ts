@@ -84,7 +84,8 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
         await session.sendText(message.room, message.text);
         return;
       case 'loadOlder':
-        await session?.loadOlder(message.room);
+        if (session) await session.loadOlder(message.room);
+        else this.view.post({ type: 'older', room: message.room, items: [], more: false });
         return;
       case 'selectRoom':
         session?.selectRoom(message.room);

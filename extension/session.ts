@@ -139,13 +139,20 @@ export class ChatSession {
 
   /** Loads the page before the oldest message shown; the webview asked for it. */
   async loadOlder(room: string): Promise<void> {
-    if (!this.state.room(room)) return;
-    const before = this.state.oldestId(room);
-    if (before === undefined) return;
-    const page = await this.client.loadOlder(room, before, INITIAL_PAGE);
-    const items = page.messages.map((m) => toViewItem(m));
-    const fresh = this.state.prependOlder(room, items, page.more);
-    this.post({ type: 'older', room, items: fresh, more: page.more });
+    const model = this.state.room(room);
+    let items: ViewItem[] = [];
+    let more = model?.more ?? false;
+    try {
+      const before = this.state.oldestId(room);
+      if (model && model.more && before !== undefined) {
+        const page = await this.client.loadOlder(room, before, INITIAL_PAGE);
+        items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+        more = page.more;
+      }
+    } finally {
+      // The view asks for one page at a time and waits for this answer, even after a failure.
+      this.post({ type: 'older', room, items, more });
+    }
   }
 
   async sendText(room: string, text: string): Promise<string> {

@@ -94,6 +94,10 @@ export class MessageList {
     } else if (how === 'replace' || atBottom || this.endsWithNewOwn(lastBefore)) {
       this.scrollToBottom();
     }
+    // A list that does not fill the view cannot be scrolled to its top: ask for more now.
+    if (this.more && this.el.clientHeight > 0 && this.el.scrollHeight <= this.el.clientHeight + TOP_THRESHOLD) {
+      this.events.loadOlder();
+    }
   }
 
   scrollToBottom(): void {
