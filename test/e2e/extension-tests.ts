@@ -43,6 +43,8 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
   try {
     const page = await context.newPage();
     let output = '';
+    let shot: Promise<void> = Promise.resolve();
+    const shotFile = opts.shots.reserve('extension-tests', "Part 1: the workbench after the last test of the integration suite (with the smoke-test driver the chat's webview keeps its content in a hidden frame, so the view looks empty here)");
     let resolveExit: (code: number) => void = () => undefined;
     const exited = new Promise<number>((resolve) => {
       resolveExit = resolve;
@@ -53,6 +55,10 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
       const text = format(...(Array.isArray(args) ? args : [args]));
       output += `${text}\n`;
       if (isSuiteOutput(text)) opts.log(`  [host ${String(type)}] ${text}`);
+      // After each test (the last one wins): once the suite reports its exit the workbench may be closing.
+      if (/^\s*(✔|✓|\d+\))/.test(text)) {
+        shot = shot.then(() => page.screenshot({ path: shotFile, timeout: 10_000 })).then(() => undefined, () => undefined);
+      }
     });
     await page.exposeFunction('codeAutomationExit', (code: unknown) => {
       resolveExit(typeof code === 'number' ? code : 1);
@@ -70,7 +76,7 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
       );
     });
     const exitCode = await Promise.race([exited, timeout]).finally(() => clearTimeout(timer));
-    await opts.shots.take(page, 'extension-tests', `Part 1: the workbench after the extension's integration suite ran in the extension host (exit ${exitCode})`).catch(() => undefined);
+    await shot;
     return { exitCode, output };
   } finally {
     await context.close().catch(() => undefined);

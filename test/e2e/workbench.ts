@@ -31,9 +31,14 @@ export class Screenshots {
     mkdirSync(dir, { recursive: true });
   }
   async take(page: Page, name: string, what: string): Promise<string> {
+    const file = this.reserve(name, what);
+    await page.screenshot({ path: file, timeout: 15_000 });
+    return file;
+  }
+  /** A numbered file name for a screenshot taken (perhaps repeatedly) later. */
+  reserve(name: string, what: string): string {
     this.n += 1;
     const file = join(this.dir, `${String(this.n).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file, timeout: 15_000 });
     this.taken.push({ file, what });
     return file;
   }
