@@ -12,17 +12,22 @@ import { encodeFrame } from '../protocol/framing';
 const ROOT = resolve(import.meta.dir, '..');
 const { values: flags } = parseArgs({
   options: {
-    seconds: { type: 'string', default: '3' },
+    seconds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '3' },
+    sync: { type: 'string', default: 'normal' },
     only: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (flags.help) {
-  process.stdout.write(`Usage: npm run bench:server [-- --seconds S] [--only NAME]
-Runs each shape for S seconds (default 3) against the real server and a bare relay.\n`);
+  process.stdout.write(`Usage: npm run bench:server [-- --seconds S] [--rounds R] [--sync normal|full] [--only NAME]
+Runs each shape R times (default 3) for S seconds (default 2) against the real server
+and a bare relay, alternating, and prints the median of each; --sync is the server's.\n`);
   process.exit(0);
 }
 const SECONDS = Number(flags.seconds);
+const ROUNDS = Math.max(1, Number(flags.rounds));
+const SYNC = flags.sync === 'full' ? 'full' : 'normal';
 
 interface Shape {
   name: string;
@@ -57,7 +62,7 @@ async function launch(target: Target): Promise<Running> {
     target === 'server'
       ? ((dir = mkdtempSync(join(tmpdir(), 'message-app-bench-'))),
         // The rate limit is for abuse, not for a benchmark of capacity: lifted here.
-        [bun, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000'])
+        [bun, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000', '--sync', SYNC])
       : [bun, join(ROOT, 'bench/bare-relay.ts'), '--host', '127.0.0.1', '--port', '0'];
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   const reader = proc.stdout.getReader();
@@ -326,23 +331,38 @@ async function runShape(target: Target, shape: Shape): Promise<Result> {
 
 const rows: string[] = [];
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+};
+const rate = (r: Result) => r.delivered / r.seconds;
 rows.push('| shape (clients x senders x size) | relay | delivered msg/s | p50 ms | p99 ms | server CPU % | CPU µs/delivery | peak RSS MB | vs bare |');
 rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-process.stderr.write(`bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, ${SECONDS} s per run\n`);
+const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+process.stderr.write(`bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average ${load}; ${ROUNDS} rounds of ${SECONDS} s per shape and relay; server --sync ${SYNC}\n`);
 for (const shape of SHAPES) {
-  const results: Partial<Record<Target, Result>> = {};
-  for (const target of ['server', 'bare'] as const) {
-    process.stderr.write(`running ${shape.name} against ${target}...\n`);
-    results[target] = await runShape(target, shape);
+  const results: Record<Target, Result[]> = { server: [], bare: [] };
+  // Alternating rounds, then medians: a burst of other load on the machine hits both sides alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of ['server', 'bare'] as const) {
+      process.stderr.write(`round ${round + 1}: ${shape.name} against ${target}...\n`);
+      results[target].push(await runShape(target, shape));
+    }
   }
-  const server = results.server;
-  const bare = results.bare;
-  if (!server || !bare) continue;
-  const rate = (r: Result) => r.delivered / r.seconds;
-  const ratio = rate(server) / rate(bare);
+  const summary = (rs: Result[]) => ({
+    rate: median(rs.map(rate)),
+    p50: median(rs.map((r) => r.p50)),
+    p99: median(rs.map((r) => r.p99)),
+    cpu: median(rs.map((r) => r.cpu)),
+    cpuPerDelivery: median(rs.map((r) => (r.cpu * 10_000) / rate(r))),
+    rssMb: Math.max(...rs.map((r) => r.rssMb)),
+  });
+  const server = summary(results.server);
+  const bare = summary(results.bare);
+  const ratio = server.rate / bare.rate;
   for (const [target, r] of [['server', server], ['bare', bare]] as const) {
     rows.push(
-      `| ${shape.name}${shape.window === 1 ? ' (light: wait for delivery)' : ''} | ${target} | ${fmt(rate(r))} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu)} | ${fmt((r.cpu * 10_000) / rate(r), 1)} | ${fmt(r.rssMb)} | ${target === 'server' ? `${fmt(ratio, 2)}x` : ''} |`,
+      `| ${shape.name}${shape.window === 1 ? ' (each sender waits for delivery)' : ` (window ${shape.window})`} | ${target} | ${fmt(r.rate)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu)} | ${fmt(r.cpuPerDelivery, 1)} | ${fmt(r.rssMb)} | ${target === 'server' ? `${fmt(ratio, 2)}x` : ''} |`,
     );
   }
 }

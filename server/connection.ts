@@ -82,6 +82,10 @@ export class Connection implements Member {
   private inbox: Uint8Array[] = [];
   private busy = false;
   private ended = false;
+  /** Frames written during the current callback, sent together when it ends. */
+  private batch: Uint8Array[] = [];
+  private batchBytes = 0;
+  private batchScheduled = false;
   private reading = true;
 
   constructor(
@@ -141,6 +145,7 @@ export class Connection implements Member {
     this.stateValue = 'closing';
     this.closingSince = Date.now();
     this.inbox = [];
+    this.flushBatch();
     if (this.queuedBytes === 0) this.endWire();
   }
 
@@ -182,18 +187,43 @@ export class Connection implements Member {
     this.send(frame);
   }
 
-  /** Writes an encoded frame, keeping whatever the socket did not take; may be shared between connections. */
+  /**
+   * Writes an encoded frame (which may be shared between connections). Frames
+   * written during one callback (a data event, a committed batch) leave in one
+   * socket write at its end: one syscall per connection instead of one per frame.
+   */
   write(frame: Uint8Array): void {
-    // Once closing, only what was queued before still goes out.
+    // Once closing, only what was written before still goes out.
     if (!this.isOpen) return;
     if (this.queuedBytes > 0) {
       this.enqueue(frame);
       return;
     }
-    const written = this.wire.write(frame);
-    if (written < 0) return; // closed: Bun's close callback follows
-    if (written < frame.length) this.enqueue(frame.subarray(written));
+    this.batch.push(frame);
+    this.batchBytes += frame.length;
+    if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      queueMicrotask(this.flushBatch);
+    }
   }
+
+  /** Hands the frames gathered in this callback to the socket, keeping whatever it did not take. */
+  private readonly flushBatch = (): void => {
+    this.batchScheduled = false;
+    const parts = this.batch;
+    const length = this.batchBytes;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (parts.length === 0 || this.stateValue === 'closed' || this.ended) return;
+    const bytes = parts.length === 1 && parts[0] ? parts[0] : concat(parts, length);
+    if (this.queuedBytes > 0) {
+      this.enqueue(bytes);
+      return;
+    }
+    const written = this.wire.write(bytes);
+    if (written < 0) return; // closed: Bun's close callback follows
+    if (written < bytes.length) this.enqueue(bytes.subarray(written));
+  };
 
   /** Bun's drain callback: the socket can take more. */
   drained(): void {
@@ -224,6 +254,8 @@ export class Connection implements Member {
   }
 
   private dropQueue(): void {
+    this.batch = [];
+    this.batchBytes = 0;
     this.queue = [];
     this.queueHead = 0;
     this.queuedBytes = 0;
@@ -299,3 +331,13 @@ export class Connection implements Member {
 }
 
 const EMPTY = new Uint8Array(0);
+
+function concat(parts: Uint8Array[], length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

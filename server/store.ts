@@ -66,6 +66,8 @@ const MIGRATIONS: readonly string[] = [
      created INTEGER NOT NULL
    );
    -- AUTOINCREMENT: ids are never reused, so they increase strictly across the server for its whole life.
+   -- room_id is not enforced as a foreign key (that costs a lookup per insert): rows
+   -- are only written for a room just read, and rooms are never deleted.
    CREATE TABLE messages (
      id INTEGER PRIMARY KEY AUTOINCREMENT,
      room_id INTEGER NOT NULL REFERENCES rooms(id),
@@ -79,8 +81,6 @@ const MIGRATIONS: readonly string[] = [
 
 /** MessagePack overhead of one page entry besides cid and env: map header, keys, two integers. */
 const PAGE_ENTRY_OVERHEAD = 48;
-/** Pages of 16 KiB hold a typical envelope in fewer overflow pages than the default 4 KiB, for less work per insert. */
-const PAGE_SIZE = 16384;
 
 interface RoomRow {
   id: number;
@@ -126,12 +126,9 @@ export class Store {
   ) {
     mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file, { create: true, strict: true });
-    // Only takes effect on a new, empty file.
-    this.db.run(`PRAGMA page_size = ${PAGE_SIZE}`);
     // WAL: readers never block the writer, and a commit is one append to the WAL file.
     this.db.run('PRAGMA journal_mode = WAL');
     this.db.run(`PRAGMA synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.run('PRAGMA foreign_keys = ON');
     this.db.run('PRAGMA busy_timeout = 5000');
     // After a checkpoint the WAL restarts; keep its file from staying at its peak size.
     this.db.run('PRAGMA journal_size_limit = 67108864');
