@@ -424,7 +424,7 @@ export class ChatClient {
     await this.pins.load(room);
     this.announcePending(record);
     const epoch = this.epoch;
-    record.catchingUp = true;
+    record.catchingUp = true; // already set when `joined` arrived; `held` keeps what came since
     try {
       await this.catchUp(record, joined.last);
     } finally {
@@ -582,8 +582,18 @@ export class ChatClient {
 
   private handleFrame(frame: ServerFrame): void {
     switch (frame.t) {
+      case 'joined': {
+        // `msg` frames can follow in the same chunk, before the join's continuation
+        // runs: from here on they are held until catch-up has delivered the history.
+        const record = this.rooms.get(frame.room);
+        if (record && record.requests[0]?.expect === 'joined') {
+          record.catchingUp = true;
+          record.held = [];
+        }
+        this.answer(frame.room, frame);
+        return;
+      }
       case 'room':
-      case 'joined':
       case 'page':
         this.answer(frame.room, frame);
         return;
@@ -596,10 +606,10 @@ export class ChatClient {
       }
       case 'msg': {
         const record = this.rooms.get(frame.room);
-        if (!record || record.status !== 'joined') return;
+        if (!record) return;
         const m: StoredMessage = { id: frame.id, ts: frame.ts, cid: frame.cid, env: frame.env };
         if (record.catchingUp) record.held.push(m);
-        else this.deliver(record, m);
+        else if (record.status === 'joined') this.deliver(record, m);
         return;
       }
       case 'presence': {
