@@ -20,7 +20,8 @@ import { FileStateStore } from '../../client/file-store';
 import { deriveRoomKeys, generateIdentity, joinProof } from '../../client/keys';
 import { sealEnvelope, sealPlaintext } from '../../client/envelope';
 import { MemoryOutboxStore } from '../../client/storage';
-import { encodeBody } from '../../protocol/codec';
+import { decodeBody, encodeBody } from '../../protocol/codec';
+import { FrameDecoder } from '../../protocol/framing';
 import { makeClient, RawPeer, tempDir, TEST_KDF, wrap, type TestClient } from './helpers';
 
 let server: TestServer;
@@ -354,5 +355,41 @@ describe('ChatClient over TLS (real server with a test certificate)', () => {
     expect(plainError).toBeInstanceOf(ClientError);
     expect(['protocol_mismatch', 'unreachable']).toContain((plainError as ClientError).code);
     plain.client.close();
+  });
+});
+
+describe('ChatClient against a scripted server (frame timings the real one rarely produces)', () => {
+  test('a msg in the same TCP chunk as joined is neither lost nor shown twice', async () => {
+    const salt = new Uint8Array(16).fill(9);
+    const keys = await deriveRoomKeys('pw', 'chunked', salt, TEST_KDF, { floor: TEST_KDF });
+    const bob = generateIdentity();
+    const env = sealEnvelope({ room: 'chunked', encKey: keys.encKey, identity: bob, body: { cid: 'chunkedcid01', ts: 1, from: { name: 'Bob', key: bob.publicKey }, k: 'text', text: 'right behind joined' } });
+    const scripted: Server = createServer((socket) => {
+      const decoder = new FrameDecoder(1 << 20);
+      socket.write(encodeFrameWith({ t: 'hello', v: 1, challenge: new Uint8Array(32), max: 1 << 20 }));
+      socket.on('data', (chunk: Buffer) => {
+        for (const body of decoder.push(chunk).frames) {
+          const frame = decodeBody(body) as { t: string; n?: number };
+          if (frame.t === 'room') socket.write(encodeFrameWith({ t: 'room', room: 'chunked', exists: true, salt, kdf: TEST_KDF }));
+          if (frame.t === 'join') {
+            // One write: `joined` and a message from Bob arrive together.
+            const joined = encodeFrameWith({ t: 'joined', room: 'chunked', last: 0, online: 2 });
+            const msg = encodeFrameWith({ t: 'msg', room: 'chunked', id: 1, ts: 5, cid: 'chunkedcid01', env });
+            socket.write(Buffer.concat([joined, msg]));
+          }
+          if (frame.t === 'history') socket.write(encodeFrameWith({ t: 'page', room: 'chunked', msgs: [{ id: 1, ts: 5, cid: 'chunkedcid01', env }], more: false }));
+          if (frame.t === 'ping') socket.write(encodeFrameWith({ t: 'pong', n: frame.n ?? 0 }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => scripted.listen(0, '127.0.0.1', resolve));
+    const port = (scripted.address() as { port: number }).port;
+    const ada = track(makeClient(`127.0.0.1:${port}`, 'Ada'));
+    await ada.client.connect();
+    await ada.client.joinRoom('chunked', 'pw');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ada.texts('chunked')).toEqual(['right behind joined']);
+    ada.client.close();
+    scripted.close();
   });
 });
