@@ -1,7 +1,7 @@
 // Starting the server: flags, environment variables, the one listening line, --help, bad flags (exit 2), TLS.
 
 import { afterEach, describe, expect, test } from 'bun:test';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,18 @@ describe('the server process', () => {
     const c = await WireClient.connect(server);
     expect(c.max).toBe(4096);
     c.close();
+  });
+
+  test('SIGINT stops it gracefully (exit 0) and folds the WAL into the data file', async () => {
+    const dataFile = join(mkdtempSync(join(tmpdir(), 'message-app-cli-')), 'chat.db');
+    const child = spawn(BUN_BINARY, ['server/main.ts', '--host', '127.0.0.1', '--port', '0', '--data', dataFile], { cwd: REPO_ROOT });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) => child.stdout.on('data', (text: Buffer) => text.toString().includes('listening on') && resolve()));
+    expect(existsSync(`${dataFile}-wal`)).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(existsSync(dataFile)).toBe(true);
+    expect(existsSync(`${dataFile}-wal`)).toBe(false);
   });
 
   test('a port in use is a clear error, exit 1', async () => {

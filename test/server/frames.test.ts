@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
+import { encodeFrameBody } from '../../protocol/codec';
 import { startServer, type TestServer } from '../support/server';
 import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth, type RoomAuth } from './wire';
 
@@ -231,6 +232,26 @@ describe('send', () => {
     expect(error.cid).toBe(cid);
     await a.roundTrip();
     expect(a.closed).toBe(false);
+  });
+});
+
+describe('order', () => {
+  test('answers keep the order of the frames: a send then a history in one write gives ack, then a page holding it', async () => {
+    const { a, auth } = await pair();
+    const cid = randomCid();
+    const env = fakeEnvelope();
+    a.sendRaw(
+      Buffer.concat([
+        encodeFrameBody({ t: 'send', room: auth.room, cid, env }),
+        encodeFrameBody({ t: 'history', room: auth.room, limit: 1 }),
+        encodeFrameBody({ t: 'ping', n: 5 }),
+      ]),
+    );
+    await a.next('pong', (f) => f.n === 5);
+    const order = a.frames.filter((f) => f.t !== 'presence').map((f) => f.t);
+    expect(order).toEqual(['ack', 'page']);
+    const page = await a.next('page');
+    expect(page.msgs.map((m) => m.cid)).toEqual([cid]);
   });
 });
 
