@@ -39,8 +39,8 @@ async function everything(c: WireClient, room: string): Promise<{ id: number; ts
 }
 
 describe('durable history', () => {
-  test('survives a restart: rooms, ids, times, cids and envelopes', async () => {
-    const server = await serve();
+  test.each([['normal'], ['full']])('survives a restart (--sync %s): rooms, ids, times, cids and envelopes', async (sync) => {
+    const server = await serve(['--sync', sync]);
     const auth = roomAuth('kept', 'p');
     const a = await member(server, auth, true);
     const sent: { cid: string; env: Uint8Array; id: number; ts: number }[] = [];

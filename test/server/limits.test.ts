@@ -2,6 +2,7 @@
 
 import { afterEach, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
+import { encodeFrameBody } from '../../protocol/codec';
 import { ProofThrottle, TokenBucket } from '../../server/limits';
 import { startServer, type TestServer } from '../support/server';
 import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from './wire';
@@ -70,9 +71,14 @@ describe('against the server', () => {
     const auth = roomAuth('rated', 'p');
     await c.create(auth);
     // Burst of 10 minus the create: 9 tokens left.
-    for (let i = 0; i < 20; i++) c.send({ t: 'ping', n: i });
+    // One write, so the frames arrive together and no token refills between them.
     const cid = randomCid();
-    c.send({ t: 'send', room: auth.room, cid, env: fakeEnvelope() });
+    c.sendRaw(
+      Buffer.concat([
+        ...Array.from({ length: 20 }, (_, i) => encodeFrameBody({ t: 'ping', n: i })),
+        encodeFrameBody({ t: 'send', room: auth.room, cid, env: fakeEnvelope() }),
+      ]),
+    );
     const limited = await c.next('error', (f) => f.code === 'rate_limited' && f.cid === cid);
     expect(limited.room).toBe(auth.room);
     await Bun.sleep(50);
@@ -143,8 +149,8 @@ describe('against the server', () => {
       await guesser.error('bad_proof', 8000);
       timings.push(performance.now() - started);
     }
-    // 3 free failures, then 500 ms, then 1000 ms.
-    expect(Math.max(...timings.slice(0, 3))).toBeLessThan(300);
+    // 3 free failures (answered at once; the bound leaves room for a loaded machine), then 500 ms, then 1000 ms.
+    expect(Math.max(...timings.slice(0, 3))).toBeLessThan(450);
     expect(timings[3]).toBeGreaterThanOrEqual(450);
     expect(timings[4]).toBeGreaterThanOrEqual(950);
     // Other frames queue behind the delayed answer, in order.
@@ -158,6 +164,6 @@ describe('against the server', () => {
     const started = performance.now();
     next.send({ t: 'join', room: auth.room, proof: joinProof(wrong, randomBytes(32)) });
     await next.error('bad_proof');
-    expect(performance.now() - started).toBeLessThan(300);
+    expect(performance.now() - started).toBeLessThan(450);
   }, 15_000);
 });
