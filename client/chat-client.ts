@@ -6,8 +6,9 @@
 //   const client = new ChatClient({ address: 'host:port', tls?, identity, name?, outbox, cursors?, pins? })
 //   client.onEvent(listener) -> dispose()          events: see ChatEvent below
 //   await client.connect()                          resolves at the server's hello; rejects with
-//       ServerUnreachableError ('unreachable') or ProtocolMismatchError ('protocol_mismatch') when the
-//       first attempt fails; after such a rejection it keeps retrying in the background until close().
+//       ServerUnreachableError ('unreachable'), UntrustedCertificateError ('untrusted_certificate') or
+//       ProtocolMismatchError ('protocol_mismatch', then closed) when the first attempt fails; after
+//       the first two it keeps retrying in the background until close().
 //   await client.joinRoom(room, passphrase, { create? }) -> JoinResult { room, created, last, online }
 //       resolves once joined and caught up (messages arrive as `message` events first). Rejects with
 //       WrongPassphraseError ('bad_proof'), NoRoomError ('no_room'), KdfRefusedError ('kdf_refused'),
@@ -17,7 +18,14 @@
 //   await client.sendImage(room, image: PreparedImage) -> cid
 //   await client.loadOlder(room, beforeId?, limit = 50) -> { messages: RoomItem[] (oldest first), more }
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
+//   client.setName(name); client.state; client.address; client.fingerprint
 //   client.close()
+// Options also take createKdf (rooms this client creates), kdfFloor (tests only), initialHistory
+// (messages shown on a first join without a cursor, default 50), checkImage (default
+// checkReceivedImage), requestTimeoutMs, connection { pingIntervalMs, pongTimeoutMs, backoff... }.
+// Events: state (idle|connecting|hello|joining|joined|reconnecting|closed; 'hello' = connected, no
+// room joined), room (joining|joined|failed|left), message (RoomItem: text | image | placeholder),
+// pending / acked (own messages), presence, error (code + a sentence to show).
 // Every unacked message lives in the OutboxStore (ciphertext only) and is resent after a reconnect or
 // a restart; the CursorStore keeps the last id seen per room for `history after`. Nothing is lost and
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
