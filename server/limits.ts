@@ -27,6 +27,28 @@ export class TokenBucket {
   }
 }
 
+/**
+ * The unit the bad-proof slow-down counts per: an IPv4 address (IPv4-mapped IPv6
+ * included), or an IPv6 /64, since one host usually holds a whole /64 and could
+ * otherwise rotate addresses to dodge the count.
+ */
+export function addressKey(address: string): string {
+  const bare = address.replace(/%.*$/, ''); // zone id
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
+  if (mapped?.[1]) return mapped[1];
+  if (!bare.includes(':')) return bare;
+  const [head = '', tail = ''] = bare.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const groups = bare.includes('::')
+    ? [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups]
+    : headGroups;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
 interface Failures {
   count: number;
   /** When the first failure of the current window happened. */
@@ -61,24 +83,25 @@ export class ProofThrottle {
 
   /** How long to wait before answering a join or create from this address. */
   delayFor(address: string, now: number = Date.now()): number {
-    const entry = this.current(address, now);
+    const entry = this.current(addressKey(address), now);
     if (!entry || entry.count < this.options.free) return 0;
     const doublings = Math.min(entry.count - this.options.free, 20);
     return Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** doublings);
   }
 
   failed(address: string, now: number = Date.now()): void {
-    const entry = this.current(address, now);
+    const key = addressKey(address);
+    const entry = this.current(key, now);
     if (entry) {
       entry.count++;
       entry.last = now;
     } else {
-      this.byAddress.set(address, { count: 1, since: now, last: now });
+      this.byAddress.set(key, { count: 1, since: now, last: now });
     }
   }
 
   succeeded(address: string): void {
-    this.byAddress.delete(address);
+    this.byAddress.delete(addressKey(address));
   }
 
   /** Forgets addresses whose last failure is older than the window; called periodically. */
@@ -88,11 +111,11 @@ export class ProofThrottle {
     }
   }
 
-  private current(address: string, now: number): Failures | undefined {
-    const entry = this.byAddress.get(address);
+  private current(key: string, now: number): Failures | undefined {
+    const entry = this.byAddress.get(key);
     // A window keeps sliding while failures keep coming, so a steady guesser stays slowed.
     if (entry && now - entry.last > this.options.windowMs) {
-      this.byAddress.delete(address);
+      this.byAddress.delete(key);
       return undefined;
     }
     return entry;

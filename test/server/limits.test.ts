@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
 import { encodeFrameBody } from '../../protocol/codec';
-import { ProofThrottle, TokenBucket } from '../../server/limits';
+import { ProofThrottle, TokenBucket, addressKey } from '../../server/limits';
 import { startServer, type TestServer } from '../support/server';
 import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from './wire';
 
@@ -54,6 +54,19 @@ describe('proof throttle', () => {
     expect(t.delayFor('10.0.0.2', 1000)).toBe(0);
     t.succeeded('10.0.0.1');
     expect(t.delayFor('10.0.0.1', 1000)).toBe(0);
+  });
+
+  test('counts IPv4 per address (mapped or not) and IPv6 per /64', () => {
+    expect(addressKey('203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('::ffff:203.0.113.9')).toBe('203.0.113.9');
+    expect(addressKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    const t = new ProofThrottle();
+    for (let i = 0; i < 4; i++) t.failed(`2001:db8:1:2::${i + 1}`, 0);
+    expect(t.delayFor('2001:db8:1:2::99', 0)).toBeGreaterThan(0);
+    expect(t.delayFor('2001:db8:1:3::1', 0)).toBe(0);
   });
 
   test('forgets an address a minute after its last failure', () => {
