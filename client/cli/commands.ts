@@ -35,7 +35,8 @@ Options for every command:
   --timeout SEC     give up waiting for the server after SEC seconds (send, read; default 30)
 
 The passphrase comes from ${PASSPHRASE_ENV}, else a hidden prompt on a terminal.
-Exit codes: 0 ok, 1 other error, 2 wrong passphrase, 3 server unreachable, 4 no such room.`;
+Exit codes: 0 ok, 1 other error, 2 wrong passphrase, 3 server unreachable, 4 no such room.
+Scripts: "npm run -s chat -- ..." keeps npm's banner off stdout (or run "bun client/cli/chat.ts").`;
 
 class UsageError extends ClientError {
   constructor(message: string) {
@@ -77,9 +78,13 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
-  if (values.help || command === undefined || command === 'help') {
+  if (values.help || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
-    return command === undefined && !values.help ? EXIT.error : EXIT.ok;
+    return EXIT.ok;
+  }
+  if (command === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return EXIT.error;
   }
   if (command !== 'send' && command !== 'read' && command !== 'follow') throw new UsageError(`Unknown command "${command}".`);
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
