@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Jimp } from 'jimp';
+import { checkReceivedImage } from '../client/images/check';
 import { prepareImage } from '../client/images/prepare';
 
 const RUNS = 5;
@@ -67,7 +68,7 @@ function photoPixels(width: number, height: number): Buffer {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      const n = (rnd() - 0.5) * 10;
+      const n = (rnd() - 0.5) * 18;
       data[i] = 120 + 90 * Math.sin(x / 310) * Math.cos(y / 170) + 20 * Math.sin((x * y) / 90000) + n;
       data[i + 1] = 60 + (x * 140) / width + 25 * Math.sin(y / 37) + n;
       data[i + 2] = 40 + (y * 160) / height + 30 * Math.cos((x + 2 * y) / 57) + n;
@@ -138,6 +139,28 @@ function exifApp1(): Uint8Array {
   return Buffer.concat([header, payload]);
 }
 
+/** checkReceivedImage is on every received image's path: its cost on a sent photo and on a worst-case 16 MiB PNG. */
+function receiverCheckLine(photo: { mime: 'image/png' | 'image/jpeg'; w: number; h: number; data: Uint8Array }): string {
+  const time = (fields: unknown, runs: number): number => {
+    const start = performance.now();
+    for (let i = 0; i < runs; i++) if (!checkReceivedImage(fields).ok) throw new Error('check refused a good image');
+    return (performance.now() - start) / runs;
+  };
+  // 16 MiB of 12-byte empty IDAT chunks: the most chunks the header walk can meet within the size limit.
+  const chunks = Math.floor((16 * 1024 * 1024 - 8 - 25 - 12) / 12);
+  const big = Buffer.alloc(8 + 25 + chunks * 12 + 12);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(big, 0);
+  big.writeUInt32BE(13, 8);
+  big.write('IHDR', 12, 'latin1');
+  big.writeUInt32BE(4000, 16);
+  big.writeUInt32BE(3000, 20);
+  for (let i = 0; i < chunks; i++) big.write('IDAT', 33 + i * 12 + 4, 'latin1');
+  big.write('IEND', 33 + chunks * 12 + 4, 'latin1');
+  const photoUs = time(photo, 2000) * 1000;
+  const bigMs = time({ mime: 'image/png', w: 4000, h: 3000, data: big }, 5);
+  return `checkReceivedImage (receiver, header only): ${photoUs.toFixed(1)} µs for the prepared photo (${Math.round(photo.data.length / 1024)} KiB), ${bigMs.toFixed(1)} ms for a 16 MiB PNG of ${chunks} chunks`;
+}
+
 function runChild(runtime: string[], kind: CaseName, file: string, outMime: string): ChildResult {
   const result = spawnSync(runtime[0] ?? 'node', [...runtime.slice(1), __filename, '--child', kind, file, outMime], {
     encoding: 'utf8',
@@ -184,6 +207,8 @@ async function main(): Promise<void> {
     console.log('| input | pipeline | median ms | runs ms | peak RSS MB | RSS before first run MB | output |');
     console.log('| --- | --- | ---: | --- | ---: | ---: | --- |');
     for (const row of rows) console.log(row);
+    console.log('');
+    console.log(receiverCheckLine(await prepareImage({ path: photoFile })));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

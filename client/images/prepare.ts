@@ -14,7 +14,7 @@ import { cleanFileName } from './file-name';
 import { gifLzwIsSound } from './gif-lzw';
 import { decodeJpegScaled } from './jpeg-turbo';
 import { boxShrink, shrinkFactor } from './shrink';
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, type PreparedImage } from './types';
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_PIXELS, DEFAULT_MAX_SIDE, type PreparedImage } from './types';
 
 export type { PreparedImage } from './types';
 export { ImageError } from './errors';
@@ -30,6 +30,8 @@ export interface PrepareOptions {
   maxFileBytes?: number;
   /** Largest input pixel count accepted. Default 50 megapixels. */
   maxPixels?: number;
+  /** Largest encoded result (it must fit in one message); the image is scaled down further to fit. Default 15 MiB. */
+  maxOutputBytes?: number;
   signal?: AbortSignal;
   /** Called with 0..1 as the work advances (for a progress notification). */
   onProgress?: (fraction: number) => void;
@@ -48,6 +50,7 @@ export async function prepareImage(input: PrepareInput, options: PrepareOptions 
   const maxSide = options.maxSide ?? DEFAULT_MAX_SIDE;
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   if (!Number.isInteger(maxSide) || maxSide < 1) throw new RangeError('maxSide must be a positive integer');
   const { signal, onProgress } = options;
   const step = async (fraction: number): Promise<void> => {
@@ -83,10 +86,19 @@ export async function prepareImage(input: PrepareInput, options: PrepareOptions 
   await step(0.85);
 
   const mime = transparent ? 'image/png' : 'image/jpeg';
-  const encoded =
-    mime === 'image/png'
-      ? await image.getBuffer('image/png', { deflateLevel: 6 })
-      : await image.getBuffer('image/jpeg', { quality: JPEG_QUALITY });
+  const encode = (): Promise<Buffer> =>
+    mime === 'image/png' ? image.getBuffer('image/png', { deflateLevel: 6 }) : image.getBuffer('image/jpeg', { quality: JPEG_QUALITY });
+  let encoded = await encode();
+  // A large maxSide with a noisy PNG can pass what one message may carry: shrink until it fits.
+  for (let tries = 0; encoded.length > maxOutputBytes && tries < 8; tries++) {
+    await step(0.9);
+    const f = Math.min(0.9, Math.sqrt(maxOutputBytes / encoded.length) * 0.95);
+    image.resize({ w: Math.max(1, Math.round(image.bitmap.width * f)), h: Math.max(1, Math.round(image.bitmap.height * f)) });
+    encoded = await encode();
+  }
+  if (encoded.length > maxOutputBytes) {
+    throw new ImageError('too_large_file', `The image is still over ${formatMegabytes(maxOutputBytes)} after scaling; it can't be sent.`);
+  }
   throwIfCancelled(signal);
   onProgress?.(1);
   const result: PreparedImage = {

@@ -20,6 +20,8 @@ export interface PreparedImage {
 export const DEFAULT_MAX_SIDE = 1280;
 export const DEFAULT_MAX_FILE_BYTES = 25 * 1024 * 1024;
 export const DEFAULT_MAX_PIXELS = 50_000_000;
+/** Frames are at most 16 MiB (protocol/constants.ts); this leaves room for the envelope around the image. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 15 * 1024 * 1024;
 
 /** Limits for a received image (checkReceivedImage): generous, since another client may use other settings. */
 export const RECEIVED_MAX_BYTES = 16 * 1024 * 1024;

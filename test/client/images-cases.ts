@@ -267,6 +267,19 @@ export function imageCases(): ImageCase[] {
     assertQuadrants(await decodePixels(smaller.data));
   });
 
+  add('a result larger than one message may carry is scaled down until it fits', async () => {
+    // Noise does not compress: 600x600 RGBA noise is ~1.4 MB as PNG; allow 300 KB.
+    const random = prng(9);
+    const noise = solid(600, 600, RED);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = Math.floor(random() * 256);
+    const out = await prepareImage({ bytes: await encodePng(noise) }, { maxOutputBytes: 300_000 });
+    assert.equal(out.mime, 'image/png');
+    assert.ok(out.data.length <= 300_000, `${out.data.length} bytes`);
+    assert.ok(out.w < 600 && out.w === out.h, `${out.w}x${out.h}`);
+    assertNoMetadata(out);
+    await refused(prepareImage({ bytes: await encodePng(noise) }, { maxOutputBytes: 50 }), 'too_large_file', /still over/);
+  });
+
   add('cancelling through the AbortSignal stops the work with a cancelled error', async () => {
     const input = await largeSidewaysJpeg();
     const before = new AbortController();
