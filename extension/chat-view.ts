@@ -52,9 +52,9 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     this.viewDisposables.push(
       view.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
       view.onDidChangeVisibility(() => {
-        // A hidden view's webview is destroyed (no retainContextWhenHidden): it
-        // says `ready` again when shown and gets a fresh snapshot.
-        if (!view.visible) this.ready = false;
+        // A hidden view's webview may be destroyed (no retainContextWhenHidden):
+        // then it says `ready` again when shown and gets a fresh snapshot, which
+        // also covers whatever was posted while it was away.
         this.host.onVisibilityChange(view.visible);
       }),
       view.onDidDispose(() => {

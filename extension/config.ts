@@ -44,6 +44,11 @@ export function readSettings(): Settings {
   };
 }
 
+/** The display name the user set, or '' when unset (the connect flow then asks, proposing the OS user name). */
+export function configuredDisplayName(): string {
+  return vscode.workspace.getConfiguration(SECTION).get<string>(SETTINGS.displayName, '').trim();
+}
+
 /** Saves a setting for the user (all windows), where the connect flow remembers answers. */
 export async function saveSetting(key: keyof typeof SETTINGS, value: string): Promise<void> {
   await vscode.workspace.getConfiguration(SECTION).update(SETTINGS[key], value, vscode.ConfigurationTarget.Global);

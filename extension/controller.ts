@@ -5,13 +5,13 @@
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
-import { WrongPassphraseError } from '../client/errors';
+import { ClientError, WrongPassphraseError } from '../client/errors';
 import { prepareImage } from '../client/images/prepare';
 import type { PreparedImage } from '../client/images/types';
 import { isRoomName } from '../protocol/names';
 import type { ViewCommand, ViewImageItem, ViewItem, ViewSnapshot, WebviewMessage } from '../protocol/webview';
 import { ChatViewProvider, type ChatViewHost } from './chat-view';
-import { readSettings, saveSetting } from './config';
+import { configuredDisplayName, readSettings, saveSetting } from './config';
 import { logLine, userSentence } from './errors';
 import { openImagePanel } from './image-panel';
 import { joinWithPassphrase, type JoinPrompts } from './join-flow';
@@ -135,7 +135,8 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
       if (passphrase) known.push({ room, passphrase });
     }
     if (known.length === 0) return;
-    const session = await this.ensureSession(s.server, s.displayName);
+    // A server that is down at start-up is retried in the background; the joins wait for it.
+    const session = await this.ensureSession(s.server, s.displayName, true);
     for (const [i, { room, passphrase }] of known.entries()) {
       try {
         await session.join(room, passphrase, { activate: i === 0 || room === s.room });
@@ -178,7 +179,7 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
       if (!answer) return;
       room = answer;
     }
-    let name = vscode.workspace.getConfiguration('messageApp').get<string>('displayName', '').trim();
+    let name = configuredDisplayName();
     if (!name) {
       const answer = await askName(s.displayName);
       if (!answer) return;
@@ -213,7 +214,7 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
   }
 
   /** The session for this server and name, made (and connected) if needed. */
-  private async ensureSession(server: string, name: string): Promise<ChatSession> {
+  private async ensureSession(server: string, name: string, keepTrying = false): Promise<ChatSession> {
     if (this.session && this.session.server === server && this.session.name === name) return this.session;
     await this.closeSession();
     const identity = await this.keys.identity();
@@ -257,6 +258,11 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     try {
       await session.connect();
     } catch (error) {
+      if (keepTrying && error instanceof ClientError && error.code === 'unreachable') {
+        this.log.warn(`${logLine(error)}; retrying in the background`);
+        this.notice('info', `${error.message} Message App keeps trying.`);
+        return session;
+      }
       await this.closeSession();
       throw error;
     }

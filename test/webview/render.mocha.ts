@@ -152,6 +152,31 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(box.value, '');
   });
 
+  it('hands pasted and dropped image files to the host as bytes, and ignores other files', async () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
+    const bytes = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);
+    const file = (name: string, type: string): unknown => new m.window.File([bytes], name, { type });
+    const fire = (target: Element, type: string, field: 'clipboardData' | 'dataTransfer', files: unknown[]): boolean => {
+      const event = new m.window.Event(type, { bubbles: true, cancelable: true }) as unknown as Event;
+      Object.defineProperty(event, field, { value: { files, types: ['Files'] } });
+      return target.dispatchEvent(event);
+    };
+    const box = m.root.querySelector('[data-testid="composer"]')!;
+    assert.equal(fire(box, 'paste', 'clipboardData', [file('notes.txt', 'text/plain')]), true, 'a text paste is left alone');
+    assert.equal(fire(box, 'paste', 'clipboardData', [file('shot.png', 'image/png')]), false);
+    const list = m.root.querySelector('[data-testid="message-list"]')!;
+    assert.equal(fire(list, 'drop', 'dataTransfer', [file('photo.jpg', 'image/jpeg')]), false);
+    for (let i = 0; i < 50 && m.posted.filter((p) => p.type === 'pasteImage').length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    const pasted = m.posted.filter((p) => p.type === 'pasteImage');
+    assert.deepEqual(
+      pasted.map((p) => p.type === 'pasteImage' && [p.room, p.name, [...p.data]]),
+      [
+        ['team', 'shot.png', [...bytes]],
+        ['team', 'photo.jpg', [...bytes]],
+      ],
+    );
+  });
+
   it('lists rooms with unread counters, switches through the host, and shows who is online', () => {
     const snap = snapshotWith([textItem(1, 'x')]);
     snap.rooms.push({ room: 'ops', online: 1, unread: 3, more: false, items: [] });

@@ -28,8 +28,9 @@ export class Composer {
     this.box = h(doc, 'vscode-textarea', {
       id: 'composer',
       'data-testid': TESTID.composer,
-      rows: 2,
-      resize: 'vertical',
+      rows: 3,
+      // No resize grip: its image is a data: URL, which the view's CSP does not allow.
+      resize: 'none',
       maxlength: MAX_TEXT_CHARS,
       'aria-label': 'Message',
       placeholder: 'Message (Enter to send, Shift+Enter for a new line)',
