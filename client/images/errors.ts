@@ -24,9 +24,9 @@ export function isImageError(value: unknown): value is ImageError {
   return value instanceof ImageError;
 }
 
-/** "25 MB" style sizes for sentences (decimal megabytes, as file managers show them). */
+/** "25 MB" style sizes for sentences, in units of 1024 x 1024 bytes like the limits themselves. */
 export function formatMegabytes(bytes: number): string {
-  const mb = bytes / 1e6;
+  const mb = bytes / (1024 * 1024);
   return `${mb >= 10 ? Math.round(mb) : Math.round(mb * 10) / 10} MB`;
 }
 

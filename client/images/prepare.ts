@@ -105,7 +105,8 @@ export async function prepareImage(input: PrepareInput, options: PrepareOptions 
     mime,
     w: image.bitmap.width,
     h: image.bitmap.height,
-    data: new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength),
+    // A small Buffer may be a view into Node's shared pool: hand out bytes that own their memory.
+    data: encoded.byteLength === encoded.buffer.byteLength ? new Uint8Array(encoded.buffer) : Uint8Array.from(encoded),
   };
   if (name !== undefined) result.name = name;
   return result;
@@ -140,7 +141,7 @@ async function readInput(
     if (signal?.aborted) throw new ImageError('cancelled', 'Preparing the image was cancelled.');
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'it does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : 'it could not be read';
-    throw new ImageError('unreadable', `The file ${name ?? ''} could not be opened: ${why}.`.replace('  ', ' '));
+    throw new ImageError('unreadable', `The file${name === undefined ? '' : ` ${name}`} could not be opened: ${why}.`);
   }
 }
 
