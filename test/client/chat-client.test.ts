@@ -253,6 +253,27 @@ describe('ChatClient against the real server', () => {
     expect(stored.at(-1)).toBe('after 1');
   });
 
+  test('a burst over the server rate limit (burst 400) arrives completely and once: rate_limited sends are resent', async () => {
+    const logged: string[] = [];
+    const ada = track(makeClient(server.address, 'Ada', { log: (line) => logged.push(line) }));
+    const bob = track(makeClient(server.address, 'Bob'));
+    await ada.client.connect();
+    await bob.client.connect();
+    await ada.client.joinRoom('burst', 'pw', { create: true });
+    await bob.client.joinRoom('burst', 'pw');
+    const count = 700;
+    const cids = await Promise.all(Array.from({ length: count }, (_, i) => ada.client.sendText('burst', `n${i}`)));
+    await ada.waitFor((e) => e.filter((x) => x.type === 'acked').length === count, 20_000, 'all acked');
+    await bob.waitFor(() => bob.texts('burst').length === count, 20_000, 'all delivered');
+    await new Promise((r) => setTimeout(r, 200));
+    const texts = bob.texts('burst');
+    expect(new Set(texts).size).toBe(count);
+    expect(texts.length).toBe(count);
+    expect(new Set(cids).size).toBe(count);
+    // The limit was really hit: some sends were refused and went again.
+    expect(logged.some((l) => l.startsWith('server error rate_limited'))).toBe(true);
+  }, 60_000);
+
   test('several rooms on one connection: messages stay in their room and both rejoin after a restart', async () => {
     const ada = track(makeClient(server.address, 'Ada'));
     const bob = track(makeClient(server.address, 'Bob'));
