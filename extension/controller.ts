@@ -206,7 +206,7 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
   /** Joins with the saved passphrase or asks (join-flow.ts); errors are shown here. Returns whether it joined. */
   private async joinWithPassphrase(session: ChatSession, room: string): Promise<boolean> {
     try {
-      return (await joinWithPassphrase(session, this.keys, room, VSCODE_PROMPTS)) !== 'cancelled';
+      return (await joinWithPassphrase(session, this.keys, room, this.prompts())) !== 'cancelled';
     } catch (error) {
       await this.showError(error);
       return false;
@@ -309,7 +309,7 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     }
     const room = await askRoom('', 'Message App: Join Room');
     if (!room) return;
-    await this.connect({ room });
+    await this.connect({ room, askServer: false });
   }
 
   async leaveRoom(): Promise<void> {
@@ -447,6 +447,26 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     return item?.kind === 'image' ? item : undefined;
   }
 
+  /** The join flow's questions as VS Code input boxes and notifications (also noted in the view). */
+  private prompts(): JoinPrompts {
+    return {
+      passphrase: (room, server, again) => askPassphrase(room, server, again),
+      wrongPassphrase: async (room) => {
+        const sentence = `Wrong passphrase for room "${room}". It was not saved.`;
+        this.notice('error', sentence);
+        return (await vscode.window.showErrorMessage(sentence, 'Try Again')) === 'Try Again';
+      },
+      confirmCreate: async (room, server) =>
+        (await vscode.window.showInformationMessage(
+          `Room "${room}" does not exist on ${server} yet. Create it with this passphrase?`,
+          { modal: true, detail: 'Everyone who joins the room needs the same passphrase. It is never sent to the server.' },
+          'Create Room',
+        )) === 'Create Room',
+      mismatch: () =>
+        void vscode.window.showErrorMessage('The two passphrases are different; the room was not created. Enter the passphrase again.'),
+    };
+  }
+
   // ---- tests ----
 
   testApi(): MessageAppTestApi {
@@ -537,19 +557,6 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     for (const d of this.disposables.splice(0)) d.dispose();
   }
 }
-
-const VSCODE_PROMPTS: JoinPrompts = {
-  passphrase: (room, server, again) => askPassphrase(room, server, again),
-  wrongPassphrase: async (room) =>
-    (await vscode.window.showErrorMessage(`Wrong passphrase for room "${room}". It was not saved.`, 'Try Again')) === 'Try Again',
-  confirmCreate: async (room, server) =>
-    (await vscode.window.showInformationMessage(
-      `Room "${room}" does not exist on ${server} yet. Create it with this passphrase?`,
-      { modal: true, detail: 'Everyone who joins the room needs the same passphrase. It is never sent to the server.' },
-      'Create Room',
-    )) === 'Create Room',
-  mismatch: () => void vscode.window.showErrorMessage('The two passphrases are different; the room was not created. Enter the passphrase again.'),
-};
 
 function commandFor(command: ViewCommand): string {
   switch (command) {

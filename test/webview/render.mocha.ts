@@ -152,6 +152,20 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(box.value, '');
   });
 
+  it('keeps a text over 64 KiB of UTF-8 in the box and says why it was not sent', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
+    const box = m.root.querySelector('[data-testid="composer"]') as HTMLElement & { value: string };
+    const long = 'é'.repeat(40_000); // 40 000 characters, 80 000 bytes
+    box.value = long;
+    box.dispatchEvent(new m.window.KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }) as unknown as Event);
+    assert.equal(m.posted.filter((p) => p.type === 'send').length, 0);
+    assert.equal(box.value, long);
+    const notice = m.root.querySelector('[data-testid="notice"]') as HTMLElement;
+    assert.equal(notice.hidden, false);
+    assert.equal(notice.getAttribute('role'), 'alert');
+    assert.match(notice.textContent ?? '', /at most 64 KiB/);
+  });
+
   it('hands pasted and dropped image files to the host as bytes, and ignores other files', async () => {
     m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
     const bytes = new Uint8Array([137, 80, 78, 71, 1, 2, 3]);

@@ -34,6 +34,12 @@ export class ChatApp {
     });
     this.composer = new Composer(doc, {
       send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
+      tooLong: (bytes) =>
+        this.handle({
+          type: 'notice',
+          level: 'error',
+          text: `The message is ${Math.ceil(bytes / 1024)} KiB; a message can be at most 64 KiB. It was not sent.`,
+        }),
       attach: () => host.post({ type: 'command', command: 'sendImage' }),
       image: (file) => void this.sendFile(file),
     });

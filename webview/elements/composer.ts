@@ -2,11 +2,16 @@
 // images are handed to the host as bytes (the host prepares and encrypts them).
 
 import { MAX_TEXT_CHARS } from '../../protocol/webview';
+
+/** PROTOCOL.md section 4: a text is at most 64 KiB of UTF-8. */
+const MAX_TEXT_BYTES = 64 * 1024;
 import { h } from './dom';
 import { TESTID } from './selectors';
 
 export interface ComposerEvents {
   send(text: string): void;
+  /** The text is over the protocol's 64 KiB; it stays in the box. */
+  tooLong(bytes: number): void;
   attach(): void;
   image(file: File): void;
 }
@@ -70,6 +75,11 @@ export class Composer {
     if (this.box.disabled) return;
     const text = this.box.value;
     if (text.trim() === '') return;
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > MAX_TEXT_BYTES) {
+      this.events.tooLong(bytes);
+      return;
+    }
     this.events.send(text);
     this.box.value = '';
   }

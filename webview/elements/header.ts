@@ -13,8 +13,9 @@ export function bannerText(connection: ViewConnection, hasRooms: boolean): strin
     case 'idle':
       return hasRooms ? 'Not connected.' : 'Not connected. Connect to a server to start chatting.';
     case 'connecting':
-    case 'hello':
       return `Connecting to ${connection.server ?? 'the server'}…`;
+    case 'hello':
+      return hasRooms ? 'Joining the room…' : `Connected to ${connection.server ?? 'the server'}, but not to a room yet.`;
     case 'joining':
       return 'Joining the room…';
     case 'reconnecting':
@@ -50,7 +51,7 @@ export class Banner {
     this.el.hidden = text === null;
     this.text.textContent = text ?? '';
     // Offer to connect only when nothing is under way.
-    this.connect.hidden = !(connection.state === 'idle' || connection.state === 'closed');
+    this.connect.hidden = !(connection.state === 'idle' || connection.state === 'closed' || (connection.state === 'hello' && !hasRooms));
   }
 }
 
