@@ -40,7 +40,11 @@ try {
   });
   code = 0;
 } catch (error) {
-  console.error(`test:vscode failed: ${error instanceof Error ? error.message : String(error)}`);
+  const text = error instanceof Error ? error.message : String(error);
+  console.error(`test:vscode failed: ${text}`);
+  if (/ENOTFOUND|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN/.test(text)) {
+    console.error('VS Code could not be downloaded. `npm run test:e2e -- --part extension` runs the same suite in code-server.');
+  }
 } finally {
   server.kill('SIGTERM');
 }
