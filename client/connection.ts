@@ -3,7 +3,7 @@
 // pings, one outbound write queue, and framed decoding of the server's frames.
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { decodeBody, encodeFrameBody } from '../protocol/codec';
 import { DEFAULT_MAX_FRAME, PROTOCOL_VERSION } from '../protocol/constants';
 import { parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames';
