@@ -16,7 +16,7 @@ import { runExtensionTests } from './extension-tests';
 import { E2eError, killAll, run, tail } from './proc';
 import { Report } from './report';
 import { ensureTools } from './setup';
-import { twoUsers } from './two-users';
+import { postOlder, twoUsers } from './two-users';
 import { launchChromium, Screenshots, type Workbench } from './workbench';
 
 const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url));
@@ -86,6 +86,14 @@ async function main(): Promise<number> {
       }),
     );
     server = chat;
+    // The older messages are posted with the CLI while part 1 runs (they are for part 2).
+    let olderPosted: Promise<number> | undefined;
+    if (parts.includes('users') && older > 0) {
+      const t = Date.now();
+      report.log(`start (in the background): post ${older} older messages with npm run chat -- send`);
+      olderPosted = postOlder({ repoRoot: REPO, stateDir: join(state, 'cli'), server: chat.address, count: older }).then(() => Date.now() - t);
+      olderPosted.catch(() => undefined);
+    }
     const chromium = await report.part('launch Chromium', 60_000, () => launchChromium(tools.chromium));
     browser = chromium;
 
@@ -115,6 +123,12 @@ async function main(): Promise<number> {
     if (parts.includes('users')) {
       const t = Date.now();
       try {
+        if (olderPosted) {
+          await report.part(`wait for the ${older} older messages posted with the CLI`, 240_000, async () => {
+            const ms = await olderPosted;
+            report.record(`  post ${older} older messages with npm run chat -- send (alongside part 1)`, ms);
+          });
+        }
         await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open, older });
         report.record('part 2: two users (all steps)', Date.now() - t);
       } catch (err) {

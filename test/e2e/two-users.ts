@@ -19,7 +19,7 @@ export interface TwoUsersOptions {
   server: TestServer;
   shots: Screenshots;
   report: Report;
-  /** How many older messages the CLI posts first (120; 0 skips that and the scrolling step while developing). */
+  /** How many older messages postOlder posted (0 skips the history checks while developing). */
   older: number;
   /** Workbenches and code-servers started so far, for screenshots and clean-up on failure. */
   open: { workbenches: Workbench[]; servers: CodeServer[] };
@@ -39,28 +39,37 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
 }
 
+/**
+ * Posts the older messages with the project's CLI (`npm run chat -- send`), before anyone opens VS Code.
+ * The first one creates the room (default KDF); then two senders, each with its own identity, post the
+ * rest side by side. Runs while part 1 runs; `twoUsers` needs it done.
+ */
+export async function postOlder(opts: { repoRoot: string; stateDir: string; server: string; count: number }): Promise<void> {
+  const env = {
+    ...process.env,
+    MESSAGE_APP_PASSPHRASE: PASSPHRASE,
+    // The CLI keeps an identity and an outbox under the user's config folder unless told otherwise.
+    XDG_CONFIG_HOME: join(opts.stateDir, 'cli-config'),
+  };
+  const send = (sender: string, i: number) =>
+    run(
+      'npm',
+      ['run', '--silent', 'chat', '--', 'send', '--server', opts.server, '--room', ROOM, '--name', `${sender} (CLI)`, '--text', olderText(i),
+        '--identity', join(opts.stateDir, `cli-${sender.toLowerCase()}`, 'identity.json')],
+      { cwd: opts.repoRoot, env, timeoutMs: 60_000 },
+    );
+  await send('Carol', 1);
+  let next = 2;
+  const worker = async (sender: string): Promise<void> => {
+    while (next <= opts.count) await send(sender, next++);
+  };
+  await Promise.all([worker('Carol'), worker('Dave')]);
+}
+
 export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   const { report, shots, server } = o;
   const OLDER = o.older;
   const answers = (name: string, passphrase = PASSPHRASE): ConnectAnswers => ({ server: server.address, room: ROOM, name, passphrase });
-
-  // 120 older messages, posted with the project's CLI before anyone opens VS Code. The first one
-  // creates the room (default KDF); the rest go two at a time.
-  if (OLDER > 0) await report.part(`post ${OLDER} older messages with npm run chat -- send`, 240_000, async () => {
-    const env = { ...process.env, MESSAGE_APP_PASSPHRASE: PASSPHRASE };
-    const send = (i: number) =>
-      run('npm', ['run', '--silent', 'chat', '--', 'send', '--server', server.address, '--room', ROOM, '--name', 'Carol (CLI)', '--text', olderText(i)], {
-        cwd: o.repoRoot,
-        env,
-        timeoutMs: 60_000,
-      });
-    await send(1);
-    let next = 2;
-    const worker = async (): Promise<void> => {
-      while (next <= OLDER) await send(next++);
-    };
-    await Promise.all([worker(), worker()]);
-  });
 
   const [csA, csB] = await report.part('start code-server for Alice and Bob (vsix installed)', 120_000, () =>
     Promise.all(
@@ -165,6 +174,12 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
 
   if (OLDER > 0) await report.part(`Bob scrolls up and the ${OLDER} older messages load`, 120_000, async () => {
     const list = b.chat.locator(tid('message-list'));
+    // On open the view shows only the newest page; scrolling up is what brings the rest.
+    const initially = (await b.chat.locator(`${tid('message')} ${tid('message-text')}`).allTextContents()).filter((t) => t.startsWith('Older message'));
+    if (initially.length >= OLDER || initially.some((t) => t.trim() === olderText(1))) {
+      throw new E2eError('history', `Bob's view showed ${initially.length} older messages before scrolling (the newest page only was expected).`);
+    }
+    report.log(`  before scrolling Bob's view has ${initially.length} of the ${OLDER} CLI messages`);
     await until(`Bob's view has all ${OLDER} CLI messages after scrolling to the top`, 90_000, async () => {
       await list.evaluate((el) => {
         el.scrollTop = 0;
@@ -202,14 +217,20 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await b.openChat();
     await b.reload();
     report.log('  reloaded');
-    // The chat was the open view, so it shows again after the reload; no input box may appear.
+    // The chat was the open view, so it comes back by itself after the reload; no input box may appear.
+    await b.chat.locator(tid('app')).waitFor({ timeout: 45_000 }).catch(() => {
+      throw new E2eError('no_chat_view', 'The chat view did not come back after Bob reloaded the page.');
+    });
     const asked: string[] = [];
+    let lastState = '';
     await until('Bob\'s chat is connected again after the reload', 60_000, async () => {
       const prompt = await b.currentPrompt();
-      if (prompt) asked.push(prompt.title);
+      if (prompt && prompt.title !== '') asked.push(prompt.title);
       if (asked.length > 0) return true;
-      if ((await b.chat.locator(tid('app')).count()) === 0) await b.openChat().catch(() => undefined);
-      return (await b.chat.locator(`${tid('banner')}[data-state="joined"]`).count()) > 0;
+      const state = (await b.chat.locator(tid('banner')).getAttribute('data-state', { timeout: 2_000 })) ?? '';
+      if (state !== lastState) report.log(`  Bob's banner: ${state}`);
+      lastState = state;
+      return state === 'joined';
     });
     report.log('  connected');
     if (asked.length > 0) throw new E2eError('asked_again', `After the reload Bob was asked "${asked[0]}"; the passphrase should come from SecretStorage.`);

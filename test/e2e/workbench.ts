@@ -132,11 +132,21 @@ export class Workbench {
   }
 
   /** Opens the chat in the sidebar (no-op if it shows already) and waits for the view's document. */
-  async openChat(): Promise<void> {
-    // Clicking the entry of the container that shows already would close the sidebar.
-    const checked = await this.activityItem.getAttribute('class').then((c) => c?.split(/\s+/).includes('checked') ?? false, () => false);
-    if (!checked) await this.activityItem.click();
-    await this.chat.locator(tid('app')).waitFor({ timeout: 30_000 });
+  async openChat(timeoutMs = 30_000): Promise<void> {
+    const app = this.chat.locator(tid('app'));
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await app.count()) > 0) return;
+      // Clicking the entry of the container that shows already would close the sidebar, so look first;
+      // while the workbench is still restoring its layout the look can be stale, hence the retries.
+      const checked = await this.activityItem.getAttribute('class', { timeout: 5_000 }).then(
+        (c) => c?.split(/\s+/).includes('checked') ?? false,
+        () => false,
+      );
+      if (!checked) await this.activityItem.click();
+      if (await app.waitFor({ timeout: 5_000 }).then(() => true, () => false)) return;
+    }
+    throw new E2eError('no_chat_view', `${this.user}: the chat view did not show within ${timeoutMs / 1000} s.`);
   }
 
   /** Shows the Explorer instead, so the chat view is hidden. */
