@@ -60,7 +60,6 @@ export class Connection implements Member {
   private stateValue: ConnectionState = 'open';
   readonly challenge: Uint8Array = randomBytes(CHALLENGE_BYTES);
   readonly address: string;
-  readonly openedAt = Date.now();
   lastFrameAt = Date.now();
   /** Since when the connection has been in no room; the join timeout counts from here. */
   unjoinedSince = Date.now();
@@ -248,8 +247,10 @@ export class Connection implements Member {
   private enqueue(bytes: Uint8Array): void {
     this.queue.push(bytes);
     this.queuedBytes += bytes.length;
-    if (this.queuedBytes > this.limits.maxQueueBytes) {
-      this.cutOff(`it stopped reading (over ${this.limits.maxQueueBytes} bytes unsent)`);
+    // One maximal frame (a big image, a full page) may wait on its own; the bound is
+    // for the backlog behind it, so a reader that reads is never cut off by one frame.
+    if (this.queuedBytes > this.limits.maxQueueBytes + this.limits.maxFrame) {
+      this.cutOff(`it stopped reading (over ${this.limits.maxQueueBytes} bytes unsent beyond one frame)`);
     }
   }
 
