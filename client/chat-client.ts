@@ -288,7 +288,9 @@ export class ChatClient {
     if (!isRoomName(room)) return Promise.reject(new ServerError('bad_room'));
     if (this.stateValue === 'closed') return Promise.reject(new ClosedError());
     const existing = this.rooms.get(room);
-    if (existing?.joinPromise) return existing.joinPromise;
+    // A room whose rejoin failed (say its passphrase changed) is joined afresh.
+    if (existing?.joinPromise && existing.status !== 'failed') return existing.joinPromise;
+    if (existing) this.failRequests(existing, new ClientError('closed', `Rejoining room "${room}".`, room));
     const record: RoomRecord = {
       name: room,
       status: 'joining',
