@@ -21,6 +21,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private readonly viewDisposables: vscode.Disposable[] = [];
   /** Notices and focus requests made before `ready`; state changes need no queue (the snapshot has them). */
   private held: HostMessage[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -54,8 +55,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
       view.onDidChangeVisibility(() => {
         // A hidden view's webview may be destroyed (no retainContextWhenHidden):
         // then it says `ready` again when shown and gets a fresh snapshot, which
-        // also covers whatever was posted while it was away.
+        // also covers whatever was posted while it was away. If it was kept, no
+        // `ready` comes: the held notices go to it shortly after it is shown.
         this.host.onVisibilityChange(view.visible);
+        clearTimeout(this.flushTimer);
+        if (view.visible) this.flushTimer = setTimeout(() => this.flushHeld(), 750);
       }),
       view.onDidDispose(() => {
         this.disposeView();
@@ -69,13 +73,21 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   /** Sends a message if the webview is ready; otherwise the next snapshot will carry it. */
   post(message: HostMessage): void {
-    if (!this.view || !this.ready) {
-      if (message.type === 'notice' || message.type === 'focusComposer') this.held = [...this.held.slice(-9), message];
+    const transient = message.type === 'notice' || message.type === 'focusComposer';
+    // A hidden webview may be gone (its state comes back with the snapshot);
+    // notices and focus requests wait until it is there again.
+    if (!this.view || !this.ready || (transient && !this.view.visible)) {
+      if (transient) this.held = [...this.held.slice(-9), message];
       return;
     }
     void this.view.webview.postMessage(message).then(undefined, (error: unknown) => {
       this.log.warn(`could not post ${message.type} to the chat view: ${String(error)}`);
     });
+  }
+
+  private flushHeld(): void {
+    if (!this.view?.visible || !this.ready) return;
+    for (const held of this.held.splice(0)) this.post(held);
   }
 
   /** The badge on the view (shown by VS Code on the activity-bar icon too). */
@@ -97,13 +109,14 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
     if (message.type === 'ready') {
       this.ready = true;
       this.post({ type: 'snapshot', snapshot: this.host.snapshot() });
-      for (const held of this.held.splice(0)) this.post(held);
+      this.flushHeld();
       return;
     }
     this.host.onWebviewMessage(message);
   }
 
   private disposeView(): void {
+    clearTimeout(this.flushTimer);
     for (const d of this.viewDisposables.splice(0)) d.dispose();
   }
 

@@ -117,6 +117,16 @@ function defineTests(root: Mocha.Suite): void {
     assert.equal(item.kind, 'text');
     assert.ok(item.kind === 'text' && item.from.name === 'Peer' && item.text === 'answer from the peer');
   });
+
+  test('Leave Room and Disconnect (the commands) leave the room and close the connection', async () => {
+    assert.ok(api);
+    await vscode.commands.executeCommand('messageApp.leaveRoom');
+    assert.equal(api.snapshot().rooms.some((r) => r.room === room), false);
+    await vscode.commands.executeCommand('messageApp.disconnect');
+    const snap = api.snapshot();
+    assert.equal(snap.connection.state, 'idle');
+    assert.deepEqual(snap.rooms, []);
+  });
 }
 
 /** Entry point called by the test runner (test-electron or the e2e runner). */
