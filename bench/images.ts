@@ -8,7 +8,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Jimp } from 'jimp';
 import { checkReceivedImage } from '../client/images/check';
@@ -21,6 +21,8 @@ type CaseName = 'pipeline' | 'plain-jimp';
 
 interface ChildResult {
   medianMs: number;
+  /** CPU time (user + system) of the median run: less sensitive than wall time to other work on the machine. */
+  medianCpuMs: number;
   runsMs: number[];
   baselineRssMb: number;
   peakRssMb: number;
@@ -39,8 +41,10 @@ async function child(kind: CaseName, file: string, outMime: 'image/jpeg' | 'imag
   gc();
   const baselineRssMb = process.memoryUsage().rss / 1e6;
   const runsMs: number[] = [];
+  const cpuMs: number[] = [];
   let out = '';
   for (let i = 0; i < RUNS; i++) {
+    const cpuStart = process.cpuUsage();
     const start = performance.now();
     if (kind === 'pipeline') {
       const image = await prepareImage({ path: file }, { maxSide: MAX_SIDE });
@@ -52,11 +56,13 @@ async function child(kind: CaseName, file: string, outMime: 'image/jpeg' | 'imag
       out = `${outMime} ${image.bitmap.width}x${image.bitmap.height} ${Math.round(data.length / 1024)} KiB`;
     }
     runsMs.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
     gc();
   }
   // maxRSS is in kilobytes on Linux (Node and Bun alike).
   const peakRssMb = process.resourceUsage().maxRSS / 1e3;
-  const result: ChildResult = { medianMs: median(runsMs), runsMs, baselineRssMb, peakRssMb, out };
+  const result: ChildResult = { medianMs: median(runsMs), medianCpuMs: median(cpuMs), runsMs, baselineRssMb, peakRssMb, out };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -198,14 +204,17 @@ async function main(): Promise<void> {
       const plain = runChild(node, 'plain-jimp', input.file, outMime);
       const bun = existsSync(bunPath) ? runChild([bunPath], 'pipeline', input.file, '') : undefined;
       const row = (who: string, r: ChildResult): string =>
-        `| ${input.label} | ${who} | ${Math.round(r.medianMs)} | ${r.runsMs.map((v) => Math.round(v)).join(', ')} | ${Math.round(r.peakRssMb)} | ${Math.round(r.baselineRssMb)} | ${r.out} |`;
+        `| ${input.label} | ${who} | ${Math.round(r.medianMs)} | ${Math.round(r.medianCpuMs)} | ${r.runsMs.map((v) => Math.round(v)).join(', ')} | ${Math.round(r.peakRssMb)} | ${Math.round(r.baselineRssMb)} | ${r.out} |`;
       rows.push(row('ours, Node', ours), row('plain jimp, Node', plain));
       if (bun) rows.push(row('ours, Bun', bun));
     }
     console.log(`prepare to ${MAX_SIDE} px, ${RUNS} runs per case, each case in its own process (${process.version}, Bun ${existsSync(bunPath) ? 'as in node_modules' : 'absent'})`);
     console.log('');
-    console.log('| input | pipeline | median ms | runs ms | peak RSS MB | RSS before first run MB | output |');
-    console.log('| --- | --- | ---: | --- | ---: | ---: | --- |');
+    const load = loadavg()[0] ?? 0;
+    console.log(`load average (1 min) at the end: ${load.toFixed(2)} on ${cpus().length} cores${load > cpus().length ? ' (a busy machine: wall times are inflated; the CPU column less so)' : ''}`);
+    console.log('');
+    console.log('| input | pipeline | median ms | median CPU ms | runs ms | peak RSS MB | RSS before first run MB | output |');
+    console.log('| --- | --- | ---: | ---: | --- | ---: | ---: | --- |');
     for (const row of rows) console.log(row);
     console.log('');
     console.log(receiverCheckLine(await prepareImage({ path: photoFile })));
