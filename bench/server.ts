@@ -22,7 +22,8 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   process.stdout.write(`Usage: npm run bench:server [-- --seconds S] [--rounds R] [--sync normal|full] [--only NAME]
 Runs each shape R times (default 3) for S seconds (default 2) against the real server
-and a bare relay, alternating, and prints the median of each; --sync is the server's.\n`);
+and a bare relay, alternating, and prints the median of each; --sync is the server's.
+BENCH_PROFILE=DIR writes a CPU profile (markdown) of each server run into DIR.\n`);
   process.exit(0);
 }
 const SECONDS = Number(flags.seconds);
@@ -62,7 +63,7 @@ async function launch(target: Target): Promise<Running> {
     target === 'server'
       ? ((dir = mkdtempSync(join(tmpdir(), 'message-app-bench-'))),
         // The rate limit is for abuse, not for a benchmark of capacity: lifted here.
-        [bun, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000', '--sync', SYNC])
+        [bun, ...(process.env.BENCH_PROFILE ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, '--cpu-prof-interval=200'] : []), join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000', '--sync', SYNC])
       : [bun, join(ROOT, 'bench/bare-relay.ts'), '--host', '127.0.0.1', '--port', '0'];
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   const reader = proc.stdout.getReader();
@@ -346,7 +347,9 @@ for (const shape of SHAPES) {
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of ['server', 'bare'] as const) {
       process.stderr.write(`round ${round + 1}: ${shape.name} against ${target}...\n`);
-      results[target].push(await runShape(target, shape));
+      const result = await runShape(target, shape);
+      results[target].push(result);
+      process.stderr.write(`  ${fmt(rate(result))} msg/s, p99 ${fmt(result.p99, 2)} ms, CPU ${fmt(result.cpu)} %\n`);
     }
   }
   const summary = (rs: Result[]) => ({

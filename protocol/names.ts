@@ -12,8 +12,18 @@ export function isRoomName(value: unknown): value is string {
 }
 
 export function isCid(value: unknown): value is string {
-  return typeof value === 'string' && CID.test(value);
+  if (typeof value !== 'string' || value.length < 8 || value.length > 64) return false;
+  // Same as CID, without a regex: checked for every message the server relays.
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 45 || c === 95;
+    if (!ok) return false;
+  }
+  return true;
 }
+
+/** The pattern isCid implements, for documentation and tests. */
+export const CID_PATTERN = CID;
 
 /** The trimmed display name, or null when it is empty, longer than 64 characters or has control characters. */
 export function normalizeDisplayName(value: unknown): string | null {

@@ -108,7 +108,7 @@ export class Store {
   private readonly roomByName: Statement<RoomRow, [string]>;
   private readonly insertRoom: Statement<{ id: number }, [string, Uint8Array, number, number, number, Uint8Array, number]>;
   private readonly findMessage: Statement<{ id: number; ts: number }, [number, string]>;
-  private readonly insertMessage: Statement<{ id: number }, [number, string, number, Uint8Array]>;
+  private readonly insertMessage: Statement<never, [number, string, number, Uint8Array]>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
   private readonly newest: Statement<StoredMessage, [number, number, number]>;
   private readonly before: Statement<StoredMessage, [number, number, number, number]>;
@@ -139,7 +139,8 @@ export class Store {
       'INSERT INTO rooms (name, salt, kdf_n, kdf_r, kdf_p, auth, created) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
     );
     this.findMessage = this.db.query('SELECT id, ts FROM messages WHERE room_id = ? AND cid = ?');
-    this.insertMessage = this.db.query('INSERT INTO messages (room_id, cid, ts, env) VALUES (?, ?, ?, ?) RETURNING id');
+    // One statement for the common case; a conflict (a resend) changes nothing and is then looked up.
+    this.insertMessage = this.db.query('INSERT INTO messages (room_id, cid, ts, env) VALUES (?, ?, ?, ?) ON CONFLICT (room_id, cid) DO NOTHING');
     this.lastId = this.db.query('SELECT max(id) AS last FROM messages WHERE room_id = ?');
     // `id <= upTo` keeps pages to what has been announced; one row past the limit tells whether there are more.
     this.newest = this.db.query('SELECT id, ts, cid, env FROM messages WHERE room_id = ? AND id <= ? ORDER BY id DESC LIMIT ?');
@@ -151,15 +152,15 @@ export class Store {
     this.commitBatch = this.db.transaction((batch: PendingAppend[]) => {
       const results: AppendResult[] = [];
       for (const item of batch) {
-        // Looked up inside the transaction, so a repeat within the same batch finds the first.
-        const existing = this.findMessage.get(item.roomId, item.cid);
-        if (existing) {
-          results.push({ id: existing.id, ts: existing.ts, duplicate: true });
+        const { changes, lastInsertRowid } = this.insertMessage.run(item.roomId, item.cid, item.ts, item.env);
+        if (changes === 1) {
+          results.push({ id: Number(lastInsertRowid), ts: item.ts, duplicate: false });
           continue;
         }
-        const row = this.insertMessage.get(item.roomId, item.cid, item.ts, item.env);
-        if (!row) throw new StoreError('insert returned no id');
-        results.push({ id: row.id, ts: item.ts, duplicate: false });
+        // Inside the transaction, so a repeat within the same batch finds the first.
+        const existing = this.findMessage.get(item.roomId, item.cid);
+        if (!existing) throw new StoreError('a message neither inserted nor found');
+        results.push({ id: existing.id, ts: existing.ts, duplicate: true });
       }
       return results;
     });

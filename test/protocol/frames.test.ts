@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import { parseClientFrame, parseServerFrame } from '../../protocol/frames';
-import { isCid, isRoomName, normalizeDisplayName } from '../../protocol/names';
+import { CID_PATTERN, isCid, isRoomName, normalizeDisplayName } from '../../protocol/names';
 
 const bytes = (n: number, fill = 1) => new Uint8Array(n).fill(fill);
 const CID = 'AAECAwQFBgcICQoLDA0ODw';
@@ -14,6 +14,18 @@ describe('names (section 2)', () => {
   );
   test.each([CID, '12345678', 'a'.repeat(64)])('cid %p is valid', (cid) => expect(isCid(cid)).toBe(true));
   test.each(['1234567', 'a'.repeat(65), 'has space1', 'plus+slash/', null])('cid %p is refused', (cid) => expect(isCid(cid)).toBe(false));
+  test('isCid agrees with the pattern of section 2 on random strings', () => {
+    const alphabet = 'AZaz09_-+/=. é\u0000';
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let i = 0; i < 5000; i++) {
+      const length = Math.floor(next() * 70);
+      let s = '';
+      for (let k = 0; k < length; k++) s += next() < 0.9 ? 'bQ7_-x'[Math.floor(next() * 6)] : alphabet[Math.floor(next() * alphabet.length)];
+      expect(isCid(s)).toBe(CID_PATTERN.test(s));
+    }
+  });
+
   test('display names are trimmed, 1-64 characters, without control characters', () => {
     expect(normalizeDisplayName('  Ada ')).toBe('Ada');
     expect(normalizeDisplayName('🔐'.repeat(64))).toBe('🔐'.repeat(64));
