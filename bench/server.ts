@@ -265,7 +265,9 @@ async function runShape(target: Target, shape: Shape): Promise<Result> {
           latencies.push(performance.now() - (sentAt[id] ?? 0));
           delivered++;
         }
-        if (--remaining[id] === 0) {
+        const left = (remaining[id] ?? 1) - 1;
+        remaining[id] = left;
+        if (left === 0) {
           const s = senderOf[id] ?? 0;
           inFlight[s] = (inFlight[s] ?? 1) - 1;
           while ((inFlight[s] ?? 0) < shape.window && !stopped) sendNext(s);
