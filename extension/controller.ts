@@ -25,6 +25,8 @@ import { ChatStatusBar } from './status-bar';
 import type { MessageAppTestApi } from './test-api';
 import { FileOutboxStore, MementoCursorStore, MementoPinStore, serverTag } from './stores';
 
+/** Client errors about the connection itself: the banner and status bar already show them. */
+const CONNECTION_CODES = new Set(['disconnected', 'unreachable', 'busy', 'timeout', 'closed']);
 /** Rooms joined in this window, rejoined when it opens again. */
 const WINDOW_ROOMS = 'messageApp.windowRooms';
 /** At most one toast per this many ms; the badge keeps counting. */
@@ -244,8 +246,9 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
           this.refreshIndicators();
           return;
         case 'error':
-          this.log.info(`client: ${event.message}`);
-          this.notice('error', event.message);
+          this.log.info(`client: ${event.code}: ${event.message}`);
+          // Lost connections are the banner's job (and end by themselves); the rest is worth a notice.
+          if (!CONNECTION_CODES.has(event.code)) this.notice('error', event.message);
           return;
         default: {
           const unreachable: never = event;

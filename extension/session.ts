@@ -34,7 +34,7 @@ export type SessionEvent =
   /** Connection state, rooms or unread counts changed (status bar, badge). */
   | { type: 'status' }
   /** A sentence to show (from the client's error events). */
-  | { type: 'error'; message: string; room?: string };
+  | { type: 'error'; code: string; message: string; room?: string };
 
 export type JoinOutcome = { created: boolean; online: number };
 
@@ -241,12 +241,12 @@ export class ChatSession {
       case 'room': {
         // A rejoin after a reconnect failed (the room's passphrase changed or the room is gone).
         if (event.state === 'failed' && this.state.room(event.room) && !this.staged.has(event.room)) {
-          this.emit({ type: 'error', room: event.room, message: `Could not rejoin room "${event.room}" after reconnecting.` });
+          this.emit({ type: 'error', code: 'rejoin_failed', room: event.room, message: `Could not rejoin room "${event.room}" after reconnecting.` });
         }
         return;
       }
       case 'error': {
-        this.emit({ type: 'error', message: event.message, ...(event.room ? { room: event.room } : {}) });
+        this.emit({ type: 'error', code: event.code, message: event.message, ...(event.room ? { room: event.room } : {}) });
         return;
       }
       default: {

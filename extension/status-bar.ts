@@ -33,8 +33,9 @@ function describe(c: ViewConnection, room: string | null): { text: string; toolt
   switch (c.state) {
     case 'joined':
       return { text: `$(comment-discussion) ${room ?? 'Chat'}`, tooltip: `Message App: connected to ${room ?? 'the server'}${where}` };
-    case 'connecting':
     case 'hello':
+      return { text: '$(comment-discussion) Chat: no room', tooltip: `Message App: connected${where}, no room joined` };
+    case 'connecting':
     case 'joining':
       return { text: '$(sync~spin) Chat: connecting', tooltip: `Message App: connecting${where}` };
     case 'reconnecting':

@@ -164,6 +164,8 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(notice.hidden, false);
     assert.equal(notice.getAttribute('role'), 'alert');
     assert.match(notice.textContent ?? '', /at most 64 KiB/);
+    (notice.querySelector('button[aria-label="Dismiss"]') as HTMLElement).click();
+    assert.equal(notice.hidden, true);
   });
 
   it('hands pasted and dropped image files to the host as bytes, and ignores other files', async () => {

@@ -5,7 +5,7 @@ import type { HostMessage } from '../../protocol/webview';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
-import { h } from './dom';
+import { h, icon } from './dom';
 import { Banner, RoomTabs } from './header';
 import { MessageList } from './message-list';
 import { TESTID } from './selectors';
@@ -17,6 +17,7 @@ export class ChatApp {
   private readonly list: MessageList;
   private readonly composer: Composer;
   private readonly notice: HTMLElement;
+  private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
   private stopListening: (() => void) | undefined;
 
@@ -43,10 +44,13 @@ export class ChatApp {
       attach: () => host.post({ type: 'command', command: 'sendImage' }),
       image: (file) => void this.sendFile(file),
     });
-    this.notice = h(doc, 'div', { class: 'notice', 'data-testid': TESTID.notice, hidden: true });
-    this.notice.addEventListener('click', () => {
+    this.noticeText = h(doc, 'span', { class: 'notice-text' });
+    const dismiss = h(doc, 'button', { type: 'button', class: 'notice-close', 'aria-label': 'Dismiss', title: 'Dismiss' }, [icon(doc, 'close')]);
+    dismiss.addEventListener('click', () => {
       this.notice.hidden = true;
+      this.composer.focus();
     });
+    this.notice = h(doc, 'div', { class: 'notice', 'data-testid': TESTID.notice, hidden: true }, [this.noticeText, dismiss]);
     this.root = h(doc, 'main', { class: 'app', 'data-testid': TESTID.app, 'data-state': 'idle' }, [
       this.banner.el,
       this.tabs.el,
@@ -118,7 +122,7 @@ export class ChatApp {
       case 'notice': {
         const notice = this.state.notice;
         this.notice.hidden = !notice;
-        this.notice.textContent = notice?.text ?? '';
+        this.noticeText.textContent = notice?.text ?? '';
         this.notice.setAttribute('role', notice?.level === 'error' ? 'alert' : 'status');
         this.notice.className = `notice ${notice?.level ?? ''}`;
         return;

@@ -19,7 +19,7 @@ export function bannerText(connection: ViewConnection, hasRooms: boolean): strin
     case 'joining':
       return 'Joining the room…';
     case 'reconnecting':
-      return connection.detail ? `Connection lost: ${connection.detail} Reconnecting…` : 'Connection lost. Reconnecting…';
+      return 'Connection lost. Reconnecting…';
     case 'closed':
       return connection.detail ? `Disconnected: ${connection.detail}` : 'Disconnected.';
     default: {
@@ -50,6 +50,8 @@ export class Banner {
     this.el.setAttribute('data-state', connection.state);
     this.el.hidden = text === null;
     this.text.textContent = text ?? '';
+    // The client's reason (for example why the last attempt failed) is there on hover.
+    this.el.title = connection.detail ?? '';
     // Offer to connect only when nothing is under way.
     this.connect.hidden = !(connection.state === 'idle' || connection.state === 'closed' || (connection.state === 'hello' && !hasRooms));
   }
