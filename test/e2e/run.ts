@@ -123,13 +123,7 @@ async function main(): Promise<number> {
     if (parts.includes('users')) {
       const t = Date.now();
       try {
-        if (olderPosted) {
-          await report.part(`wait for the ${older} older messages posted with the CLI`, 240_000, async () => {
-            const ms = await olderPosted;
-            report.record(`  post ${older} older messages with npm run chat -- send (alongside part 1)`, ms);
-          });
-        }
-        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open, older });
+        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open, older, ...(olderPosted ? { olderPosted } : {}) });
         report.record('part 2: two users (all steps)', Date.now() - t);
       } catch (err) {
         report.record('part 2: two users (all steps)', Date.now() - t, false);
