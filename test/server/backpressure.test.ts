@@ -106,3 +106,26 @@ test('a reader that pauses is not cut off for one big frame, even one larger tha
     await big.stop();
   }
 }, 30_000);
+
+test('a connection being closed that never reads its last frames is reset after a grace period', async () => {
+  const auth = roomAuth('never-reads', 'p');
+  const c = await WireClient.connect(server);
+  clients.push(c);
+  await c.create(auth);
+  // 14 MB of history in one page: more than loopback buffers hold, less than the cut-off bound.
+  for (let i = 0; i < 14; i++) await c.sendMessage(auth.room, fakeEnvelope(1_000_000));
+  const cutOffsBefore = server.stderr().match(/stopped reading/g)?.length ?? 0;
+  c.socket.pause();
+  c.send({ t: 'history', room: auth.room, limit: 14 });
+  await Bun.sleep(200);
+  // Ten bad frames close the connection; its output (most of the page) is still queued.
+  for (let i = 0; i < 10; i++) c.send({ t: 'nonsense' });
+  const deadline = Date.now() + 10_000;
+  while (!server.stderr().includes('did not read its last frames') && Date.now() < deadline) await Bun.sleep(100);
+  expect(server.stderr()).toContain('10 bad frames');
+  expect(server.stderr()).toContain('did not read its last frames');
+  // Reset by the grace period, not by the slow-reader bound.
+  expect(server.stderr().match(/stopped reading/g)?.length ?? 0).toBe(cutOffsBefore);
+  c.socket.resume();
+  await c.waitClosed(5000);
+}, 30_000);
