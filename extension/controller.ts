@@ -20,6 +20,7 @@ import { safeExternalUrl } from './links';
 import { askName, askPassphrase, askRoom, askServer, validateServer } from './prompts';
 import { ChatSession } from './session';
 import { ChatState } from './state/chat-state';
+import { shouldNotify } from './state/notify';
 import { previewText } from './state/view-items';
 import { ChatStatusBar } from './status-bar';
 import type { MessageAppTestApi } from './test-api';
@@ -29,8 +30,6 @@ import { FileOutboxStore, MementoCursorStore, MementoPinStore, serverTag } from 
 const CONNECTION_CODES = new Set(['disconnected', 'unreachable', 'busy', 'timeout', 'closed']);
 /** Rooms joined in this window, rejoined when it opens again. */
 const WINDOW_ROOMS = 'messageApp.windowRooms';
-/** At most one toast per this many ms; the badge keeps counting. */
-const NOTIFY_GAP_MS = 4000;
 
 export class ChatController implements ChatViewHost, vscode.Disposable {
   readonly view: ChatViewProvider;
@@ -501,9 +500,9 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
   }
 
   private notifyIncoming(room: string, item: ViewItem, unread: boolean): void {
-    if (!unread || this.view.visible || readSettings().notifications === 'off') return;
     const now = Date.now();
-    if (now - this.lastToast < NOTIFY_GAP_MS) return;
+    const setting = readSettings().notifications;
+    if (!shouldNotify({ unread, viewVisible: this.view.visible, setting, now, lastToast: this.lastToast })) return;
     this.lastToast = now;
     const who = item.kind === 'placeholder' ? 'Someone' : item.from.name;
     void vscode.window.showInformationMessage(`${who} in ${room}: ${previewText(item)}`, 'Open Chat').then((answer) => {

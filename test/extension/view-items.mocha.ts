@@ -1,0 +1,67 @@
+// What the host hands to the webview: display data only (no key bytes), the
+// pending/acked mapping of the client's items, notification previews and when
+// a toast is shown.
+
+import { strict as assert } from 'node:assert';
+import type { RoomItem } from '../../client/chat-client';
+import { generateIdentity } from '../../client/keys';
+import { NOTIFY_GAP_MS, shouldNotify } from '../../extension/state/notify';
+import { previewText, toViewItem } from '../../extension/state/view-items';
+import { isViewItem } from '../../protocol/webview';
+
+const sender = generateIdentity();
+const from = { name: 'Ann', key: sender.publicKey, fingerprint: sender.fingerprint };
+
+describe('extension view items', () => {
+  it('gives the view the sender name and fingerprint but never key bytes', () => {
+    const item: RoomItem = { kind: 'text', id: 7, ts: 1000, cid: 'abcdefgh', from, verified: true, own: false, sentAt: 990, text: 'hi' };
+    const view = toViewItem(item);
+    assert.ok(isViewItem(view));
+    assert.deepEqual(view, {
+      kind: 'text',
+      id: 7,
+      cid: 'abcdefgh',
+      ts: 1000,
+      from: { name: 'Ann', fingerprint: sender.fingerprint },
+      own: false,
+      verified: true,
+      pending: false,
+      text: 'hi',
+    });
+    const json = JSON.stringify(view);
+    assert.ok(!json.includes('"key"'));
+    assert.ok(!json.includes(Buffer.from(sender.publicKey).toString('base64')));
+  });
+
+  it('maps the client pending id 0 to a pending item, and placeholders to their reason', () => {
+    const pending: RoomItem = { kind: 'text', id: 0, ts: 1, cid: 'abcdefgh', from, verified: true, own: true, sentAt: 1, text: 'x' };
+    const view = toViewItem(pending, true);
+    assert.ok(view.kind === 'text' && view.pending && view.id === null);
+    const bad: RoomItem = { kind: 'placeholder', id: 3, ts: 2, cid: 'zzzzzzzz', error: 'bad_signature' };
+    assert.deepEqual(toViewItem(bad), { kind: 'placeholder', id: 3, cid: 'zzzzzzzz', ts: 2, reason: 'bad_signature' });
+  });
+
+  it('keeps image bytes and the file name for the view', () => {
+    const data = new Uint8Array([1, 2, 3]);
+    const item: RoomItem = { kind: 'image', id: 4, ts: 1, cid: 'imgimgim', from, verified: false, own: false, sentAt: 1, image: { mime: 'image/jpeg', w: 3, h: 1, data, name: 'a.jpg' } };
+    const view = toViewItem(item);
+    assert.ok(view.kind === 'image' && view.image.data === data && view.image.name === 'a.jpg' && view.verified === false);
+  });
+
+  it('previews a notification with the first line, cut at 120 characters', () => {
+    const base = { id: 1, cid: 'abcdefgh', ts: 1, from: { name: 'A', fingerprint: 'F' }, own: false, verified: true, pending: false };
+    assert.equal(previewText({ ...base, kind: 'text', text: 'line one\nline   two' }), 'line one line two');
+    assert.equal(previewText({ ...base, kind: 'text', text: 'x'.repeat(300) }).length, 120);
+    assert.equal(previewText({ ...base, kind: 'image', image: { mime: 'image/png', w: 1, h: 1, data: new Uint8Array(1) } }), 'sent an image');
+  });
+
+  it('notifies only for unread messages while the view is hidden, per the setting, one toast per few seconds', () => {
+    const base = { unread: true, viewVisible: false, setting: 'all' as const, now: 100_000, lastToast: 0 };
+    assert.equal(shouldNotify(base), true);
+    assert.equal(shouldNotify({ ...base, viewVisible: true }), false);
+    assert.equal(shouldNotify({ ...base, setting: 'off' }), false);
+    assert.equal(shouldNotify({ ...base, unread: false }), false);
+    assert.equal(shouldNotify({ ...base, lastToast: base.now - NOTIFY_GAP_MS + 1 }), false);
+    assert.equal(shouldNotify({ ...base, lastToast: base.now - NOTIFY_GAP_MS }), true);
+  });
+});
