@@ -172,7 +172,6 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
       const answer = await askServer(server);
       if (!answer) return;
       server = answer;
-      await saveSetting('server', server);
     }
     let room = options.room ?? s.room;
     if (!isRoomName(room)) {
@@ -185,15 +184,28 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
       const answer = await askName(s.displayName);
       if (!answer) return;
       name = answer;
-      await saveSetting('displayName', name);
     }
     let session: ChatSession;
-    try {
-      session = await this.ensureSession(server, name);
-    } catch (error) {
-      await this.showError(error);
-      return;
+    for (;;) {
+      try {
+        session = await this.ensureSession(server, name);
+        break;
+      } catch (error) {
+        this.log.error(logLine(error));
+        this.notice('error', userSentence(error));
+        // Settings are saved only after a connection worked, so a typo is not kept; offer to fix it.
+        const change = await vscode.window.showErrorMessage(userSentence(error), 'Change Server...', 'Try Again');
+        if (change === 'Change Server...') {
+          const answer = await askServer(server);
+          if (!answer) return;
+          server = answer;
+        } else if (change !== 'Try Again') {
+          return;
+        }
+      }
     }
+    await saveSetting('server', server);
+    if (!configuredDisplayName()) await saveSetting('displayName', name);
     if (session.state.room(room)) {
       session.selectRoom(room);
     } else if (!(await this.joinWithPassphrase(session, room))) {
