@@ -27,6 +27,7 @@ export interface RunOptions {
 /** Runs a command to completion; rejects with the command's tail of output when it fails or runs past its time. */
 export function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
+    refuseWhenStopping(cmd);
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
       env: opts.env ?? process.env,
@@ -75,6 +76,24 @@ export function tail(text: string, lines = 30): string {
 // Every process we start runs in its own process group (detached), so killing the group also ends
 // what it started (code-server's extension hosts, pty host, file watcher; chromium's helpers).
 const live = new Set<ChildProcess>();
+/** Groups started by others on our behalf (Playwright's Chromium), killed at the end too. */
+const groups = new Set<number>();
+let stopping = false;
+
+function refuseWhenStopping(what: string): void {
+  // A part still starting things while the suite is being torn down would leave orphans.
+  if (stopping) throw new E2eError('stopping', `Not starting ${what}: the suite is stopping.`);
+}
+
+/** From now on nothing new is started (the suite is being torn down). */
+export function beginShutdown(): void {
+  stopping = true;
+}
+
+/** Adds a process group (by its leader's pid) to those `killAll` ends. */
+export function adoptGroup(pid: number): void {
+  groups.add(pid);
+}
 
 function trackGroup(child: ChildProcess): { untrack(): void } {
   live.add(child);
@@ -104,6 +123,7 @@ export interface Service {
 
 /** Starts a long-lived process in its own group; `stopAll` ends it if the suite does not. */
 export function startService(name: string, cmd: string, args: readonly string[], opts: SpawnOptions = {}): Service {
+  refuseWhenStopping(name);
   const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   trackGroup(child);
   let out = '';
@@ -163,16 +183,30 @@ export function startService(name: string, cmd: string, args: readonly string[],
       const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
       await exitPromise;
       clearTimeout(timer);
-      // Children that ignored SIGTERM after their parent left.
+      // Children that ignored SIGTERM after their parent left, or were still being spawned.
+      killGroup(child, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
       killGroup(child, 'SIGKILL');
     },
   };
 }
 
-/** Ends every process group still running (called at the end of the suite, also on failure and on signals). */
+/**
+ * Ends every process group we started or adopted (at the end of the suite, also on failure and on
+ * signals) and refuses to start new ones from then on.
+ */
 export function killAll(): void {
+  stopping = true;
   for (const child of live) killGroup(child, 'SIGKILL');
+  for (const pid of groups) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
   live.clear();
+  groups.clear();
 }
 
 /** Runs `fn` but gives up after `ms` with a message saying what did not happen. */

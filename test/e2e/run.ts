@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { startServer, type TestServer } from '../support/server';
 import type { CodeServer } from './code-server';
 import { runExtensionTests } from './extension-tests';
-import { E2eError, killAll, run, tail } from './proc';
+import { beginShutdown, E2eError, killAll, run, tail, within } from './proc';
 import { Report } from './report';
 import { ensureTools } from './setup';
 import { postOlder, twoUsers } from './two-users';
@@ -49,13 +49,18 @@ async function main(): Promise<number> {
   let server: TestServer | undefined;
   const failures: string[] = [];
 
-  const cleanup = async (): Promise<void> => {
-    for (const wb of open.workbenches) await wb.close();
-    await browser?.close().catch(() => undefined);
-    for (const cs of open.servers) await cs.stop().catch(() => undefined);
-    await server?.stop().catch(() => undefined);
-    killAll();
-  };
+  // One clean-up, whoever asks first (the end of the run, a failure, a signal, the deadline).
+  let cleaning: Promise<void> | undefined;
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      beginShutdown();
+      const bounded = <T>(p: Promise<T>): Promise<unknown> => within(10_000, 'clean-up', () => p).catch(() => undefined);
+      for (const wb of open.workbenches) await bounded(wb.close());
+      if (browser) await bounded(browser.close());
+      for (const cs of open.servers) await bounded(cs.stop());
+      if (server) await bounded(server.stop());
+      killAll();
+    })());
   // A hard stop: whatever hangs, the suite ends and leaves no process behind.
   const deadline = setTimeout(() => {
     console.error(`\n[e2e] FAILED: the suite ran past ${OVERALL_MS / 60_000} minutes; stopping everything.`);
@@ -63,7 +68,7 @@ async function main(): Promise<number> {
   }, OVERALL_MS);
   deadline.unref();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
+    process.on(sig, () => {
       console.error(`\n[e2e] ${sig}: stopping everything.`);
       void cleanup().finally(() => process.exit(130));
     });
@@ -94,7 +99,7 @@ async function main(): Promise<number> {
       olderPosted = postOlder({ repoRoot: REPO, stateDir: join(state, 'cli'), server: chat.address, count: older }).then(() => Date.now() - t);
       olderPosted.catch(() => undefined);
     }
-    const chromium = await report.part('launch Chromium', 60_000, () => launchChromium(tools.chromium));
+    const chromium = await report.part('launch Chromium', 60_000, () => launchChromium(tools.chromium, state));
     browser = chromium;
 
     if (parts.includes('extension')) {

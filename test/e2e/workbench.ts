@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import type { CodeServer } from './code-server';
-import { E2eError } from './proc';
+import { adoptGroup, E2eError } from './proc';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -16,8 +16,29 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-export function launchChromium(executablePath: string): Promise<Browser> {
-  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+/** Debian's Chromium through Playwright; its profile folders and crash database stay under `stateDir`. */
+export async function launchChromium(executablePath: string, stateDir: string): Promise<Browser> {
+  const home = join(stateDir, 'chromium-home');
+  mkdirSync(home, { recursive: true });
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+    // The runner handles signals: it closes the browser along with everything else, then exits.
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_CACHE_HOME: join(home, 'cache') },
+  });
+  // Playwright starts Chromium as the leader of its own process group: remember it, so that a run
+  // that is interrupted still ends the browser.
+  const cdp = await browser.newBrowserCDPSession();
+  const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo?: { type?: string; id?: number }[] };
+  const pid = info.processInfo?.find((p) => p.type === 'browser')?.id;
+  if (typeof pid === 'number' && pid > 0) adoptGroup(pid);
+  await cdp.detach();
+  return browser;
 }
 
 /** The chat view's test ids (webview/elements/selectors.ts documents them). */
