@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await server.stop();
+  await server.remove();
 });
 
 test('a reader that stops reading is cut off; the others receive every message, in order, without delay', async () => {
@@ -103,7 +103,7 @@ test('a reader that pauses is not cut off for one big frame, even one larger tha
     expect(reader.closed).toBe(false);
     expect(big.stderr()).not.toContain('stopped reading');
   } finally {
-    await big.stop();
+    await big.remove();
   }
 }, 30_000);
 

@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from 'bun:test';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
@@ -13,9 +13,17 @@ import { DEFAULTS, loadConfig } from '../../server/config';
 import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
 
 const servers: TestServer[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
+  await Promise.all(servers.splice(0).map((s) => s.remove()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
 
 function run(args: string[], env: Record<string, string> = {}) {
   return spawnSync(BUN_BINARY, ['server/main.ts', ...args], { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8', timeout: 15_000 });
@@ -75,7 +83,7 @@ describe('the server process', () => {
   });
 
   test('prints exactly one line on stdout saying where it listens and where the data lives; creates the folder', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'message-app-cli-'));
+    const dir = tempDir('message-app-cli-');
     const dataFile = join(dir, 'deep', 'er', 'chat.db');
     const server = await startServer({ dataFile });
     servers.push(server);
@@ -96,7 +104,7 @@ describe('the server process', () => {
   });
 
   test('SIGINT stops it gracefully (exit 0) and folds the WAL into the data file', async () => {
-    const dataFile = join(mkdtempSync(join(tmpdir(), 'message-app-cli-')), 'chat.db');
+    const dataFile = join(tempDir('message-app-cli-'), 'chat.db');
     const child = spawn(BUN_BINARY, ['server/main.ts', '--host', '127.0.0.1', '--port', '0', '--data', dataFile], { cwd: REPO_ROOT });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     await new Promise<void>((resolve) => child.stdout.on('data', (text: Buffer) => text.toString().includes('listening on') && resolve()));
@@ -110,13 +118,13 @@ describe('the server process', () => {
   test('a port in use is a clear error, exit 1', async () => {
     const server = await startServer();
     servers.push(server);
-    const result = run(['--host', '127.0.0.1', '--port', String(server.port), '--data', join(mkdtempSync(join(tmpdir(), 'message-app-cli-')), 'x.db')]);
+    const result = run(['--host', '127.0.0.1', '--port', String(server.port), '--data', join(tempDir('message-app-cli-'), 'x.db')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain(`cannot listen on 127.0.0.1:${server.port}`);
   });
 
   test('serves TLS with --tls-cert and --tls-key', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'message-app-tls-'));
+    const dir = tempDir('message-app-tls-');
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { encoding: 'utf8' });

@@ -9,7 +9,7 @@ const clients: WireClient[] = [];
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
+  await Promise.all(servers.splice(0).map((s) => s.remove()));
 });
 
 async function serve(args: string[] = []): Promise<TestServer> {

@@ -37,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await server.stop();
+  await server.remove();
 });
 
 describe('hello', () => {

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.stop();
+  await server.remove();
 });
 
 /** Deterministic xorshift, so a failure can be replayed from its seed. */

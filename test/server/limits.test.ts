@@ -24,7 +24,7 @@ async function client(server: TestServer): Promise<WireClient> {
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
+  await Promise.all(servers.splice(0).map((s) => s.remove()));
 });
 
 describe('token bucket', () => {

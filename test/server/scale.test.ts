@@ -13,7 +13,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const c of clients) c.close();
-  await server.stop();
+  await server.remove();
 });
 
 test('500 concurrent connections in 50 rooms join and exchange messages', async () => {

@@ -1,13 +1,13 @@
 // Starts the real server (bun server/main.ts) as a child process for tests, from bun:test or from mocha on Node.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface StartServerOptions {
-  /** SQLite file; default: chat.db in a new temporary folder. */
+  /** SQLite file; default: chat.db in a new temporary folder, removed when the test process exits. */
   dataFile?: string;
   /** Extra flags, e.g. ['--max-frame', '4096']. --host, --port and --data are set here. */
   args?: string[];
@@ -33,6 +33,12 @@ export interface TestServer {
   stderr(): string;
   /** What the server wrote to stdout so far: the one listening line per run. */
   stdout(): string;
+  /**
+   * Stops the server (SIGTERM) and deletes its data folder if startServer made it
+   * (a dataFile passed in is left alone). Call it in afterAll: bun test does not
+   * run exit hooks, and some suites write tens of MB.
+   */
+  remove(): Promise<void>;
   /** Exit code of the last run, or null while running (or if killed by a signal). */
   exitCode(): number | null;
 }
@@ -45,6 +51,8 @@ const LISTENING = /^message-app server listening on (.+):(\d+) \((tcp|tls)\), da
 
 /** Children still running, killed if the test process exits without stopping them. */
 const live = new Set<ChildProcess>();
+/** Temporary data folders made here, removed when the test process exits. */
+const tempDirs = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
@@ -52,12 +60,19 @@ function installExitHook(): void {
   exitHookInstalled = true;
   process.on('exit', () => {
     for (const child of live) child.kill('SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
+}
+
+function tempDataFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'message-app-server-'));
+  tempDirs.add(dir);
+  return join(dir, 'chat.db');
 }
 
 export async function startServer(opts: StartServerOptions = {}): Promise<TestServer> {
   installExitHook();
-  const dataFile = opts.dataFile ?? join(mkdtempSync(join(tmpdir(), 'message-app-server-')), 'chat.db');
+  const dataFile = opts.dataFile ?? tempDataFile();
   const host = '127.0.0.1';
   let port = 0;
   let child: ChildProcess | undefined;
@@ -141,6 +156,14 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     restart: async () => {
       await signal('SIGTERM');
       await launch(port);
+    },
+    remove: async () => {
+      await signal('SIGTERM');
+      if (opts.dataFile === undefined) {
+        const dir = dirname(dataFile);
+        rmSync(dir, { recursive: true, force: true });
+        tempDirs.delete(dir);
+      }
     },
     stderr: () => errText,
     stdout: () => outAll,
