@@ -125,7 +125,7 @@ export function loadConfig(
   if (host.trim() === '' || /\s/.test(host)) throw new ConfigError(`--host must be a host name or address, not ${JSON.stringify(host)}.`);
   const port = int('port', 'MESSAGE_APP_PORT', DEFAULTS.port, 0, 65535);
   const data = pick('data', 'MESSAGE_APP_DATA')?.value ?? DEFAULTS.data;
-  // At least 4 KiB: room for a join and for an envelope after the 1 KiB of slack
+  // At least 4 KiB: room for any control frame and for an envelope after the slack
   // every relayed frame keeps (handler.ts FRAME_SLACK); 1 GiB is far past any sane limit.
   const maxFrame = int('max-frame', 'MESSAGE_APP_MAX_FRAME', DEFAULTS.maxFrame, 4096, 1024 * 1024 * 1024);
   const maxConnections = int('max-connections', 'MESSAGE_APP_MAX_CONNECTIONS', DEFAULTS.maxConnections, 1, 1_000_000);
