@@ -82,7 +82,10 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     const session = this.session;
     switch (message.type) {
       case 'send':
-        if (!session) throw new Error('not connected');
+        if (!session) {
+          this.notice('error', 'Message App is not connected. Connect to a server to send messages.');
+          return;
+        }
         await session.sendText(message.room, message.text);
         return;
       case 'loadOlder':

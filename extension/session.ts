@@ -109,7 +109,8 @@ export class ChatSession {
     // Messages the client delivers while joining (its first page or its catch-up)
     // are history, not news: they are staged and never count as unread.
     const known = this.state.room(room) !== undefined;
-    if (!known) this.staged.set(room, new ChatState());
+    // A second join of a room already being joined shares the first one's staging.
+    if (!known && !this.staged.has(room)) this.staged.set(room, new ChatState());
     let result;
     try {
       result = await this.client.joinRoom(room, passphrase, { create: opts.create ?? false });
