@@ -4,7 +4,7 @@
 // part 2 plays two users chatting (see two-users.ts). Screenshots go to test-results/e2e/.
 // Options: --part extension|users (run one part), --keep (keep the state folder for a look afterwards),
 // --older N (older messages posted with the CLI, default 120; 0 skips them while developing).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,10 +78,13 @@ async function main(): Promise<number> {
     const tools = await report.part('setup (cached in .cache/e2e)', 11 * 60_000, () =>
       ensureTools(CACHE, (part, ms) => report.record(`  ${part}`, ms)),
     );
+    const vsix = join(state, 'message-app.vsix');
     await report.part('build and package the .vsix (npm run package)', 240_000, async () => {
       rmSync(VSIX, { force: true });
       await run('npm', ['run', '--silent', 'package'], { cwd: REPO, timeoutMs: 230_000 });
       if (!existsSync(VSIX)) throw new E2eError('no_vsix', `npm run package did not write ${VSIX}.`);
+      // Installed from a copy of its own, so a rebuild in the working tree cannot change it mid-run.
+      copyFileSync(VSIX, vsix);
     });
     mkdirSync(join(state, 'server'), { recursive: true });
     const chat = await report.part('start the chat server (fresh data file, 127.0.0.1)', 30_000, () =>
@@ -128,7 +131,7 @@ async function main(): Promise<number> {
     if (parts.includes('users')) {
       const t = Date.now();
       try {
-        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix: VSIX, server: chat, shots, report, open, older, ...(olderPosted ? { olderPosted } : {}) });
+        await twoUsers({ browser: chromium, tools, stateDir: join(state, 'users'), repoRoot: REPO, vsix, server: chat, shots, report, open, older, ...(olderPosted ? { olderPosted } : {}) });
         report.record('part 2: two users (all steps)', Date.now() - t);
       } catch (err) {
         report.record('part 2: two users (all steps)', Date.now() - t, false);
