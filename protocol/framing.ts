@@ -44,14 +44,28 @@ export class FrameDecoder {
   private bodyFilled = 0;
   private failure: FramingError | undefined;
 
-  constructor(private readonly maxBody: number) {}
+  constructor(private maxBody: number) {}
+
+  /** The largest body accepted from the next frame header on (a frame already being read keeps its limit). */
+  get limit(): number {
+    return this.maxBody;
+  }
+
+  set limit(maxBody: number) {
+    this.maxBody = maxBody;
+  }
 
   /** Bytes held for a frame not yet complete. */
   get buffered(): number {
     return this.headerFilled + this.bodyFilled;
   }
 
-  push(chunk: Uint8Array): PushResult {
+  /**
+   * Splits what arrived into frame bodies. With `onFrame`, each body is handed
+   * over as soon as it is complete, before the next header is read (so handling
+   * a frame can change `limit` for the next one) and the result lists none.
+   */
+  push(chunk: Uint8Array, onFrame?: (body: Uint8Array) => void): PushResult {
     const frames: Uint8Array[] = [];
     let offset = 0;
     while (!this.failure && offset < chunk.length) {
@@ -76,10 +90,12 @@ export class FrameDecoder {
         this.bodyFilled += take;
         offset += take;
         if (this.bodyFilled === this.bodyLength) {
-          frames.push(concat(this.parts, this.bodyLength));
+          const body = concat(this.parts, this.bodyLength);
           this.parts = [];
           this.bodyLength = 0;
           this.bodyFilled = 0;
+          if (onFrame) onFrame(body);
+          else frames.push(body);
         }
       }
     }

@@ -39,6 +39,13 @@ export class ProtocolError extends Error {
   }
 }
 
+/**
+ * Until a connection has joined a room it can only need small frames (room,
+ * create, join, ping), so a stranger cannot make the server buffer a 16 MiB
+ * frame per connection; joining lifts the limit to `max`.
+ */
+export const PRE_JOIN_MAX_FRAME = 64 * 1024;
+
 export interface ConnectionLimits {
   maxFrame: number;
   maxQueueBytes: number;
@@ -93,7 +100,7 @@ export class Connection implements Member {
     private readonly limits: ConnectionLimits,
   ) {
     this.address = wire.remoteAddress;
-    this.decoder = new FrameDecoder(limits.maxFrame);
+    this.decoder = new FrameDecoder(Math.min(PRE_JOIN_MAX_FRAME, limits.maxFrame));
     this.bucket = new TokenBucket(limits.rate, limits.burst);
   }
 
@@ -120,6 +127,7 @@ export class Connection implements Member {
     if (!this.isOpen) return;
     this.rooms.set(room.name, room);
     this.stateValue = 'joined';
+    this.decoder.limit = this.limits.maxFrame;
   }
 
   leftRoom(name: string): void {
@@ -127,6 +135,7 @@ export class Connection implements Member {
     if (this.stateValue === 'joined' && this.rooms.size === 0) {
       this.stateValue = 'open';
       this.unjoinedSince = Date.now();
+      this.decoder.limit = Math.min(PRE_JOIN_MAX_FRAME, this.limits.maxFrame);
     }
   }
 
@@ -267,13 +276,14 @@ export class Connection implements Member {
   /** Bun's data callback. */
   received(chunk: Uint8Array): void {
     if (!this.isOpen || !this.reading) return;
-    const { frames, error } = this.decoder.push(chunk);
-    for (const body of frames) this.accept(body);
+    // Each frame is handled before the next header is read: a join earlier in
+    // this chunk lifts the size limit for the frames after it.
+    const { error } = this.decoder.push(chunk, this.accept);
     if (error && this.isOpen) {
       // The rest of the stream cannot be trusted: say why and close (PROTOCOL.md sections 1 and 7).
       const msg =
         error.kind === 'too_large'
-          ? `a frame of ${error.length} bytes is over the limit of ${this.limits.maxFrame}`
+          ? `a frame of ${error.length} bytes is over the limit of ${this.decoder.limit}${this.stateValue === 'open' ? ' before joining a room' : ''}`
           : 'a frame of length 0 is not allowed';
       this.handler.log(`closing connection from ${this.address}: ${msg}`);
       this.finish({ t: 'error', code: 'too_large', msg });
@@ -295,7 +305,7 @@ export class Connection implements Member {
     return this.bucket.take();
   }
 
-  private accept(body: Uint8Array): void {
+  private readonly accept = (body: Uint8Array): void => {
     if (!this.isOpen || !this.reading) return;
     this.lastFrameAt = Date.now();
     if (this.busy) {
@@ -303,7 +313,7 @@ export class Connection implements Member {
       return;
     }
     this.dispatch(body);
-  }
+  };
 
   private dispatch(body: Uint8Array): void {
     const outcome = this.handler.onBody(this, body);

@@ -127,6 +127,27 @@ describe('FrameDecoder limits', () => {
     expect(decoder.buffered).toBe(0);
   });
 
+  test('the limit can change between frames: it applies from the next header on', () => {
+    const decoder = new FrameDecoder(4);
+    expect(decoder.push(encodeFrame(new Uint8Array(4))).frames).toHaveLength(1);
+    decoder.limit = 8;
+    expect(decoder.push(encodeFrame(new Uint8Array(8))).frames).toHaveLength(1);
+    decoder.limit = 2;
+    expect(decoder.push(encodeFrame(new Uint8Array(3))).error).toEqual({ kind: 'too_large', length: 3 });
+  });
+
+  test('with onFrame, each frame is handed over before the next header is checked', () => {
+    const decoder = new FrameDecoder(4);
+    const seen: number[] = [];
+    const wire = concat([encodeFrame(new Uint8Array(2)), encodeFrame(new Uint8Array(8))]);
+    const result = decoder.push(wire, (body) => {
+      seen.push(body.length);
+      decoder.limit = 8; // as a join does
+    });
+    expect(result).toEqual({ frames: [] });
+    expect(seen).toEqual([2, 8]);
+  });
+
   test('exactly max is accepted', () => {
     const body = new Uint8Array(1000).fill(5);
     expect(new FrameDecoder(1000).push(encodeFrame(body)).frames).toEqual([body]);

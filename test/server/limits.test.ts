@@ -179,4 +179,36 @@ describe('against the server', () => {
     await next.error('bad_proof');
     expect(performance.now() - started).toBeLessThan(450);
   }, 15_000);
+
+  test('before joining a room a frame over 64 KiB is too_large and closes; joining lifts the limit, even for the next frame in the same write', async () => {
+    const server = await serve([]);
+    const stranger = await client(server);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(64 * 1024 + 1);
+    stranger.sendRaw(header);
+    expect((await stranger.error('too_large')).msg).toContain('before joining');
+    await stranger.waitClosed();
+
+    const auth = roomAuth('big-after-join', 'p');
+    const member = await client(server);
+    await member.create(auth);
+    expect((await member.sendMessage(auth.room, fakeEnvelope(100_000))).room).toBe(auth.room);
+    // A client may pipeline a join and a large send: the join is handled before the next header is checked.
+    const eager = await client(server);
+    const cid = randomCid();
+    eager.sendRaw(
+      Buffer.concat([
+        encodeFrameBody({ t: 'join', room: auth.room, proof: joinProof(auth, eager.challenge) }),
+        encodeFrameBody({ t: 'send', room: auth.room, cid, env: fakeEnvelope(100_000) }),
+      ]),
+    );
+    await eager.next('joined');
+    expect((await eager.next('ack', (f) => f.cid === cid)).room).toBe(auth.room);
+    // Leaving every room brings the small limit back.
+    eager.send({ t: 'leave', room: auth.room });
+    await eager.roundTrip();
+    eager.sendRaw(header);
+    await eager.error('too_large');
+    await eager.waitClosed();
+  });
 });
