@@ -350,6 +350,14 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     const countB = await b.messages(whileDown).count();
     const countA = await a.messages(whileDown).count();
     if (countB !== 1 || countA !== 1) throw new E2eError('duplicate', `The message typed while the server was down shows ${countA} time(s) for Alice and ${countB} for Bob; expected once each.`);
+    // Connected again means nothing still says otherwise.
+    for (const wb of [a, b]) {
+      const notice = wb.chat.locator(tid('notice'));
+      if ((await notice.count()) > 0 && (await notice.isVisible())) {
+        const text = ((await notice.textContent()) ?? '').trim();
+        if (/lost|reconnect|unreachable|not connected/i.test(text)) throw new E2eError('stale_notice', `${wb.user}'s view still says "${text}" after reconnecting.`);
+      }
+    }
     await shots.take(b.page, 'reconnected-bob', 'After the server restart Bob reconnected by himself and got the message typed meanwhile, once');
     await shots.take(a.page, 'reconnected-alice', 'After the server restart Alice reconnected; her message is delivered (not pending)');
   });
