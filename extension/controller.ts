@@ -54,7 +54,8 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
       this.status,
       context.secrets.onDidChange((e) => this.onSecretChange(e.key)),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('messageApp.displayName') && this.session) {
+        // The connect flow saves the name it just connected with: only a different name needs a reconnect.
+        if (e.affectsConfiguration('messageApp.displayName') && this.session && readSettings().displayName !== this.session.name) {
           void vscode.window.showInformationMessage('Message App: the new display name is used after you connect again.');
         }
       }),
