@@ -116,6 +116,10 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     if (!asked.some((p) => p.password)) throw new E2eError('no_passphrase_prompt', `${name} was never asked for the passphrase (asked: ${titles.join(', ')}).`);
     report.log(`  ${name} was asked: ${titles.map((t) => `"${t}"`).join(', ')}`);
     await wb.waitConnected();
+    // Nothing may tell a user who just connected that something takes effect only after connecting again.
+    await wb.page.waitForTimeout(1000);
+    const confusing = (await wb.notifications()).find((t) => /after you connect again/i.test(t));
+    if (confusing) throw new E2eError('confusing_notification', `${name} connected and was told: "${confusing}".`);
   };
 
   if (o.olderPosted) {
@@ -240,14 +244,20 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await shots.take(b.page, 'history-top', `Bob scrolled to the top: all ${OLDER} older messages loaded, each once`);
   });
 
-  await report.part('the badge counts unread messages while the chat is hidden', 60_000, async () => {
+  await report.part('the badge counts unread messages while the chat is hidden; the notification opens it', 60_000, async () => {
     await b.hideChat();
     const before = await b.badge();
     if (before !== null) throw new E2eError('badge', `Bob's badge shows ${before} before anything new arrived.`);
     for (let i = 1; i <= 3; i++) await a.typeAndSend(`Unread ${i} of 3 while Bob looks elsewhere`);
     await until('Bob\'s activity bar badge shows 3', 20_000, async () => (await b.badge()) === 3);
-    await shots.take(b.page, 'badge-unread', 'Bob\'s chat is hidden: the Message App badge counts 3 unread messages');
-    await b.openChat();
+    // A notification says who wrote where (setting "all", the default); its "Open Chat" shows the chat.
+    const toast = b.page.locator('.notification-toast', { hasText: 'Alice in team: Unread' }).first();
+    await toast.waitFor({ timeout: 15_000 }).catch(async () => {
+      throw new E2eError('no_notification', `Bob got no notification for Alice's messages while the chat was hidden (showing: ${JSON.stringify(await b.notifications())}).`);
+    });
+    await shots.take(b.page, 'badge-unread', 'Bob\'s chat is hidden: the Message App badge counts 3 unread messages and a notification says who wrote');
+    await toast.locator('.monaco-button', { hasText: 'Open Chat' }).click();
+    await b.chat.locator(tid('app')).waitFor({ timeout: 15_000 });
     await b.messages('Unread 3 of 3').first().waitFor({ timeout: 15_000 });
     await until('the badge goes once Bob looks at the chat', 15_000, async () => (await b.badge()) === null);
   });
