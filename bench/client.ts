@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const body: Body = { cid: 'benchmark-cid-0001', ts: Date.now(), from: { name: 'Bench', key: identity.publicKey }, k: 'image', mime: 'image/jpeg', w: 1000, h: 1000, data };
   const seals: number[] = [];
   const opens: number[] = [];
-  let env = new Uint8Array(0);
+  let env: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < 21; i++) {
     let start = performance.now();
     env = sealEnvelope({ room: 'bench', encKey, identity, body });
