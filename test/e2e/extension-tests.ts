@@ -44,7 +44,7 @@ export async function runExtensionTests(opts: ExtensionTestsOptions): Promise<Ex
     const page = await context.newPage();
     let output = '';
     let shot: Promise<void> = Promise.resolve();
-    const shotFile = opts.shots.reserve('extension-tests', "Part 1: the workbench after the last test of the integration suite (with the smoke-test driver the chat's webview keeps its content in a hidden frame, so the view looks empty here)");
+    const shotFile = opts.shots.reserve('extension-tests', "Part 1: the workbench after the last test of the integration suite (the chat view's area captures empty in this mode although its document has the content; part 1 checks the host's state)");
     let resolveExit: (code: number) => void = () => undefined;
     const exited = new Promise<number>((resolve) => {
       resolveExit = resolve;
