@@ -66,11 +66,11 @@ async function main(): Promise<number> {
     console.error(`\n[e2e] FAILED: the suite ran past ${OVERALL_MS / 60_000} minutes; stopping everything.`);
     void cleanup().finally(() => process.exit(1));
   }, OVERALL_MS);
-  deadline.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  // (Not unref'd: a step that hangs with nothing else pending must end as a failure, not as exit 0.)
+  for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(sig, () => {
       console.error(`\n[e2e] ${sig}: stopping everything.`);
-      void cleanup().finally(() => process.exit(130));
+      void cleanup().finally(() => process.exit(code));
     });
   }
 

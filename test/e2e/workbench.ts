@@ -247,7 +247,6 @@ export class Workbench {
       await input.fill(value);
       await input.press('Enter');
       asked.push(prompt);
-      if (process.env.E2E_DEBUG) console.log(`[debug ${new Date().toISOString()}] ${this.user} answered "${prompt.title}"`);
       if (!(await this.waitPromptChange(prompt, value, 15_000))) {
         const message = (await this.quickInput.locator('.quick-input-message').textContent().catch(() => '')) ?? '';
         throw new E2eError('prompt_stuck', `${this.user}: the input box "${prompt.title}" did not take the answer: ${message.trim()}`);
