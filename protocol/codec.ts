@@ -1,6 +1,7 @@
 // MessagePack bodies (PROTOCOL.md section 1): encoding frames and decoding untrusted bytes.
 
 import { Decoder, Encoder } from '@msgpack/msgpack';
+import { FRAME_HEADER_BYTES } from './constants';
 import { encodeFrame } from './framing';
 import type { ClientFrame, ServerFrame } from './frames';
 
@@ -16,11 +17,60 @@ export function encodeBody(value: unknown): Uint8Array {
   return encoder.encode(value);
 }
 
+/** From this size on, an `env` is copied once, straight into the frame, rather than through the encoder's buffer. */
+const DIRECT_ENV_BYTES = 4096;
+
 /** Encodes a frame with its length prefix, ready to write to a socket. */
 export function encodeFrameBody(frame: ClientFrame | ServerFrame): Uint8Array {
+  if ('env' in frame && frame.env.length >= DIRECT_ENV_BYTES) {
+    const { env, ...head } = frame;
+    const framed = encodeWithBinLast(head, 'env', env);
+    if (framed) return framed;
+  }
   // A view of the encoder's buffer is enough: encodeFrame copies it behind the prefix
-  // before the next call can reuse the buffer (one copy of the envelope, not two).
+  // before the next call can reuse the buffer.
   return encodeFrame(encoder.encodeSharedRef(frame));
+}
+
+/**
+ * The same bytes as encoding `{...head, [key]: bin}` with `bin` as the last entry,
+ * with one copy of `bin` (a 100 KB envelope relayed to every member is copied
+ * once per message, not twice); null when `head` is not a small map (then the
+ * caller encodes as usual).
+ */
+function encodeWithBinLast(head: Record<string, unknown>, key: string, bin: Uint8Array): Uint8Array | null {
+  const encodedHead = encoder.encodeSharedRef(head);
+  const first = encodedHead[0] ?? 0;
+  // A fixmap (0x80-0x8f) with room for one more entry, and a short ASCII key.
+  if ((first & 0xf0) !== 0x80 || (first & 0x0f) === 0x0f || key.length > 31) return null;
+  const binHeader = bin.length < 0x100 ? 2 : bin.length < 0x10000 ? 3 : 5;
+  const bodyLength = encodedHead.length + 1 + key.length + binHeader + bin.length;
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + bodyLength);
+  let at = 0;
+  frame[at++] = (bodyLength >>> 24) & 0xff;
+  frame[at++] = (bodyLength >>> 16) & 0xff;
+  frame[at++] = (bodyLength >>> 8) & 0xff;
+  frame[at++] = bodyLength & 0xff;
+  frame.set(encodedHead, at);
+  frame[at] = first + 1;
+  at += encodedHead.length;
+  frame[at++] = 0xa0 | key.length; // fixstr
+  for (let i = 0; i < key.length; i++) frame[at++] = key.charCodeAt(i);
+  const n = bin.length;
+  if (binHeader === 2) {
+    frame[at++] = 0xc4;
+  } else if (binHeader === 3) {
+    frame[at++] = 0xc5;
+    frame[at++] = n >>> 8;
+  } else {
+    frame[at++] = 0xc6;
+    frame[at++] = (n >>> 24) & 0xff;
+    frame[at++] = (n >>> 16) & 0xff;
+    frame[at++] = (n >>> 8) & 0xff;
+  }
+  frame[at++] = n & 0xff;
+  frame.set(bin, at);
+  return frame;
 }
 
 export class BodyDecodeError extends Error {

@@ -49,6 +49,19 @@ describe('encodeFrame (generate)', () => {
     expect(bytes).toEqual(encodeFrame(encodeBody({ t: 'history', room: 'general', limit: 5 })));
     expect(decodeBody(bytes.subarray(4))).toEqual({ t: 'history', room: 'general', limit: 5 });
   });
+
+  test('frames with a large env (copied once, straight into the frame) are byte for byte what the encoder writes', () => {
+    // Around each bin header size change (bin 8/16/32) and the 4096-byte switch to the direct path.
+    for (const size of [4095, 4096, 4097, 65535, 65536, 65537, 1_000_000]) {
+      const env = new Uint8Array(size);
+      for (let i = 0; i < size; i += 97) env[i] = i & 0xff;
+      const msg = { t: 'msg', room: 'general', id: 2 ** 40 + 3, ts: 1_700_000_000_000, cid: 'AAAAAAAAAAAAAAAAAAAAAA', env } as const;
+      expect(encodeFrameBody(msg)).toEqual(encodeFrame(encodeBody(msg)));
+      const send = { t: 'send', room: 'r', cid: 'c'.repeat(22), env } as const;
+      expect(encodeFrameBody(send)).toEqual(encodeFrame(encodeBody(send)));
+      expect(decodeBody(encodeFrameBody(send).subarray(4))).toEqual(send);
+    }
+  });
 });
 
 describe('FrameDecoder (parse)', () => {

@@ -2,10 +2,10 @@
 
 import { Database } from 'bun:sqlite';
 import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, type AppendResult } from '../../server/store';
+import { LOG_ENVELOPE_BYTES, Store, type AppendResult } from '../../server/store';
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -43,7 +43,7 @@ describe('store', () => {
     await open(file).close();
     const db = new Database(file, { readonly: true });
     expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
-    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(1);
+    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(2);
     db.close();
   });
 
@@ -119,9 +119,9 @@ describe('store', () => {
     const room = store.createRoom('big', salt, KDF, auth);
     if (!room) throw new Error('no room');
     const before = statSync(file).size;
-    // 12 MB of envelopes in several batches: past the 8 MB that triggers a checkpoint.
+    // 12 MB of envelopes kept in rows (under LOG_ENVELOPE_BYTES) in several batches: past the 8 MB that triggers a checkpoint.
     for (let batch = 0; batch < 6; batch++) {
-      await Promise.all(Array.from({ length: 20 }, (_, i) => append(store, room.id, `cid-big-${batch}-${i}`, new Uint8Array(100_000))));
+      await Promise.all(Array.from({ length: 200 }, (_, i) => append(store, room.id, `cid-big-${batch}-${i}`, new Uint8Array(10_000))));
     }
     const deadline = Date.now() + 5000;
     while (statSync(file).size < before + 8_000_000 && Date.now() < deadline) await Bun.sleep(50);
@@ -157,5 +157,103 @@ describe('store', () => {
     expect((await pending).duplicate).toBe(false);
     const again = open(file);
     expect(again.lastMessageId(room.id)).toBeGreaterThan(0);
+  });
+});
+
+describe('envelope log (envelopes of LOG_ENVELOPE_BYTES or more)', () => {
+  const bytes = (size: number, seed: number) => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+  test('a large envelope is appended to the log (its row keeps only its place) and reads back byte for byte after reopening', async () => {
+    const file = tempFile();
+    const store = open(file);
+    const room = store.createRoom('large', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const large = bytes(LOG_ENVELOPE_BYTES, 1);
+    const small = bytes(LOG_ENVELOPE_BYTES - 1, 2);
+    const a = await append(store, room.id, 'cid-large', large);
+    const b = await append(store, room.id, 'cid-small', small);
+    expect(statSync(`${file}.envelopes`).size).toBe(large.length);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    const rows = db.query<{ id: number; len: number; log_len: number | null }, []>('SELECT id, length(env) AS len, log_len FROM messages ORDER BY id').all();
+    db.close();
+    expect(rows).toEqual([
+      { id: a.id, len: 0, log_len: large.length },
+      { id: b.id, len: small.length, log_len: null },
+    ]);
+    const again = open(file);
+    const page = again.page(room.id, { after: 0 }, 10, 1 << 20);
+    expect(page.msgs.map((m) => ({ id: m.id, cid: m.cid, env: hex(m.env) }))).toEqual([
+      { id: a.id, cid: 'cid-large', env: hex(large) },
+      { id: b.id, cid: 'cid-small', env: hex(small) },
+    ]);
+    // Page entries carry only the protocol's fields.
+    expect(Object.keys(page.msgs[0] ?? {}).sort()).toEqual(['cid', 'env', 'id', 'ts']);
+    // Appends continue after what is there.
+    const c = await append(again, room.id, 'cid-large-2', bytes(20_000, 3));
+    expect(statSync(`${file}.envelopes`).size).toBe(large.length + 20_000);
+    expect(hex(again.page(room.id, { after: b.id }, 10, 1 << 20).msgs[0]?.env ?? new Uint8Array())).toBe(hex(bytes(20_000, 3)));
+    expect(c.id).toBeGreaterThan(b.id);
+  });
+
+  test('a repeated large send returns the first ack without appending its bytes again, also within one batch', async () => {
+    const file = tempFile();
+    const store = open(file);
+    const room = store.createRoom('large-repeat', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const first = await append(store, room.id, 'cid-r', bytes(30_000, 4));
+    const size = statSync(`${file}.envelopes`).size;
+    const again = await append(store, room.id, 'cid-r', bytes(30_000, 5));
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect(statSync(`${file}.envelopes`).size).toBe(size);
+    const [x, y] = await Promise.all([append(store, room.id, 'cid-s', bytes(30_000, 6)), append(store, room.id, 'cid-s', bytes(30_000, 7))]);
+    expect(y).toEqual({ ...x, duplicate: true } as AppendResult);
+    expect(hex(store.page(room.id, { newest: true }, 1, 1 << 20).msgs[0]?.env ?? new Uint8Array())).toBe(hex(bytes(30_000, 6)));
+  });
+
+  test('pages mix logged and in-row envelopes in id order and cut by their real sizes', async () => {
+    const store = open(tempFile());
+    const room = store.createRoom('mixed', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const sizes = [100, 40_000, 200, 50_000, 60_000, 300];
+    const ids: number[] = [];
+    for (const [i, size] of sizes.entries()) ids.push((await append(store, room.id, `cid-mixed-${i}`, bytes(size, i))).id);
+    const all = store.page(room.id, { after: 0 }, 10, 1 << 20);
+    expect(all.more).toBe(false);
+    expect(all.msgs.map((m) => hex(m.env))).toEqual(sizes.map((size, i) => hex(bytes(size, i))));
+    // 100 + 40 000 fit in 45 000 bytes, the next 200 does too, then 50 000 does not.
+    const cut = store.page(room.id, { after: 0 }, 10, 45_000);
+    expect({ ids: cut.msgs.map((m) => m.id), more: cut.more }).toEqual({ ids: ids.slice(0, 3), more: true });
+    // Newest first: 300 + 60 000 pass 55 000, so the page holds only the newest (always at least one).
+    const newest = store.page(room.id, { newest: true }, 10, 55_000);
+    expect({ ids: newest.msgs.map((m) => m.id), more: newest.more }).toEqual({ ids: ids.slice(5), more: true });
+    const before = store.page(room.id, { before: ids[5] ?? 0 }, 2, 1 << 20);
+    expect(before.msgs.map((m) => hex(m.env))).toEqual([hex(bytes(50_000, 3)), hex(bytes(60_000, 4))]);
+  });
+
+  test('bytes missing from the log (a lost or truncated file) show as an empty envelope, logged, never as other bytes', async () => {
+    const file = tempFile();
+    const logged: string[] = [];
+    const store = new Store(file, { log: (m) => logged.push(m) });
+    stores.push(store);
+    const room = store.createRoom('lost', salt, KDF, auth);
+    if (!room) throw new Error('no room');
+    const a = await append(store, room.id, 'cid-lost-1', bytes(20_000, 1));
+    const b = await append(store, room.id, 'cid-lost-2', bytes(20_000, 2));
+    await store.close();
+    truncateSync(`${file}.envelopes`, 30_000); // the second envelope's tail is gone
+    const reopened = new Store(file, { log: (m) => logged.push(m) });
+    stores.push(reopened);
+    const page = reopened.page(room.id, { after: 0 }, 10, 1 << 20);
+    expect(page.msgs.map((m) => ({ id: m.id, len: m.env.length }))).toEqual([
+      { id: a.id, len: 20_000 },
+      { id: b.id, len: 0 },
+    ]);
+    expect(logged.some((m) => m.includes(`message ${b.id}`) && m.includes('missing'))).toBe(true);
+    // New bytes never land where a row still points: the log continues after the last place.
+    await append(reopened, room.id, 'cid-lost-3', bytes(20_000, 3));
+    expect(statSync(`${file}.envelopes`).size).toBe(60_000);
+    expect(reopened.page(room.id, { after: a.id }, 1, 1 << 20).msgs[0]?.env.length).toBe(0);
   });
 });
