@@ -1,4 +1,4 @@
-// Writes a small, recognisable PNG (colour bands and a checker) for the image step, so no binary fixture is kept in git.
+// Writes a recognisable PNG (colour bands with grain, a checker in the middle) for the image step, so no binary fixture is kept in git.
 import { crc32, deflateSync } from 'node:zlib';
 
 function chunk(type: string, data: Buffer): Buffer {
@@ -10,8 +10,20 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
-/** An RGB PNG of `w` x `h`: four coloured bands with a checker in the middle. */
-export function testPng(w = 240, h = 160): Buffer {
+/**
+ * An RGB PNG of `w` x `h`: four coloured bands with a checker in the middle. The bands carry a
+ * deterministic grain so the file is photo-sized (hundreds of KiB at 640x480), not a few bytes.
+ */
+export function testPng(w = 640, h = 480): Buffer {
+  let seed = 0x2545f491;
+  const grain = (): number => {
+    // xorshift32: the same picture every run.
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return ((seed >>> 0) % 49) - 24;
+  };
+  const clamp = (v: number): number => Math.max(0, Math.min(255, v));
   const colours = [
     [220, 50, 47],
     [133, 153, 0],
@@ -27,9 +39,10 @@ export function testPng(w = 240, h = 160): Buffer {
       const inChecker = x > w / 3 && x < (2 * w) / 3 && y > h / 3 && y < (2 * h) / 3;
       const dark = inChecker && (Math.floor(x / 8) + Math.floor(y / 8)) % 2 === 0;
       const o = row + 1 + x * 3;
-      raw[o] = dark ? 20 : band[0];
-      raw[o + 1] = dark ? 20 : band[1];
-      raw[o + 2] = dark ? 20 : band[2];
+      const g = grain();
+      raw[o] = dark ? 20 : clamp(band[0] + g);
+      raw[o + 1] = dark ? 20 : clamp(band[1] + g);
+      raw[o + 2] = dark ? 20 : clamp(band[2] + g);
     }
   }
   const ihdr = Buffer.alloc(13);

@@ -1,7 +1,7 @@
 // Part 2: two people chat through the real server, each in their own VS Code (code-server) and browser profile, as a user would.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import type { TestServer } from '../support/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { testPng } from './png';
@@ -29,6 +29,8 @@ export interface TwoUsersOptions {
 
 const ROOM = 'team';
 const PASSPHRASE = 'correct horse battery staple';
+/** The picture Alice sends: below the default maximum side (1280), so it arrives at this size. */
+const IMAGE = { w: 640, h: 480 } as const;
 const olderText = (i: number): string => `Older message ${String(i).padStart(3, '0')} from the CLI`;
 
 /** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */
@@ -169,22 +171,18 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
 
   await report.part('Alice sends an image with Send Image...; Bob sees it inline', 90_000, async () => {
     const file = join(csA.workspace, 'e2e-picture.png');
-    writeFileSync(file, testPng(240, 160));
+    const png = testPng(IMAGE.w, IMAGE.h);
+    writeFileSync(file, png);
+    report.log(`  the picture: ${IMAGE.w}x${IMAGE.h} PNG, ${Math.round(png.length / 1024)} KiB`);
     const imagesBefore = await b.chat.locator(tid('message-image')).count();
     await a.runCommand('Message App: Send Image...');
     await pickFile(a, file);
     const img = b.chat.locator(tid('message-image'));
     await until('Bob sees a new image message', 30_000, async () => (await img.count()) > imagesBefore);
     const last = img.nth(imagesBefore);
-    await until('Bob\'s image has loaded (240x160 pixels)', 15_000, async () => {
-      const size = await last.evaluate((el) => {
-        const i = el as HTMLImageElement;
-        return { w: i.naturalWidth, h: i.naturalHeight, complete: i.complete };
-      });
-      return size.complete && size.w === 240 && size.h === 160;
-    });
+    await until(`Bob's image has loaded (${IMAGE.w}x${IMAGE.h} pixels)`, 15_000, () => imageLoaded(last));
     await last.scrollIntoViewIfNeeded();
-    await shots.take(b.page, 'bob-sees-image', 'Bob sees Alice\'s image inline (240x160 PNG sent with Send Image...)');
+    await shots.take(b.page, 'bob-sees-image', `Bob sees Alice's image inline (${IMAGE.w}x${IMAGE.h} PNG sent with Send Image...)`);
   });
 
   const hostile = '<img src=x onerror="alert(\'xss\')"><script>alert("xss")</script> **not bold** <b>not bold either</b>';
@@ -285,6 +283,8 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     if (asked.length > 0) throw new E2eError('asked_again', `After the reload Bob was asked "${asked[0]}"; the passphrase should come from SecretStorage.`);
     await b.messages(hello).first().waitFor({ timeout: 20_000 });
     await b.messages(reply).first().waitFor({ timeout: 20_000 });
+    const image = b.chat.locator(tid('message-image')).first();
+    await until('Alice\'s picture is in Bob\'s history after the reload', 20_000, () => imageLoaded(image));
     await shots.take(b.page, 'bob-reloaded', 'Bob reloaded the page: connected again without any question, history present');
   });
 
@@ -371,6 +371,16 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await shots.take(b.page, 'reconnected-bob', 'After the server restart Bob reconnected by himself and got the message typed meanwhile, once');
     await shots.take(a.page, 'reconnected-alice', 'After the server restart Alice reconnected; her message is delivered (not pending)');
   });
+}
+
+/** The <img> has loaded the picture Alice sent, at its size. */
+async function imageLoaded(img: Locator): Promise<boolean> {
+  if ((await img.count()) === 0) return false;
+  const size = await img.evaluate((el) => {
+    const i = el as HTMLImageElement;
+    return { w: i.naturalWidth, h: i.naturalHeight, complete: i.complete };
+  });
+  return size.complete && size.w === IMAGE.w && size.h === IMAGE.h;
 }
 
 /** Answers VS Code's file dialog: code-server shows its simple dialog, a path in an input box with the folder's files below. */
