@@ -205,6 +205,8 @@ interface Result {
   p50: number;
   p99: number;
   cpu: number;
+  /** The load generator's own CPU (this process), to tell when it, not the relay, is the limit. */
+  genCpu: number;
   rssMb: number;
 }
 
@@ -313,11 +315,14 @@ async function runShape(target: Target, shape: Shape): Promise<Result> {
   await Bun.sleep(500); // warm-up
   measuring = true;
   const cpuBefore = cpuSeconds(pid);
+  const genBefore = process.cpuUsage();
   const started = performance.now();
   await Bun.sleep(SECONDS * 1000);
   const seconds = (performance.now() - started) / 1000;
   measuring = false;
   const cpu = ((cpuSeconds(pid) - cpuBefore) / seconds) * 100;
+  const gen = process.cpuUsage(genBefore);
+  const genCpu = ((gen.user + gen.system) / 1e6 / seconds) * 100;
   stopped = true;
   const rssMb = peakRssMb(pid);
   for (const c of clients) c.socket.end();
@@ -327,7 +332,7 @@ async function runShape(target: Target, shape: Shape): Promise<Result> {
 
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
-  return { delivered, seconds, p50: pct(0.5), p99: pct(0.99), cpu, rssMb };
+  return { delivered, seconds, p50: pct(0.5), p99: pct(0.99), cpu, genCpu, rssMb };
 }
 
 // ---- run and print -------------------------------------------------------------------
@@ -339,8 +344,8 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? NaN;
 };
 const rate = (r: Result) => r.delivered / r.seconds;
-rows.push('| shape (clients x senders x size) | relay | delivered msg/s | p50 ms | p99 ms | server CPU % | CPU µs/delivery | peak RSS MB | vs bare |');
-rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+rows.push('| shape (clients x senders x size) | relay | delivered msg/s | p50 ms | p99 ms | server CPU % | CPU µs/delivery | peak RSS MB | generator CPU % | vs bare |');
+rows.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 process.stderr.write(`bun ${Bun.version}, ${navigator.hardwareConcurrency} cores, load average ${load}; ${ROUNDS} rounds of ${SECONDS} s per shape and relay; server --sync ${SYNC}\n`);
 for (const shape of SHAPES) {
@@ -351,7 +356,7 @@ for (const shape of SHAPES) {
       process.stderr.write(`round ${round + 1}: ${shape.name} against ${target}...\n`);
       const result = await runShape(target, shape);
       results[target].push(result);
-      process.stderr.write(`  ${fmt(rate(result))} msg/s, p99 ${fmt(result.p99, 2)} ms, CPU ${fmt(result.cpu)} %\n`);
+      process.stderr.write(`  ${fmt(rate(result))} msg/s, p99 ${fmt(result.p99, 2)} ms, CPU ${fmt(result.cpu)} %, generator CPU ${fmt(result.genCpu)} %\n`);
     }
   }
   const summary = (rs: Result[]) => ({
@@ -359,6 +364,7 @@ for (const shape of SHAPES) {
     p50: median(rs.map((r) => r.p50)),
     p99: median(rs.map((r) => r.p99)),
     cpu: median(rs.map((r) => r.cpu)),
+    genCpu: median(rs.map((r) => r.genCpu)),
     cpuPerDelivery: median(rs.map((r) => (r.cpu * 10_000) / rate(r))),
     rssMb: Math.max(...rs.map((r) => r.rssMb)),
   });
@@ -367,7 +373,7 @@ for (const shape of SHAPES) {
   const ratio = server.rate / bare.rate;
   for (const [target, r] of [['server', server], ['bare', bare]] as const) {
     rows.push(
-      `| ${shape.name}${shape.window === 1 ? ' (each sender waits for delivery)' : ` (window ${shape.window})`} | ${target} | ${fmt(r.rate)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu)} | ${fmt(r.cpuPerDelivery, 1)} | ${fmt(r.rssMb)} | ${target === 'server' ? `${fmt(ratio, 2)}x` : ''} |`,
+      `| ${shape.name}${shape.window === 1 ? ' (each sender waits for delivery)' : ` (window ${shape.window})`} | ${target} | ${fmt(r.rate)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.cpu)} | ${fmt(r.cpuPerDelivery, 1)} | ${fmt(r.rssMb)} | ${fmt(r.genCpu)} | ${target === 'server' ? `${fmt(ratio, 2)}x` : ''} |`,
     );
   }
 }

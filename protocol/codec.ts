@@ -33,19 +33,40 @@ export function encodeFrameBody(frame: ClientFrame | ServerFrame): Uint8Array {
 }
 
 /**
- * The same bytes as encoding `{...head, [key]: bin}` with `bin` as the last entry,
- * with one copy of `bin` (a 100 KB envelope relayed to every member is copied
- * once per message, not twice); null when `head` is not a small map (then the
- * caller encodes as usual).
+ * Like encodeFrameBody for a frame whose `env` is a view into memory the caller
+ * owns with free bytes in front of it (a body from a FrameDecoder with headroom,
+ * no longer needed once decoded): the frame's prefix is written over those bytes
+ * and the frame is a view ending at `env`'s end, so the envelope is not copied at
+ * all. Without room in front it encodes a copy, like encodeFrameBody.
  */
-function encodeWithBinLast(head: Record<string, unknown>, key: string, bin: Uint8Array): Uint8Array | null {
+export function encodeFrameBodyInPlace(frame: (ClientFrame | ServerFrame) & { env: Uint8Array }): Uint8Array {
+  const { env, ...head } = frame;
+  return encodeWithBinLast(head, 'env', env, true) ?? encodeFrame(encoder.encodeSharedRef(frame));
+}
+
+/**
+ * The same bytes as encoding `{...head, [key]: bin}` with `bin` as the last entry,
+ * with one copy of `bin` into a new frame, or none (`inPlace`, when there is room in
+ * front of `bin` in its buffer); null when `head` is not a small map or there is no
+ * room in place (then the caller encodes as usual).
+ */
+function encodeWithBinLast(head: Record<string, unknown>, key: string, bin: Uint8Array, inPlace = false): Uint8Array | null {
   const encodedHead = encoder.encodeSharedRef(head);
   const first = encodedHead[0] ?? 0;
   // A fixmap (0x80-0x8f) with room for one more entry, and a short ASCII key.
   if ((first & 0xf0) !== 0x80 || (first & 0x0f) === 0x0f || key.length > 31) return null;
-  const binHeader = bin.length < 0x100 ? 2 : bin.length < 0x10000 ? 3 : 5;
-  const bodyLength = encodedHead.length + 1 + key.length + binHeader + bin.length;
-  const frame = new Uint8Array(FRAME_HEADER_BYTES + bodyLength);
+  const n = bin.length;
+  const binHeader = n < 0x100 ? 2 : n < 0x10000 ? 3 : 5;
+  const prefix = FRAME_HEADER_BYTES + encodedHead.length + 1 + key.length + binHeader;
+  const bodyLength = prefix - FRAME_HEADER_BYTES + n;
+  let frame: Uint8Array;
+  if (inPlace) {
+    if (bin.byteOffset < prefix) return null;
+    frame = new Uint8Array(bin.buffer, bin.byteOffset - prefix, prefix + n);
+  } else {
+    frame = new Uint8Array(prefix + n);
+    frame.set(bin, prefix);
+  }
   let at = 0;
   frame[at++] = (bodyLength >>> 24) & 0xff;
   frame[at++] = (bodyLength >>> 16) & 0xff;
@@ -56,7 +77,6 @@ function encodeWithBinLast(head: Record<string, unknown>, key: string, bin: Uint
   at += encodedHead.length;
   frame[at++] = 0xa0 | key.length; // fixstr
   for (let i = 0; i < key.length; i++) frame[at++] = key.charCodeAt(i);
-  const n = bin.length;
   if (binHeader === 2) {
     frame[at++] = 0xc4;
   } else if (binHeader === 3) {
@@ -68,8 +88,7 @@ function encodeWithBinLast(head: Record<string, unknown>, key: string, bin: Uint
     frame[at++] = (n >>> 16) & 0xff;
     frame[at++] = (n >>> 8) & 0xff;
   }
-  frame[at++] = n & 0xff;
-  frame.set(bin, at);
+  frame[at] = n & 0xff;
   return frame;
 }
 

@@ -44,7 +44,16 @@ export class FrameDecoder {
   private bodyFilled = 0;
   private failure: FramingError | undefined;
 
-  constructor(private maxBody: number) {}
+  /**
+   * `headroom`: each body is handed over as a view at offset `headroom` of an
+   * ArrayBuffer of its own, whose first `headroom` bytes are free: a relay can
+   * write a new frame header in front of bytes at the body's end (a forwarded
+   * envelope) instead of copying them into a new frame.
+   */
+  constructor(
+    private maxBody: number,
+    private readonly headroom = 0,
+  ) {}
 
   /** The largest body accepted from the next frame header on (a frame already being read keeps its limit). */
   get limit(): number {
@@ -84,13 +93,20 @@ export class FrameDecoder {
         else this.bodyLength = length;
       } else {
         const take = Math.min(this.bodyLength - this.bodyFilled, chunk.length - offset);
-        // Copy: the caller may reuse its chunk buffer after push returns. Called
-        // through the prototype because Node's Buffer#slice returns a view, not a copy.
-        this.parts.push(Uint8Array.prototype.slice.call(chunk, offset, offset + take));
+        if (this.headroom > 0 && take === this.bodyLength) {
+          // The whole body is in this chunk: one copy, straight behind the headroom.
+          const own = new Uint8Array(this.headroom + take);
+          own.set(chunk.subarray(offset, offset + take), this.headroom);
+          this.parts.push(own.subarray(this.headroom));
+        } else {
+          // Copy: the caller may reuse its chunk buffer after push returns. Called
+          // through the prototype because Node's Buffer#slice returns a view, not a copy.
+          this.parts.push(Uint8Array.prototype.slice.call(chunk, offset, offset + take));
+        }
         this.bodyFilled += take;
         offset += take;
         if (this.bodyFilled === this.bodyLength) {
-          const body = concat(this.parts, this.bodyLength);
+          const body = concat(this.parts, this.bodyLength, this.headroom);
           this.parts = [];
           this.bodyLength = 0;
           this.bodyFilled = 0;
@@ -103,9 +119,10 @@ export class FrameDecoder {
   }
 }
 
-function concat(parts: Uint8Array[], length: number): Uint8Array {
+function concat(parts: Uint8Array[], length: number, headroom: number): Uint8Array {
+  // A single part already has its headroom (or none is wanted).
   if (parts.length === 1 && parts[0]) return parts[0];
-  const out = new Uint8Array(length);
+  const out = new Uint8Array(headroom + length).subarray(headroom);
   let at = 0;
   for (const part of parts) {
     out.set(part, at);

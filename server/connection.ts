@@ -46,6 +46,15 @@ export class ProtocolError extends Error {
  */
 export const PRE_JOIN_MAX_FRAME = 64 * 1024;
 
+/**
+ * Free bytes in front of every received body (FrameDecoder headroom): the `msg`
+ * relaying a `send` is written in front of its envelope, in the send's own
+ * memory, instead of copying the envelope into a new frame (see handler.ts).
+ * A `msg` prefix is at most about 100 bytes plus the room name and cid, of which
+ * the send's own prefix (about 50 plus the same) is reused.
+ */
+export const RELAY_HEADROOM = 128;
+
 export interface ConnectionLimits {
   maxFrame: number;
   maxQueueBytes: number;
@@ -100,7 +109,7 @@ export class Connection implements Member {
     private readonly limits: ConnectionLimits,
   ) {
     this.address = wire.remoteAddress;
-    this.decoder = new FrameDecoder(Math.min(PRE_JOIN_MAX_FRAME, limits.maxFrame));
+    this.decoder = new FrameDecoder(Math.min(PRE_JOIN_MAX_FRAME, limits.maxFrame), RELAY_HEADROOM);
     this.bucket = new TokenBucket(limits.rate, limits.burst);
   }
 

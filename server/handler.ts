@@ -1,7 +1,7 @@
 // The server side of the protocol (PROTOCOL.md sections 5-7): what each client frame does.
 
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '../protocol/constants';
-import { decodeBody, encodeFrameBody } from '../protocol/codec';
+import { decodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../protocol/codec';
 import { parseClientFrame, type ClientFrame } from '../protocol/frames';
 import { isFields } from '../protocol/guards';
 import { isCid, isRoomName } from '../protocol/names';
@@ -208,9 +208,11 @@ export class FrameHandler implements InboundHandler {
     conn.send({ t: 'ack', room: room.name, cid: frame.cid, id: result.id, ts: result.ts });
     if (result.duplicate) return; // stored and relayed the first time
     room.published(result.id);
-    // Encoded once, written to every other member.
+    // Encoded once, written to every other member. The envelope is a view into the
+    // send's body, which nothing reads any more (the store has committed it): the
+    // msg prefix goes in front of it there, so 100 KB envelopes are never copied.
     room.broadcast(
-      encodeFrameBody({ t: 'msg', room: room.name, id: result.id, ts: result.ts, cid: frame.cid, env: frame.env }),
+      encodeFrameBodyInPlace({ t: 'msg', room: room.name, id: result.id, ts: result.ts, cid: frame.cid, env: frame.env }),
       conn,
     );
   }

@@ -1,7 +1,7 @@
 // The length-prefixed framing of PROTOCOL.md section 1: parse, generate, round trip, a split at every byte, limits, fuzz.
 
 import { describe, expect, test } from 'bun:test';
-import { decodeBody, encodeBody, encodeFrameBody } from '../../protocol/codec';
+import { decodeBody, encodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../../protocol/codec';
 import { FrameDecoder, encodeFrame } from '../../protocol/framing';
 
 /** Fixtures: a body and its exact bytes on the wire. */
@@ -61,6 +61,38 @@ describe('encodeFrame (generate)', () => {
       expect(encodeFrameBody(send)).toEqual(encodeFrame(encodeBody(send)));
       expect(decodeBody(encodeFrameBody(send).subarray(4))).toEqual(send);
     }
+  });
+
+  test('a relayed msg is written in front of the envelope inside the received send (decoder headroom), byte for byte as encoded', () => {
+    for (const size of [1, 200, 65535, 100_000]) {
+      const env = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
+      const cid = 'B'.repeat(22);
+      const room = 'r'.repeat(64);
+      const wire = encodeFrameBody({ t: 'send', room, cid, env });
+      // Whole frame in one chunk, and split in two chunks (the body is then assembled from parts).
+      for (const chunks of [[wire], [wire.subarray(0, 40), wire.subarray(40)]]) {
+        const decoder = new FrameDecoder(1 << 20, 128);
+        const bodies = chunks.flatMap((c) => decoder.push(c).frames);
+        const body = bodies[0];
+        if (!body) throw new Error('no body');
+        expect(body.byteOffset).toBe(128);
+        expect(body.buffer.byteLength).toBe(128 + body.length);
+        const send = decodeBody(body) as { env: Uint8Array };
+        const msg = { t: 'msg', room, id: 2 ** 40, ts: 1_700_000_000_000, cid, env: send.env } as const;
+        const expected = encodeFrame(encodeBody({ ...msg, env }));
+        const inPlace = encodeFrameBodyInPlace(msg);
+        expect(inPlace).toEqual(expected);
+        // No copy: the frame shares the received body's memory, ending where the envelope ends.
+        expect(inPlace.buffer).toBe(body.buffer);
+        expect(inPlace.byteOffset + inPlace.length).toBe(send.env.byteOffset + send.env.length);
+      }
+    }
+    // Without room in front (no headroom), it falls back to a copy with the same bytes.
+    const env = new Uint8Array(5000).fill(3);
+    const plain = { t: 'msg', room: 'x', id: 1, ts: 2, cid: 'C'.repeat(22), env } as const;
+    const copied = encodeFrameBodyInPlace(plain);
+    expect(copied).toEqual(encodeFrame(encodeBody(plain)));
+    expect(copied.buffer).not.toBe(env.buffer);
   });
 });
 
