@@ -246,8 +246,20 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await b.hideChat();
     const before = await b.badge();
     if (before !== null) throw new E2eError('badge', `Bob's badge shows ${before} before anything new arrived.`);
-    for (let i = 1; i <= 3; i++) await a.typeAndSend(`Unread ${i} of 3 while Bob looks elsewhere`);
-    await until('Bob\'s activity bar badge shows 3', 20_000, async () => (await b.badge()) === 3);
+    // The extension host learns that the view was hidden a moment later than the page shows it.
+    await b.page.waitForTimeout(1000);
+    for (let i = 1; i <= 3; i++) {
+      const text = `Unread ${i} of 3 while Bob looks elsewhere`;
+      await a.typeAndSend(text);
+      // Like a person: the next message after this one shows in Alice's own view.
+      await a.messages(text).first().waitFor({ timeout: 15_000 });
+    }
+    await until('Bob\'s activity bar badge shows 3', 20_000, async () => (await b.badge()) === 3).catch(async (err: unknown) => {
+      const badge = await b.badge();
+      await b.openChat();
+      const got = await b.chat.locator(`${tid('message')} ${tid('message-text')}`, { hasText: /^Unread \d of 3/ }).count();
+      throw new E2eError('badge', `${err instanceof Error ? err.message : String(err)}: it shows ${badge ?? 'nothing'}, and Bob's view has ${got} of the 3 messages.`);
+    });
     // A notification says who wrote where (setting "all", the default); its "Open Chat" shows the chat.
     const toast = b.page.locator('.notification-toast', { hasText: 'Alice in team: Unread' }).first();
     await toast.waitFor({ timeout: 15_000 }).catch(async () => {

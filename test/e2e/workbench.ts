@@ -283,6 +283,13 @@ export class Workbench {
     await box.click();
     await box.fill(text);
     await box.press('Enter');
+    // Sent: the composer empties itself.
+    await this.page.waitForTimeout(50);
+    const deadline = Date.now() + 5_000;
+    while ((await box.inputValue()) !== '') {
+      if (Date.now() > deadline) throw new E2eError('not_sent', `${this.user}: the composer still holds "${await box.inputValue()}" after Enter.`);
+      await this.page.waitForTimeout(100);
+    }
   }
 
   async waitConnected(timeoutMs = 30_000): Promise<void> {
