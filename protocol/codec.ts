@@ -40,6 +40,8 @@ export function encodeFrameBody(frame: ClientFrame | ServerFrame): Uint8Array {
  * all. Without room in front it encodes a copy, like encodeFrameBody.
  */
 export function encodeFrameBodyInPlace(frame: (ClientFrame | ServerFrame) & { env: Uint8Array }): Uint8Array {
+  // A small envelope costs less to copy than to split the frame around it.
+  if (frame.env.length < DIRECT_ENV_BYTES) return encodeFrame(encoder.encodeSharedRef(frame));
   const { env, ...head } = frame;
   return encodeWithBinLast(head, 'env', env, true) ?? encodeFrame(encoder.encodeSharedRef(frame));
 }
