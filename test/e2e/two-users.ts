@@ -153,7 +153,7 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await until('Alice\'s message is acknowledged (no longer pending)', 15_000, async () => (await mine.first().getAttribute('data-pending')) === 'false');
     const theirs = b.messages(hello);
     await theirs.first().waitFor({ timeout: 15_000 });
-    const sender = (await theirs.first().locator(tid('message-sender')).textContent())?.trim();
+    const sender = await b.senderOf(theirs.first());
     if (sender !== 'Alice') throw new E2eError('wrong_sender', `Bob sees the message from "${sender}", expected "Alice".`);
     if ((await theirs.first().getAttribute('data-own')) !== 'false') throw new E2eError('wrong_own', 'Bob sees Alice\'s message marked as his own.');
     await shots.take(b.page, 'bob-sees-alice', 'Bob sees Alice\'s text with her name');
@@ -164,7 +164,7 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await b.typeAndSend(reply);
     const got = a.messages(reply);
     await got.first().waitFor({ timeout: 15_000 });
-    const sender = (await got.first().locator(tid('message-sender')).textContent())?.trim();
+    const sender = await a.senderOf(got.first());
     if (sender !== 'Bob') throw new E2eError('wrong_sender', `Alice sees the reply from "${sender}", expected "Bob".`);
     await shots.take(a.page, 'alice-sees-bob', 'Alice sees Bob\'s answer');
   });

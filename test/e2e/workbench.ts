@@ -138,6 +138,21 @@ export class Workbench {
     return text === undefined ? all : all.filter({ has: this.chat.locator(tid('message-text'), { hasText: text }) });
   }
 
+  /**
+   * The sender shown for a message: its own header, or, for a message grouped under the one before
+   * (same sender, shortly after), the header of the group it belongs to.
+   */
+  async senderOf(message: Locator): Promise<string> {
+    return message.evaluate((el) => {
+      for (let m: Element | null = el; m; m = m.previousElementSibling) {
+        if (m.getAttribute('data-testid') !== 'message') continue;
+        const header = m.querySelector('[data-testid="message-sender"]');
+        if (header) return header.textContent?.trim() ?? '';
+      }
+      return '';
+    });
+  }
+
   /** The Message App entry of the activity bar (its icon, and its badge when there is one). */
   get activityItem(): Locator {
     return this.page.locator('.activitybar li.action-item:has(> a.action-label[aria-label^="Message App"])');
