@@ -126,7 +126,7 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
 
   if (o.olderPosted) {
     const posting = o.olderPosted;
-    await report.part(`wait for the ${OLDER} older messages posted with the CLI`, 240_000, async () => {
+    await report.part(`wait for the ${OLDER} older messages posted with the CLI`, 300_000, async () => {
       const ms = await posting;
       report.record(`  post ${OLDER} older messages with npm run chat -- send (in the background since the server started)`, ms);
     });
