@@ -1,6 +1,7 @@
 // Length-prefixed framing (PROTOCOL.md section 1): a resumable decoder that takes
 // chunks as they arrive and checks each declared length before buffering a byte of it.
 
+import { concat } from './bytes';
 import { FRAME_HEADER_BYTES } from './constants';
 
 /** Prefixes a body with its 4-byte big-endian length. */
@@ -106,7 +107,9 @@ export class FrameDecoder {
         this.bodyFilled += take;
         offset += take;
         if (this.bodyFilled === this.bodyLength) {
-          const body = concat(this.parts, this.bodyLength, this.headroom);
+          // A single part already has its headroom (or none is wanted).
+          const [only] = this.parts;
+          const body = only && this.parts.length === 1 ? only : concat(this.parts, this.bodyLength, this.headroom);
           this.parts = [];
           this.bodyLength = 0;
           this.bodyFilled = 0;
@@ -117,16 +120,4 @@ export class FrameDecoder {
     }
     return this.failure ? { frames, error: this.failure } : { frames };
   }
-}
-
-function concat(parts: Uint8Array[], length: number, headroom: number): Uint8Array {
-  // A single part already has its headroom (or none is wanted).
-  if (parts.length === 1 && parts[0]) return parts[0];
-  const out = new Uint8Array(headroom + length).subarray(headroom);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }

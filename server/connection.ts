@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { CHALLENGE_BYTES, PROTOCOL_VERSION, type ErrorCode } from '../protocol/constants';
 import { encodeFrameBody } from '../protocol/codec';
 import type { ServerFrame } from '../protocol/frames';
+import { concat } from '../protocol/bytes';
 import { FrameDecoder } from '../protocol/framing';
 import { TokenBucket } from './limits';
 import type { Member, Room } from './rooms';
@@ -351,13 +352,3 @@ export class Connection implements Member {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
