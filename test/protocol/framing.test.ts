@@ -3,6 +3,7 @@
 import { describe, expect, test } from 'bun:test';
 import { decodeBody, encodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../../protocol/codec';
 import { FrameDecoder, encodeFrame } from '../../protocol/framing';
+import { prng } from '../support/prng';
 
 /** Fixtures: a body and its exact bytes on the wire. */
 const FIXTURES: { name: string; body: number[]; wire: number[] }[] = [
@@ -18,17 +19,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
     at += p.length;
   }
   return out;
-}
-
-/** Deterministic pseudo-random bytes (xorshift), so a failing fuzz case can be replayed. */
-function prng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
 }
 
 describe('encodeFrame (generate)', () => {

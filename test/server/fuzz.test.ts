@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { encodeBody } from '../../protocol/codec';
 import { encodeFrame } from '../../protocol/framing';
 import { startServer, type TestServer } from '../support/server';
+import { prng } from '../support/prng';
 import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from './wire';
 
 let server: TestServer;
@@ -15,17 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.remove();
 });
-
-/** Deterministic xorshift, so a failure can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let x = seed || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 function randomBytesFrom(rand: () => number, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
