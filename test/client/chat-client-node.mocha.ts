@@ -4,28 +4,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../support/server';
-import { startServer, type TestServer } from '../support/server';
-import { makeClient, type TestClient } from './helpers';
+import { REPO_ROOT, startServer } from '../support/server';
+import { makeClient, sharedServer } from './helpers';
 
 describe('ChatClient on Node', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  const clients: TestClient[] = [];
-
-  before(async () => {
-    server = await startServer();
-  });
-
-  after(async () => {
-    for (const c of clients) c.client.close();
-    await server.stop();
-  });
+  const shared = sharedServer({ beforeAll: before, afterAll: after });
 
   it('exchanges text both ways and resends its outbox after a server restart', async () => {
-    const ada = makeClient(server.address, 'Ada');
-    const bob = makeClient(server.address, 'Bob');
-    clients.push(ada, bob);
+    const ada = shared.track(makeClient(shared.server.address, 'Ada'));
+    const bob = shared.track(makeClient(shared.server.address, 'Bob'));
     await ada.client.connect();
     await bob.client.connect();
     await ada.client.joinRoom('node-room', 'pw', { create: true });
@@ -35,10 +23,10 @@ describe('ChatClient on Node', function () {
     await bob.client.sendText('node-room', 'from bob');
     await ada.waitFor(() => ada.texts('node-room').length === 1, 10_000, 'at ada');
 
-    await server.kill();
+    await shared.server.kill();
     await ada.waitFor((e) => e.some((x) => x.type === 'state' && x.state === 'reconnecting'), 10_000, 'reconnecting');
     await ada.client.sendText('node-room', 'while down');
-    await server.restart();
+    await shared.server.restart();
     await bob.waitFor(() => bob.texts('node-room').length === 2, 20_000, 'resent');
     assert.deepEqual(bob.texts('node-room'), ['from ada', 'while down']);
     assert.deepEqual(ada.texts('node-room'), ['from bob']);
@@ -51,9 +39,8 @@ describe('ChatClient on Node', function () {
     const tlsServer = await startServer({ args: ['--tls-cert', join(fixtures, 'tls-cert.pem'), '--tls-key', join(fixtures, 'tls-key.pem')] });
     try {
       const ca = readFileSync(join(fixtures, 'tls-cert.pem'), 'utf8');
-      const ada = makeClient(tlsServer.address, 'Ada', { tls: { ca } });
-      const bob = makeClient(tlsServer.address, 'Bob', { tls: { ca } });
-      clients.push(ada, bob);
+      const ada = shared.track(makeClient(tlsServer.address, 'Ada', { tls: { ca } }));
+      const bob = shared.track(makeClient(tlsServer.address, 'Bob', { tls: { ca } }));
       await ada.client.connect();
       await bob.client.connect();
       await ada.client.joinRoom('node-tls', 'pw', { create: true });

@@ -22,28 +22,18 @@ import { sealEnvelope, sealPlaintext } from '../../client/envelope';
 import { MemoryOutboxStore } from '../../client/storage';
 import { decodeBody, encodeBody } from '../../protocol/codec';
 import { FrameDecoder } from '../../protocol/framing';
-import { makeClient, RawPeer, tempDir, TEST_KDF, wrap, type TestClient } from './helpers';
+import { makeClient, RawPeer, sharedServer, tempDir, TEST_KDF, wrap, type TestClient } from './helpers';
 
-let server: TestServer;
-const clients: TestClient[] = [];
-const track = (c: TestClient): TestClient => (clients.push(c), c);
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  for (const c of clients) c.client.close();
-  await server.stop();
-});
+const shared = sharedServer({ beforeAll, afterAll });
+const { track } = shared;
 
 const acked = (c: TestClient, cid: string) => (events: typeof c.events) =>
   events.some((e) => e.type === 'acked' && e.cid === cid);
 
 describe('ChatClient against the real server', () => {
   test('two identities create, join and exchange text both ways', async () => {
-    const ada = track(makeClient(server.address, 'Ada'));
-    const bob = track(makeClient(server.address, 'Bob'));
+    const ada = track(makeClient(shared.server.address, 'Ada'));
+    const bob = track(makeClient(shared.server.address, 'Bob'));
     await ada.client.connect();
     await bob.client.connect();
     const created = await ada.client.joinRoom('both-ways', 'pass one', { create: true });
@@ -80,10 +70,10 @@ describe('ChatClient against the real server', () => {
   });
 
   test('a wrong passphrase is WrongPassphraseError with a sentence, and a missing room is NoRoomError', async () => {
-    const ada = track(makeClient(server.address, 'Ada'));
+    const ada = track(makeClient(shared.server.address, 'Ada'));
     await ada.client.connect();
     await ada.client.joinRoom('guarded', 'right passphrase', { create: true });
-    const eve = track(makeClient(server.address, 'Eve'));
+    const eve = track(makeClient(shared.server.address, 'Eve'));
     await eve.client.connect();
     const error = await eve.client.joinRoom('guarded', 'wrong passphrase').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(WrongPassphraseError);
@@ -99,10 +89,10 @@ describe('ChatClient against the real server', () => {
   });
 
   test('a client refuses KDF parameters below the floor that a hostile creator chose', async () => {
-    const weak = track(makeClient(server.address, 'Mallory'));
+    const weak = track(makeClient(shared.server.address, 'Mallory'));
     await weak.client.connect();
     await weak.client.joinRoom('weak-kdf', 'pw', { create: true }); // N=1024 with the test floor
-    const normal = track(wrap(new ChatClient({ address: server.address, identity: generateIdentity(), name: 'Ada', outbox: new MemoryOutboxStore() }), generateIdentity()));
+    const normal = track(wrap(new ChatClient({ address: shared.server.address, identity: generateIdentity(), name: 'Ada', outbox: new MemoryOutboxStore() }), generateIdentity()));
     await normal.client.connect();
     const error = await normal.client.joinRoom('weak-kdf', 'pw').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KdfRefusedError);
@@ -154,7 +144,7 @@ describe('ChatClient against the real server', () => {
   });
 
   test('keepalive against the real server: pongs keep a quiet connection up', async () => {
-    const c = track(makeClient(server.address, 'Ada', { connection: { pingIntervalMs: 40, pongTimeoutMs: 400 } }));
+    const c = track(makeClient(shared.server.address, 'Ada', { connection: { pingIntervalMs: 40, pongTimeoutMs: 400 } }));
     await c.client.connect();
     await c.client.joinRoom('keepalive', 'pw', { create: true });
     await new Promise((r) => setTimeout(r, 800)); // about 20 pings
@@ -163,11 +153,11 @@ describe('ChatClient against the real server', () => {
   });
 
   test('tampered envelopes become placeholders (undecryptable, bad_signature, cid_mismatch) and never throw', async () => {
-    const ada = track(makeClient(server.address, 'Ada'));
+    const ada = track(makeClient(shared.server.address, 'Ada'));
     await ada.client.connect();
     await ada.client.joinRoom('tamper', 'secret', { create: true });
     // Mallory knows the passphrase (a member) but sends broken envelopes over a raw socket.
-    const info = await RawPeer.open(server.host, server.port);
+    const info = await RawPeer.open(shared.server.host, shared.server.port);
     const hello = await info.next('hello');
     info.send({ t: 'room', room: 'tamper' });
     const room = await info.next('room');
@@ -201,9 +191,9 @@ describe('ChatClient against the real server', () => {
   });
 
   test('a name seen with another key is marked as a changed key (verified false)', async () => {
-    const ada = track(makeClient(server.address, 'Ada'));
-    const impostor = track(makeClient(server.address, 'Ada'));
-    const bob = track(makeClient(server.address, 'Bob'));
+    const ada = track(makeClient(shared.server.address, 'Ada'));
+    const impostor = track(makeClient(shared.server.address, 'Ada'));
+    const bob = track(makeClient(shared.server.address, 'Bob'));
     for (const c of [ada, impostor, bob]) await c.client.connect();
     await ada.client.joinRoom('pins', 'pw', { create: true });
     await bob.client.joinRoom('pins', 'pw');
@@ -218,8 +208,8 @@ describe('ChatClient against the real server', () => {
   });
 
   test('server killed mid-conversation: outbox resent, catch-up, every message exactly once', async () => {
-    const ada = track(makeClient(server.address, 'Ada'));
-    const bob = track(makeClient(server.address, 'Bob'));
+    const ada = track(makeClient(shared.server.address, 'Ada'));
+    const bob = track(makeClient(shared.server.address, 'Bob'));
     await ada.client.connect();
     await bob.client.connect();
     await ada.client.joinRoom('crash', 'pw', { create: true });
@@ -229,12 +219,12 @@ describe('ChatClient against the real server', () => {
     await ada.waitFor(() => ada.texts('crash').length === 1, 5000, 'before');
     await bob.waitFor(() => bob.texts('crash').length === 1, 5000, 'before');
 
-    await server.kill();
+    await shared.server.kill();
     await ada.waitFor((e) => e.some((x) => x.type === 'state' && x.state === 'reconnecting'), 5000, 'ada reconnecting');
     // Written while the server is down: they wait in the outbox.
     const during = [await ada.client.sendText('crash', 'during 1'), await ada.client.sendText('crash', 'during 2')];
     await bob.client.sendText('crash', 'during 3');
-    await server.restart();
+    await shared.server.restart();
 
     await ada.waitFor((e) => during.every((cid) => e.some((x) => x.type === 'acked' && x.cid === cid)), 15_000, 'acks after restart');
     await bob.waitFor(() => bob.texts('crash').length === 3, 15_000, 'bob catch-up');
@@ -255,8 +245,8 @@ describe('ChatClient against the real server', () => {
 
   test('a burst over the server rate limit (burst 400) arrives completely and once: rate_limited sends are resent', async () => {
     const logged: string[] = [];
-    const ada = track(makeClient(server.address, 'Ada', { log: (line) => logged.push(line) }));
-    const bob = track(makeClient(server.address, 'Bob'));
+    const ada = track(makeClient(shared.server.address, 'Ada', { log: (line) => logged.push(line) }));
+    const bob = track(makeClient(shared.server.address, 'Bob'));
     await ada.client.connect();
     await bob.client.connect();
     await ada.client.joinRoom('burst', 'pw', { create: true });
@@ -275,8 +265,8 @@ describe('ChatClient against the real server', () => {
   }, 60_000);
 
   test('several rooms on one connection: messages stay in their room and both rejoin after a restart', async () => {
-    const ada = track(makeClient(server.address, 'Ada'));
-    const bob = track(makeClient(server.address, 'Bob'));
+    const ada = track(makeClient(shared.server.address, 'Ada'));
+    const bob = track(makeClient(shared.server.address, 'Bob'));
     await ada.client.connect();
     await bob.client.connect();
     for (const room of ['multi-a', 'multi-b']) {
@@ -286,7 +276,7 @@ describe('ChatClient against the real server', () => {
     await ada.client.sendText('multi-a', 'to a');
     await ada.client.sendText('multi-b', 'to b');
     await bob.waitFor(() => bob.texts('multi-a').length === 1 && bob.texts('multi-b').length === 1, 5000, 'both rooms');
-    await server.restart();
+    await shared.server.restart();
     await bob.waitFor((e) => e.filter((x) => x.type === 'room' && x.state === 'joined').length >= 4, 15_000, 'both rejoined');
     await ada.waitFor((e) => e.filter((x) => x.type === 'room' && x.state === 'joined').length >= 4, 15_000, 'ada rejoined');
     await ada.client.sendText('multi-b', 'b again');
@@ -299,25 +289,25 @@ describe('ChatClient against the real server', () => {
     const dir = tempDir();
     const identity = generateIdentity();
     const store = new FileStateStore(join(dir, 'state'));
-    const bob = track(makeClient(server.address, 'Bob'));
+    const bob = track(makeClient(shared.server.address, 'Bob'));
     await bob.client.connect();
     await bob.client.joinRoom('restart', 'pw', { create: true });
-    const first = track(makeClient(server.address, 'Ada', { identity, outbox: store, cursors: store, pins: store }));
+    const first = track(makeClient(shared.server.address, 'Ada', { identity, outbox: store, cursors: store, pins: store }));
     await first.client.connect();
     await first.client.joinRoom('restart', 'pw');
     await bob.client.sendText('restart', 'seen before restart');
     await first.waitFor(() => first.texts('restart').length === 1, 5000, 'first message');
 
-    await server.stop();
+    await shared.server.stop();
     await first.waitFor((e) => e.some((x) => x.type === 'state' && x.state === 'reconnecting'), 5000, 'down');
     const cid = await first.client.sendText('restart', 'queued while down');
     first.client.close(); // the app quits with the message unsent
     expect((await store.list()).map((e) => e.cid)).toEqual([cid]);
-    await server.restart();
+    await shared.server.restart();
     await bob.waitFor((e) => e.filter((x) => x.type === 'state' && x.state === 'joined').length >= 2, 15_000, 'bob rejoined');
     await bob.client.sendText('restart', 'sent while ada was away');
 
-    const second = track(makeClient(server.address, 'Ada', { identity, outbox: store, cursors: store, pins: store }));
+    const second = track(makeClient(shared.server.address, 'Ada', { identity, outbox: store, cursors: store, pins: store }));
     await second.client.connect();
     await second.client.joinRoom('restart', 'pw');
     await second.waitFor(acked(second, cid), 5000, 'resent after restart');

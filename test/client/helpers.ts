@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUN_BINARY, REPO_ROOT } from '../support/server';
+import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
 import { decodeBody, encodeFrameBody } from '../../protocol/codec';
 import { parseServerFrame, type ClientFrame, type KdfParams, type ServerFrame } from '../../protocol/frames';
 import { FrameDecoder } from '../../protocol/framing';
@@ -81,6 +81,39 @@ export function wrap(client: ChatClient, identity: Identity): TestClient {
         waiters.add(check);
         check();
       }),
+  };
+}
+
+/** The test runner's suite hooks (bun:test's beforeAll/afterAll or mocha's before/after); this file imports neither runner. */
+export interface SuiteHooks {
+  beforeAll(fn: () => Promise<void>): void;
+  afterAll(fn: () => Promise<void>): void;
+}
+
+export interface SharedServer {
+  /** The real server for this file, started before its first test. */
+  readonly server: TestServer;
+  /** Registers a client to be closed when the file's tests are done; returns it. */
+  track(c: TestClient): TestClient;
+}
+
+/** One real server per test file, plus closing every tracked client before it stops. */
+export function sharedServer(hooks: SuiteHooks): SharedServer {
+  let server: TestServer | undefined;
+  const clients: TestClient[] = [];
+  hooks.beforeAll(async () => {
+    server = await startServer();
+  });
+  hooks.afterAll(async () => {
+    for (const c of clients) c.client.close();
+    await server?.stop();
+  });
+  return {
+    get server(): TestServer {
+      if (!server) throw new Error('the shared server is used before beforeAll started it');
+      return server;
+    },
+    track: (c) => (clients.push(c), c),
   };
 }
 

@@ -6,22 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { ImageItem, RoomItem } from '../../client/chat-client';
 import { prepareImage } from '../../client/images/prepare';
 import type { PreparedImage } from '../../client/images/types';
-import { startServer, type TestServer } from '../support/server';
-import { makeClient, type TestClient } from './helpers';
+import { makeClient, sharedServer, type TestClient } from './helpers';
 import { EXIF_MAKE, GPS_MARKER_BE, RED, contains, encodeJpeg, encodePng, exifPayload, solid, storedQuadrants, withApp1 } from './images-fixtures';
 
-let server: TestServer;
-const clients: TestClient[] = [];
-const track = (c: TestClient): TestClient => (clients.push(c), c);
-
-beforeAll(async () => {
-  server = await startServer();
-});
-
-afterAll(async () => {
-  for (const c of clients) c.client.close();
-  await server.stop();
-});
+const shared = sharedServer({ beforeAll, afterAll });
+const { track } = shared;
 
 const ROOM = 'pictures';
 const PASS = 'a picture is worth a passphrase';
@@ -49,8 +38,8 @@ describe('images through the real server', () => {
   let logo: PreparedImage;
 
   test('a photo and a transparent PNG arrive at another client byte for byte, without metadata', async () => {
-    ada = track(makeClient(server.address, 'Ada'));
-    bob = track(makeClient(server.address, 'Bob'));
+    ada = track(makeClient(shared.server.address, 'Ada'));
+    bob = track(makeClient(shared.server.address, 'Bob'));
     await ada.client.connect();
     await bob.client.connect();
     await ada.client.joinRoom(ROOM, PASS, { create: true });
@@ -81,7 +70,7 @@ describe('images through the real server', () => {
   });
 
   test('the server stored only ciphertext: no slice of the image is in its database', async () => {
-    const files = [server.dataFile, `${server.dataFile}-wal`].filter((f) => existsSync(f));
+    const files = [shared.server.dataFile, `${shared.server.dataFile}-wal`].filter((f) => existsSync(f));
     expect(files.length).toBeGreaterThan(0);
     const stored = Buffer.concat(files.map((f) => readFileSync(f)));
     for (const image of [photo, logo]) {
@@ -91,7 +80,7 @@ describe('images through the real server', () => {
   });
 
   test('a client joining later gets the same bytes from history', async () => {
-    const carol = track(makeClient(server.address, 'Carol'));
+    const carol = track(makeClient(shared.server.address, 'Carol'));
     await carol.client.connect();
     await carol.client.joinRoom(ROOM, PASS);
     const page = await carol.client.loadOlder(ROOM);
@@ -104,7 +93,7 @@ describe('images through the real server', () => {
 
   test('an image whose stated size differs from its header is shown as a placeholder, not as an image', async () => {
     // Eve knows the passphrase and signs her message, but lies about the size (and then about the type).
-    const eve = track(makeClient(server.address, 'Eve'));
+    const eve = track(makeClient(shared.server.address, 'Eve'));
     await eve.client.connect();
     await eve.client.joinRoom(ROOM, PASS);
     const before = bob.items(ROOM).length;
