@@ -29,8 +29,10 @@ export class EnvelopeLog {
     let created = false;
     try {
       this.fd = openSync(file, 'r+');
-    } catch {
-      this.fd = openSync(file, 'w+');
+    } catch (error) {
+      // Only a missing log is created; any other failure must not truncate one that exists.
+      if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
+      this.fd = openSync(file, 'wx+');
       created = true;
     }
     // A file shorter than what rows point to (restored without it, or cut by a power cut in
