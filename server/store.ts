@@ -380,7 +380,9 @@ export class Store {
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       worker.postMessage('close' satisfies CheckpointerRequest);
       // Its connection closes first, so ours is the last one and SQLite folds the WAL in on close.
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
+      clearTimeout(timer);
     }
     this.db.close(false);
     this.envelopes.close();
