@@ -203,6 +203,8 @@ export class ChatClient {
   private readonly pending = new Map<string, Map<string, PendingMessage>>();
   private readonly dedupe = new Dedupe();
   private readonly flushTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Delayed rejoins after a transient failure; cleared by close(). */
+  private readonly rejoinTimers = new Set<ReturnType<typeof setTimeout>>();
   private readonly pins: Pins;
   private readonly cursors: CursorStore;
   private readonly outbox: OutboxStore;
@@ -277,6 +279,8 @@ export class ChatClient {
     this.connection.close();
     for (const timer of this.flushTimers.values()) clearTimeout(timer);
     this.flushTimers.clear();
+    for (const timer of this.rejoinTimers) clearTimeout(timer);
+    this.rejoinTimers.clear();
     for (const room of this.rooms.values()) this.failRequests(room, new ClosedError());
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ClosedError());
     this.firstConnect?.reject(new ClosedError());
@@ -497,9 +501,11 @@ export class ChatClient {
       } else {
         // Transient (rate_limited, busy, internal, a timeout): try again shortly on this connection.
         const epoch = this.epoch;
-        setTimeout(() => {
+        const timer = setTimeout(() => {
+          this.rejoinTimers.delete(timer);
           if (this.rooms.get(record.name) === record && this.epoch === epoch && record.status === 'joining') void this.rejoin(record);
         }, 2000);
+        this.rejoinTimers.add(timer);
       }
       this.emitError(err, record.name);
       this.updateState();
