@@ -5,7 +5,6 @@
 // Plain module (no `vscode`): tested against a real server on Node.
 
 import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
-import { checkReceivedImage } from '../client/images/check';
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
@@ -67,11 +66,7 @@ export class ChatSession {
       outbox: options.outbox,
       cursors: options.cursors,
       pins: options.pins,
-      // Received images are checked (mime, size, dimensions) before anything shows them.
-      checkImage: (image) => {
-        const checked = checkReceivedImage(image);
-        return checked.ok ? checked.image : checked.reason;
-      },
+      // Received images are checked (mime, size, dimensions) by the client's default checkImage before anything shows them.
       ...(options.client ?? {}),
     });
     this.stopClientEvents = this.client.onEvent((event) => this.onClientEvent(event));
