@@ -31,12 +31,13 @@
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
 
 import { randomBytes } from 'node:crypto';
+import { MAX_TEXT_BYTES } from '../protocol/constants';
 import type { KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope, MAX_TEXT_BYTES, type Body, type OpenFailure } from './envelope';
+import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body, type OpenFailure } from './envelope';
 import {
   ClientError,
   ClosedError,

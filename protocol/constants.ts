@@ -1,4 +1,4 @@
-// Numbers and names fixed by the wire protocol (PROTOCOL.md sections 1, 2, 5, 6).
+// Numbers and names fixed by the wire protocol (PROTOCOL.md sections 1, 2, 4, 5, 6).
 
 export const PROTOCOL_VERSION = 1;
 
@@ -9,6 +9,9 @@ export const FRAME_HEADER_BYTES = 4;
 
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 200;
+
+/** A text body carries at most 64 KiB of UTF-8 (section 4). */
+export const MAX_TEXT_BYTES = 64 * 1024;
 
 export const CHALLENGE_BYTES = 32;
 export const SALT_BYTES = 16;

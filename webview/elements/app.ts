@@ -1,6 +1,7 @@
 // The chat view: puts the banner, room tabs, message list and composer together,
 // routes host messages through ViewState and user actions back to the host.
 
+import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import type { HostMessage } from '../../protocol/webview';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
@@ -39,7 +40,7 @@ export class ChatApp {
         this.handle({
           type: 'notice',
           level: 'error',
-          text: `The message is ${Math.ceil(bytes / 1024)} KiB; a message can be at most 64 KiB. It was not sent.`,
+          text: `The message is ${Math.ceil(bytes / 1024)} KiB; a message can be at most ${MAX_TEXT_BYTES / 1024} KiB. It was not sent.`,
         }),
       attach: () => host.post({ type: 'command', command: 'sendImage' }),
       image: (file) => void this.sendFile(file),

@@ -1,10 +1,8 @@
 // The message box: Enter sends, Shift+Enter breaks the line; pasted or dropped
 // images are handed to the host as bytes (the host prepares and encrypts them).
 
+import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import { MAX_TEXT_CHARS } from '../../protocol/webview';
-
-/** PROTOCOL.md section 4: a text is at most 64 KiB of UTF-8. */
-const MAX_TEXT_BYTES = 64 * 1024;
 import { h } from './dom';
 import { TESTID } from './selectors';
 
