@@ -12,6 +12,7 @@ import {
   verify,
   type KeyObject,
 } from 'node:crypto';
+import { concat } from '../protocol/bytes';
 import type { KdfParams } from '../protocol/frames';
 import { KdfRefusedError } from './errors';
 
@@ -223,11 +224,5 @@ export function utf8(text: string): Uint8Array {
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concat(parts);
 }

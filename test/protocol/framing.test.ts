@@ -2,6 +2,7 @@
 
 import { describe, expect, test } from 'bun:test';
 import { decodeBody, encodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../../protocol/codec';
+import { concat } from '../../protocol/bytes';
 import { FrameDecoder, encodeFrame } from '../../protocol/framing';
 import { prng } from '../support/prng';
 
@@ -10,16 +11,6 @@ const FIXTURES: { name: string; body: number[]; wire: number[] }[] = [
   { name: 'one byte', body: [0xc0], wire: [0, 0, 0, 1, 0xc0] },
   { name: 'ping n=7 as MessagePack', body: [0x82, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67, 0xa1, 0x6e, 0x07], wire: [0, 0, 0, 11, 0x82, 0xa1, 0x74, 0xa4, 0x70, 0x69, 0x6e, 0x67, 0xa1, 0x6e, 0x07] },
 ];
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 describe('encodeFrame (generate)', () => {
   for (const f of FIXTURES) {
