@@ -22,7 +22,7 @@ export class ChatApp {
   private readonly root: HTMLElement;
   private stopListening: (() => void) | undefined;
 
-  constructor(private readonly doc: Document, container: HTMLElement, private readonly host: HostChannel) {
+  constructor(doc: Document, container: HTMLElement, private readonly host: HostChannel) {
     this.banner = new Banner(doc, () => host.post({ type: 'command', command: 'connect' }));
     this.tabs = new RoomTabs(doc, (room) => host.post({ type: 'selectRoom', room }));
     this.list = new MessageList(doc, {
