@@ -21,7 +21,7 @@ import { askName, askPassphrase, askRoom, askServer } from './prompts';
 import { validateServer } from './validate';
 import { ChatSession } from './session';
 import { ChatState } from './state/chat-state';
-import { shouldNotify } from './state/notify';
+import { plainNotificationText, shouldNotify } from './state/notify';
 import { previewText } from './state/view-items';
 import { ChatStatusBar } from './status-bar';
 import type { MessageAppTestApi } from './test-api';
@@ -522,7 +522,7 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     if (!shouldNotify({ unread, viewVisible: this.view.visible, setting, now, lastToast: this.lastToast })) return;
     this.lastToast = now;
     const who = item.kind === 'placeholder' ? 'Someone' : item.from.name;
-    void vscode.window.showInformationMessage(`${who} in ${room}: ${previewText(item)}`, 'Open Chat').then((answer) => {
+    void vscode.window.showInformationMessage(plainNotificationText(`${who} in ${room}: ${previewText(item)}`), 'Open Chat').then((answer) => {
       if (answer === 'Open Chat') {
         this.session?.selectRoom(room);
         void this.focus();

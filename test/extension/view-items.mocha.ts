@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import type { RoomItem } from '../../client/chat-client';
 import { generateIdentity } from '../../client/keys';
-import { NOTIFY_GAP_MS, shouldNotify } from '../../extension/state/notify';
+import { NOTIFY_GAP_MS, plainNotificationText, shouldNotify } from '../../extension/state/notify';
 import { previewText, toViewItem } from '../../extension/state/view-items';
 import { isViewItem } from '../../protocol/webview';
 
@@ -53,6 +53,17 @@ describe('extension view items', () => {
     assert.equal(previewText({ ...base, kind: 'text', text: 'line one\nline   two' }), 'line one line two');
     assert.equal(previewText({ ...base, kind: 'text', text: 'x'.repeat(300) }).length, 120);
     assert.equal(previewText({ ...base, kind: 'image', image: { mime: 'image/png', w: 1, h: 1, data: new Uint8Array(1) } }), 'sent an image');
+  });
+
+  it('a sender cannot put a link (or a command link) into a notification', () => {
+    // VS Code's parser for links in notification text (src/vs/base/common/linkedText.ts).
+    const editorLink = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
+    const evil = '[Mallory](command:workbench.action.terminal.new) in team: [update now](https://evil.example/x "Update")';
+    assert.equal([...evil.matchAll(editorLink)].length, 2);
+    const shown = plainNotificationText(evil);
+    assert.equal([...shown.matchAll(editorLink)].length, 0);
+    assert.equal(shown.replace(/\u200b/g, ''), evil);
+    assert.equal(plainNotificationText('Ann in team: see [1] (later)'), 'Ann in team: see [1] (later)');
   });
 
   it('notifies only for unread messages while the view is hidden, per the setting, one toast per few seconds', () => {
