@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { ClientError, WrongPassphraseError } from '../client/errors';
+import { ImageError } from '../client/images/errors';
 import { prepareImage } from '../client/images/prepare';
 import type { PreparedImage } from '../client/images/types';
 import { isRoomName } from '../protocol/names';
@@ -431,7 +432,7 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
         },
       );
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'cancelled') return;
+      if (error instanceof ImageError && error.code === 'cancelled') return;
       await this.showError(error);
       return;
     }
