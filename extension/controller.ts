@@ -557,7 +557,8 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
   /** Secrets are shared by all windows: follow changes another window made. */
   private onSecretChange(key: string): void {
     if (isIdentityKey(key)) {
-      this.log.info('the identity key changed in another window; it is used after connecting again');
+      // Also fires for this window's own first write of the key, so the log does not guess who wrote it.
+      this.log.info('the identity key in secret storage changed; a new key is used after connecting again');
       return;
     }
     const changed = parsePassphraseKey(key);
