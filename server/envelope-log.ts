@@ -13,9 +13,10 @@ export interface LogPlace {
 /**
  * Appends are plain writes at the end (the operating system's page cache holds
  * them, so they survive a crash or kill of the server like a WAL commit under
- * `synchronous = NORMAL`); sync() makes them survive a power cut. The log is
- * never rewritten: an append whose row never committed is unreferenced bytes,
- * which cost space and nothing else.
+ * `synchronous = NORMAL`); sync() makes them survive a power cut. Bytes a
+ * committed row points to are never rewritten; an append whose transaction
+ * failed is wound back (rewind), and one cut off by a crash is unreferenced
+ * bytes, which cost space and nothing else.
  */
 export class EnvelopeLog {
   private readonly fd: number;
