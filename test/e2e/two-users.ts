@@ -402,11 +402,17 @@ async function pickFile(wb: Workbench, file: string): Promise<void> {
   const folder = `${dirname(file)}/`;
   // The dialog fills in its start folder by itself; typing before that would be overwritten.
   await until('the file dialog shows its start folder', 15_000, async () => (await input.inputValue()).endsWith('/'));
-  await input.fill(folder);
-  await wb.quickInput.locator('.monaco-list-row', { hasText: basename(file) }).first().waitFor({ timeout: 15_000 });
-  await input.press('End');
-  await wb.page.keyboard.type(basename(file), { delay: 20 });
-  await until('the file dialog has the file name', 10_000, async () => (await input.inputValue()) === file);
+  // It can still rewrite its value once more after that (seen under load: our folder ended up after
+  // its own), so enter the path until it holds, as a person would retype it.
+  await until('the file dialog has the file name', 30_000, async () => {
+    if ((await input.inputValue()) === file) return true;
+    await input.fill(folder);
+    await wb.quickInput.locator('.monaco-list-row', { hasText: basename(file) }).first().waitFor({ timeout: 10_000 });
+    await input.press('End');
+    await wb.page.keyboard.type(basename(file), { delay: 20 });
+    await wb.page.waitForTimeout(300);
+    return (await input.inputValue()) === file;
+  });
   await input.press('Enter');
   await until('the file dialog closes', 15_000, async () => !(await wb.quickInput.isVisible()));
 }
