@@ -2,14 +2,8 @@
 // builds the rows the message list shows (day separators, times, grouping), so
 // all of it is unit-tested on Node without a document.
 
-import type {
-  HostMessage,
-  ViewConnection,
-  ViewItem,
-  ViewMe,
-  ViewRoom,
-  ViewRoomSummary,
-} from '../protocol/webview';
+import { itemKey, mergeOlder, upsertItem } from '../protocol/view-model';
+import type { HostMessage, ViewConnection, ViewItem, ViewMe, ViewRoom } from '../protocol/webview';
 
 /** What a host message changed, so the renderer redraws only that. */
 export type Change =
@@ -68,9 +62,7 @@ export class ViewState {
       }
       case 'older': {
         const room = this.ensureRoom(msg.room);
-        const known = new Set(room.items.map((i) => i.cid));
-        const fresh = msg.items.filter((i) => !known.has(i.cid));
-        room.items = [...fresh, ...room.items].sort(compareItems);
+        mergeOlder(room.items, msg.items);
         room.more = msg.more;
         this.loadingOlder.delete(msg.room);
         return { kind: 'older', room: msg.room };
@@ -111,31 +103,6 @@ export class ViewState {
   }
 }
 
-/** Acked items by id, pending ones after them. */
-export function compareItems(a: ViewItem, b: ViewItem): number {
-  if (a.id === null && b.id === null) return 0;
-  if (a.id === null) return 1;
-  if (b.id === null) return -1;
-  return a.id - b.id;
-}
-
-export function upsertItem(items: ViewItem[], item: ViewItem): void {
-  const at = items.findIndex((i) => i.cid === item.cid);
-  if (at >= 0) {
-    const before = items[at];
-    if (before && before.id !== null && item.id === null) return;
-    items.splice(at, 1);
-  }
-  // Stable insert: after every item that sorts before or equal to it.
-  let pos = items.length;
-  while (pos > 0) {
-    const prev = items[pos - 1];
-    if (prev && compareItems(prev, item) <= 0) break;
-    pos -= 1;
-  }
-  items.splice(pos, 0, item);
-}
-
 /** One row of the message list. `key` is stable across redraws. */
 export type Row =
   | { kind: 'day'; key: string; label: string }
@@ -168,7 +135,7 @@ export function buildRows(items: readonly ViewItem[], now: Date = new Date()): R
     }
     rows.push({
       kind: 'message',
-      key: `msg:${item.cid}`,
+      key: `msg:${itemKey(item)}`,
       item,
       time: formatTime(date),
       when: date.toLocaleString(),
@@ -251,9 +218,4 @@ export function placeholderText(reason: ViewItem & { kind: 'placeholder' }): str
       return unreachable;
     }
   }
-}
-
-/** Room list summaries in display order (for the switcher). */
-export function roomSummaries(state: ViewState): ViewRoomSummary[] {
-  return state.rooms.map(({ room, online, unread, more }) => ({ room, online, unread, more }));
 }

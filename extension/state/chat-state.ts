@@ -1,8 +1,9 @@
 // The host's model of the chat in this window: rooms joined, their messages as the
 // view shows them, unread counts and connection state. Plain TypeScript (no
-// `vscode`), so the rules for ordering, de-duplication and unread counting are
-// unit-tested on Node; the view provider turns its changes into webview messages.
+// `vscode`), so unread counting is unit-tested on Node; the ordering and merge
+// rules are protocol/view-model.ts, the same ones the webview applies.
 
+import { mergeOlder, ownPendingIndex, upsertItem } from '../../protocol/view-model';
 import type {
   ViewConnection,
   ViewItem,
@@ -90,52 +91,41 @@ export class ChatState {
   }
 
   /**
-   * Adds or replaces an item (matched by cid). `live` is for messages that just
-   * arrived (not pages of history the user asked for): only those count as unread.
+   * Adds or replaces an item (matched by sender and cid, protocol/view-model.ts).
+   * `live` is for messages that just arrived (not pages of history the user asked
+   * for): only those count as unread.
    */
   upsert(room: string, item: ViewItem, live: boolean): UpsertResult {
     const model = this.addRoom(room);
-    const at = model.items.findIndex((i) => i.cid === item.cid);
-    if (at >= 0) {
-      const before = model.items[at];
-      // An acked copy is never turned back into a pending one (a late `pending`
-      // event after the ack, or a resend after reconnect).
-      if (before && before.id !== null && item.id === null) return { added: false, unread: false };
-      model.items.splice(at, 1);
-      insertSorted(model.items, item);
-      return { added: false, unread: false };
-    }
-    insertSorted(model.items, item);
+    if (upsertItem(model.items, item) !== 'added') return { added: false, unread: false };
     const own = item.kind !== 'placeholder' && item.own;
     const unread = live && !own && !this.isSeen(room);
     if (unread) model.unread += 1;
     return { added: true, unread };
   }
 
-  /** Marks a pending item acked; returns the updated item, if the room shows it. */
+  /** Marks our own pending item acked; returns the updated item, if the room shows it. */
   ack(room: string, cid: string, id: number, ts: number): ViewItem | undefined {
     const model = this.rooms.get(room);
-    const at = model?.items.findIndex((i) => i.cid === cid) ?? -1;
-    if (!model || at < 0) return undefined;
-    const before = model.items[at];
-    if (!before) return undefined;
+    const before = model?.items[ownPendingIndex(model.items, cid)];
+    if (!model || !before) return undefined;
     const after: ViewItem = before.kind === 'placeholder' ? { ...before, id, ts } : { ...before, id, ts, pending: false };
-    model.items.splice(at, 1);
-    insertSorted(model.items, after);
+    upsertItem(model.items, after);
     return after;
   }
 
   /** Adds an older page; returns the items that were new to the view. */
   prependOlder(room: string, items: readonly ViewItem[], more: boolean): ViewItem[] {
     const model = this.addRoom(room);
-    const known = new Set(model.items.map((i) => i.cid));
-    const fresh = items.filter((i) => !known.has(i.cid));
-    for (const item of fresh) insertSorted(model.items, item);
     model.more = more;
-    return fresh;
+    return mergeOlder(model.items, items);
   }
 
-  /** The lowest server id the room shows (to ask for the page before it). */
+  /**
+   * The lowest server id the room shows (to ask for the page before it).
+   * Seam for issue 9: paging moves into the client (its `oldestShown`); delete
+   * this once extension/session.ts asks the client for the next page instead.
+   */
   oldestId(room: string): number | undefined {
     for (const item of this.rooms.get(room)?.items ?? []) if (item.id !== null) return item.id;
     return undefined;
@@ -145,12 +135,9 @@ export class ChatState {
     this.addRoom(room).online = online;
   }
 
-  setMore(room: string, more: boolean): void {
-    this.addRoom(room).more = more;
-  }
-
-  findItem(room: string, cid: string): ViewItem | undefined {
-    return this.rooms.get(room)?.items.find((i) => i.cid === cid);
+  /** The item with this cid of the given kind (the webview names an image by room and cid). */
+  findItem<K extends ViewItem['kind']>(room: string, cid: string, kind?: K): Extract<ViewItem, { kind: K }> | undefined {
+    return this.rooms.get(room)?.items.find((i): i is Extract<ViewItem, { kind: K }> => i.cid === cid && (kind === undefined || i.kind === kind));
   }
 
   totalUnread(): number {
@@ -173,20 +160,4 @@ export class ChatState {
     }));
     return { connection: { ...this.connection }, me: this.me, rooms, active: this.activeRoom };
   }
-}
-
-/** Acked items by id; pending ones (id null) stay after them in arrival order. */
-export function insertSorted(items: ViewItem[], item: ViewItem): void {
-  if (item.id === null) {
-    items.push(item);
-    return;
-  }
-  let at = items.length;
-  // Walk back over pending items and newer acked ones; new messages usually land at the end.
-  while (at > 0) {
-    const prev = items[at - 1];
-    if (prev && prev.id !== null && prev.id < item.id) break;
-    at -= 1;
-  }
-  items.splice(at, 0, item);
 }

@@ -32,7 +32,7 @@ describe('extension chat state', () => {
     assert.deepEqual(cids(s.room('team')!.items), ['c1', 'c2', 'c3', 'p1']);
   });
 
-  it('shows a message once even when it arrives twice (same cid)', () => {
+  it('shows a message once even when it arrives twice (same sender and cid)', () => {
     const s = new ChatState();
     assert.equal(s.upsert('team', text('c1', 1), true).added, true);
     assert.equal(s.upsert('team', text('c1', 1), true).added, false);
@@ -82,6 +82,15 @@ describe('extension chat state', () => {
     );
     s.setActive('ops');
     assert.equal(s.totalUnread(), 0);
+  });
+
+  it('acks only our own pending message: another sender using the same cid is left alone', () => {
+    const s = new ChatState();
+    s.upsert('team', text('same', 1, { from: { name: 'Bob', fingerprint: 'BBBB' } }), true);
+    s.upsert('team', text('same', null, { own: true, from: { name: 'Me', fingerprint: 'MEME' } }), false);
+    const acked = s.ack('team', 'same'.padEnd(8, '_'), 2, 1);
+    assert.ok(acked && acked.kind === 'text' && acked.own);
+    assert.deepEqual(s.room('team')!.items.map((i) => (i.kind === 'text' ? `${i.from.name}:${i.id}` : '')), ['Bob:1', 'Me:2']);
   });
 
   it('puts older pages before what is shown, drops repeats, and remembers whether more exist', () => {

@@ -1,0 +1,70 @@
+// The one set of rules for a room's items as the view shows them, imported by the
+// host (extension/state/chat-state.ts) and the webview (webview/state.ts): their
+// identity, their order and how a new copy merges with the one shown.
+// Plain data only (no Node, no DOM), like the rest of protocol/.
+
+import type { ViewItem } from './webview';
+
+/**
+ * Which shown item a new copy replaces: the sender's key (its fingerprint) and the
+ * cid. A cid is chosen by its sender, so two senders may pick the same one; keyed
+ * by cid alone, one sender's message could replace another's on screen.
+ * Placeholders have no trustworthy sender, so they never merge with a real message.
+ */
+export function itemKey(item: ViewItem): string {
+  return item.kind === 'placeholder' ? `?/${item.cid}` : `${item.from.fingerprint}/${item.cid}`;
+}
+
+/** Acked items by server id; pending ones (id null) after them, in the order they came. */
+export function compareItems(a: ViewItem, b: ViewItem): number {
+  if (a.id === null && b.id === null) return 0;
+  if (a.id === null) return 1;
+  if (b.id === null) return -1;
+  return a.id - b.id;
+}
+
+export type UpsertOutcome = 'added' | 'replaced' | 'kept';
+
+/**
+ * Adds an item or replaces the shown copy with the same key, keeping the order.
+ * An acked copy is never turned back into a pending one (a late `pending` event
+ * after the ack, or a resend after a reconnect): that returns 'kept'.
+ */
+export function upsertItem(items: ViewItem[], item: ViewItem): UpsertOutcome {
+  const key = itemKey(item);
+  const at = items.findIndex((i) => itemKey(i) === key);
+  if (at >= 0) {
+    const before = items[at];
+    if (before && before.id !== null && item.id === null) return 'kept';
+    items.splice(at, 1);
+  }
+  insertSorted(items, item);
+  return at >= 0 ? 'replaced' : 'added';
+}
+
+/** Puts an older page into the items; returns the page's items that were new (by key). */
+export function mergeOlder(items: ViewItem[], page: readonly ViewItem[]): ViewItem[] {
+  const known = new Set(items.map(itemKey));
+  const fresh = page.filter((i) => !known.has(itemKey(i)));
+  for (const item of fresh) insertSorted(items, item);
+  return fresh;
+}
+
+/**
+ * Our own pending message with this cid (acks name only the cid, and only our own
+ * messages are acked to us), or undefined.
+ */
+export function ownPendingIndex(items: readonly ViewItem[], cid: string): number {
+  return items.findIndex((i) => i.cid === cid && i.kind !== 'placeholder' && i.own);
+}
+
+/** Stable insert: after every item that sorts before or with it (new messages usually land at the end). */
+function insertSorted(items: ViewItem[], item: ViewItem): void {
+  let at = items.length;
+  while (at > 0) {
+    const prev = items[at - 1];
+    if (prev && compareItems(prev, item) <= 0) break;
+    at -= 1;
+  }
+  items.splice(at, 0, item);
+}
