@@ -26,7 +26,7 @@ import { plainNotificationText, shouldNotify } from './state/notify';
 import { previewText } from './state/view-items';
 import { ChatStatusBar } from './status-bar';
 import type { MessageAppTestApi } from './test-api';
-import { FileOutboxStore, MementoCursorStore, MementoPinStore, serverTag } from './stores';
+import { MementoCursorStore, MementoPinStore, openOutbox } from './stores';
 
 /** Client errors about the connection itself: the banner and status bar already show them. */
 const CONNECTION_CODES = new Set(['disconnected', 'unreachable', 'busy', 'timeout', 'closed']);
@@ -238,13 +238,12 @@ export class ChatController implements ChatViewHost, vscode.Disposable {
     await this.closeSession();
     const identity = await this.keys.identity();
     const storage = this.context.globalStorageUri.fsPath;
-    const outboxDir = vscode.Uri.joinPath(this.context.globalStorageUri, 'outbox', serverTag(server)).fsPath;
     await mkdir(storage, { recursive: true });
     const session = new ChatSession({
       server,
       name,
       identity,
-      outbox: new FileOutboxStore(outboxDir),
+      outbox: await openOutbox(storage, server),
       cursors: new MementoCursorStore(this.context.globalState, server),
       pins: new MementoPinStore(this.context.globalState, server),
       visible: this.view.visible,

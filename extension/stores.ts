@@ -1,11 +1,12 @@
 // The client core's storage (client/storage.ts) for the extension: the outbox as
-// files under the extension's global storage folder (sealed envelopes only,
-// written before sending so a crash loses nothing), cursors and identity-key pins
-// in globalState. Plain Node modules, so they are tested without VS Code.
+// files under the extension's global storage folder (sealed envelopes only, the
+// client's durable FileStateStore), cursors and identity-key pins in globalState.
+// Plain Node modules, so they are tested without VS Code.
 
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileStateStore } from '../client/file-store';
 import type { CursorStore, OutboxEntry, OutboxStore, PinStore } from '../client/storage';
 import { isBytes, isCount, isFields } from '../protocol/guards';
 import { isCid, isRoomName } from '../protocol/names';
@@ -22,57 +23,41 @@ export function serverTag(server: string): string {
 }
 
 /**
- * One file per unacknowledged message: `<room>~<cid>.json` holding the envelope
- * in base64. Room names and cids cannot contain "~" or "/", so names are unique.
+ * The outbox for one server: the client core's FileStateStore (client/file-store.ts,
+ * the CLI's too), whose every write is atomic and flushed to disk before the
+ * message is sent, in `<storage>/servers/<serverTag>/outbox/`. Entries an older
+ * version left in `<storage>/outbox/<serverTag>/` are moved into it first, so an
+ * update loses no unsent message.
  */
-export class FileOutboxStore implements OutboxStore {
-  constructor(private readonly dir: string) {}
+export async function openOutbox(storageDir: string, server: string): Promise<OutboxStore> {
+  const store = new FileStateStore(join(storageDir, 'servers', serverTag(server)));
+  await migrateLegacyOutbox(join(storageDir, 'outbox', serverTag(server)), store);
+  return store;
+}
 
-  async list(): Promise<OutboxEntry[]> {
-    let names: string[];
+/** Moves `<room>~<cid>.json` entries (envelope in base64) into the store; damaged files are left where they are. */
+async function migrateLegacyOutbox(legacyDir: string, store: OutboxStore): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(legacyDir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
+    let entry: OutboxEntry | null = null;
     try {
-      names = await readdir(this.dir);
+      entry = parseLegacyEntry(JSON.parse(await readFile(join(legacyDir, name), 'utf8')));
     } catch {
-      return [];
+      // A half-written file: it never held a message that was sent, leave it.
     }
-    const entries: OutboxEntry[] = [];
-    for (const name of names) {
-      if (!name.endsWith('.json')) continue;
-      try {
-        const entry = parseEntry(JSON.parse(await readFile(join(this.dir, name), 'utf8')));
-        if (entry) entries.push(entry);
-      } catch {
-        // A half-written or foreign file: skip it rather than block the outbox.
-      }
-    }
-    return entries.sort((a, b) => a.queuedAt - b.queuedAt);
-  }
-
-  async add(entry: OutboxEntry): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const file = this.file(entry.room, entry.cid);
-    const data = JSON.stringify({
-      room: entry.room,
-      cid: entry.cid,
-      queuedAt: entry.queuedAt,
-      env: Buffer.from(entry.env).toString('base64'),
-    });
-    // Write then rename, so a crash never leaves a truncated entry under the real name.
-    const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, data, { mode: 0o600 });
-    await rename(tmp, file);
-  }
-
-  async remove(room: string, cid: string): Promise<void> {
-    await rm(this.file(room, cid), { force: true });
-  }
-
-  private file(room: string, cid: string): string {
-    return join(this.dir, `${room}~${cid}.json`);
+    if (!entry) continue;
+    await store.add(entry);
+    await rm(join(legacyDir, name), { force: true });
   }
 }
 
-function parseEntry(value: unknown): OutboxEntry | null {
+function parseLegacyEntry(value: unknown): OutboxEntry | null {
   if (!isFields(value) || !isRoomName(value.room) || !isCid(value.cid) || !isCount(value.queuedAt)) return null;
   if (typeof value.env !== 'string') return null;
   const env = new Uint8Array(Buffer.from(value.env, 'base64'));

@@ -11,7 +11,8 @@ import { generateIdentity, type Identity } from '../../client/keys';
 import { joinWithPassphrase, type JoinPrompts } from '../../extension/join-flow';
 import { KeyStore } from '../../extension/key-store';
 import { ChatSession, type SessionEvent } from '../../extension/session';
-import { FileOutboxStore, MementoCursorStore, MementoPinStore } from '../../extension/stores';
+import { FileStateStore } from '../../client/file-store';
+import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
 import type { HostMessage } from '../../protocol/webview';
 import { startServer, type TestServer } from '../support/server';
 import { InMemoryMemento, InMemorySecretStorage } from './fakes';
@@ -43,7 +44,7 @@ function makeSession(server: string, name: string, opts: { identity?: Identity; 
     server,
     name,
     identity: opts.identity ?? generateIdentity(),
-    outbox: new FileOutboxStore(outboxDir),
+    outbox: new FileStateStore(outboxDir),
     cursors: new MementoCursorStore(memento, server),
     pins: new MementoPinStore(memento, server),
     client: { createKdf: FAST_KDF, kdfFloor: FAST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
@@ -230,13 +231,13 @@ describe('extension session against the real server', function () {
     await until('Ann to see the outage', () => a.session.state.connection.state === 'reconnecting');
     const cid = await a.session.sendText('outage-1', 'typed while down');
     assert.equal(a.session.state.findItem('outage-1', cid)?.id, null, 'shown as pending');
-    const queued = await new FileOutboxStore(a.outboxDir).list();
+    const queued = await new FileStateStore(a.outboxDir).list();
     assert.deepEqual(queued.map((e) => e.cid), [cid]);
 
     await server.restart();
     await until('Bob to get it', () => b.session.state.findItem('outage-1', cid), 20_000);
     await until('the ack', () => a.session.state.findItem('outage-1', cid)?.id, 20_000);
-    const outbox = new FileOutboxStore(a.outboxDir);
+    const outbox = new FileStateStore(a.outboxDir);
     for (let i = 0; i < 100 && (await outbox.list()).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(await outbox.list(), []);
     const copies = b.session.state.room('outage-1')!.items.filter((i) => i.cid === cid);
