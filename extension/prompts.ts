@@ -1,7 +1,9 @@
-// The questions the connect flow asks, each in one input box with validation.
+// The questions the extension asks in VS Code: the connect flow's input boxes,
+// what to do after a failed connection, and the join flow's passphrase prompts.
 
 import * as vscode from 'vscode';
 import { normalizeDisplayName } from '../protocol/names';
+import type { JoinPrompts } from './join-flow';
 import { validateName, validateRoom, validateServer } from './validate';
 
 export async function askServer(value: string): Promise<string | undefined> {
@@ -49,4 +51,30 @@ export async function askPassphrase(room: string, server: string, again = false)
     ignoreFocusOut: true,
     validateInput: (v) => (v.length === 0 ? 'The passphrase cannot be empty.' : undefined),
   });
+}
+
+/** After a failed connection: change the server, try again, or give up. */
+export async function askAfterConnectFailure(sentence: string): Promise<'change' | 'retry' | undefined> {
+  const choice = await vscode.window.showErrorMessage(sentence, 'Change Server...', 'Try Again');
+  return choice === 'Change Server...' ? 'change' : choice === 'Try Again' ? 'retry' : undefined;
+}
+
+/** The join flow's questions as VS Code input boxes and notifications (`notice` also notes them in the view). */
+export function joinPrompts(notice: (level: 'error', text: string) => void): JoinPrompts {
+  return {
+    passphrase: (room, server, again) => askPassphrase(room, server, again),
+    wrongPassphrase: async (room) => {
+      const sentence = `Wrong passphrase for room "${room}". It was not saved.`;
+      notice('error', sentence);
+      return (await vscode.window.showErrorMessage(sentence, 'Try Again')) === 'Try Again';
+    },
+    confirmCreate: async (room, server) =>
+      (await vscode.window.showInformationMessage(
+        `Room "${room}" does not exist on ${server} yet. Create it with this passphrase?`,
+        { modal: true, detail: 'Everyone who joins the room needs the same passphrase. It is never sent to the server.' },
+        'Create Room',
+      )) === 'Create Room',
+    mismatch: () =>
+      void vscode.window.showErrorMessage('The two passphrases are different; the room was not created. Enter the passphrase again.'),
+  };
 }

@@ -3,6 +3,9 @@
 // input boxes, and to look at the state the view shows. Never in production.
 
 import type { ViewSnapshot } from '../protocol/webview';
+import type { KeyStore } from './key-store';
+import type { SessionHost } from './session-host';
+import type { WindowRooms } from './window-rooms';
 
 export interface MessageAppTestApi {
   /** Connects (if needed) and joins, as the connect flow does after its questions. */
@@ -12,4 +15,31 @@ export interface MessageAppTestApi {
   /** The chat webview is resolved and has said `ready`. */
   viewReady(): boolean;
   disconnect(): Promise<void>;
+}
+
+export interface TestApiDeps {
+  sessions: SessionHost;
+  keys: KeyStore;
+  rooms: WindowRooms;
+  viewReady(): boolean;
+}
+
+export function createTestApi({ sessions, keys, rooms, viewReady }: TestApiDeps): MessageAppTestApi {
+  return {
+    join: async (server, room, name, passphrase, create) => {
+      const session = await sessions.ensure(server, name);
+      await session.join(room, passphrase, { create });
+      await keys.storePassphrase(server, room, passphrase);
+      rooms.remember(room);
+    },
+    sendText: async (text) => {
+      const session = sessions.current;
+      const room = session?.state.active;
+      if (!session || !room) throw new Error('not joined');
+      return session.sendText(room, text);
+    },
+    snapshot: () => sessions.snapshot(),
+    viewReady,
+    disconnect: () => sessions.close(),
+  };
 }

@@ -1,0 +1,214 @@
+// The extension's parts wired together for one window: the view provider, the
+// session host, the connect flow, the notifier (badge, status bar, toasts),
+// window rooms and the secret sync, with VS Code's APIs plugged into the
+// plain modules. It holds no behaviour of its own beyond that wiring; the
+// commands live in commands/, the webview's requests in webview-router.ts.
+
+import * as vscode from 'vscode';
+import type { ViewImageItem, ViewSnapshot } from '../protocol/webview';
+import { ChatViewProvider, type ChatViewHost } from './chat-view';
+import { configuredDisplayName, readSettings, saveSetting } from './config';
+import { ConnectFlow } from './connect-flow';
+import { logLine, userSentence } from './errors';
+import { openImagePanel } from './image-panel';
+import { joinWithPassphrase } from './join-flow';
+import { KeyStore } from './key-store';
+import { Notifier } from './notifier';
+import { askAfterConnectFailure, askName, askRoom, askServer, joinPrompts } from './prompts';
+import type { ChatSession, SessionEvent } from './session';
+import { SessionHost } from './session-host';
+import { ChatStatusBar } from './status-bar';
+import { createTestApi, type MessageAppTestApi } from './test-api';
+import { routeWebviewMessage, type RoutedSession, type ViewRequest } from './webview-router';
+import { followSecretChange, WindowRooms } from './window-rooms';
+import { saveImage, sendImageBytes } from './commands/images';
+
+export class ChatApp implements ChatViewHost, vscode.Disposable {
+  readonly view: ChatViewProvider;
+  readonly keys: KeyStore;
+  readonly rooms: WindowRooms;
+  readonly sessions: SessionHost;
+  readonly notifier: Notifier;
+  readonly connectFlow: ConnectFlow;
+  private readonly status = new ChatStatusBar();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.keys = new KeyStore(context.secrets);
+    this.rooms = new WindowRooms(context.workspaceState);
+    this.view = new ChatViewProvider(context.extensionUri, this, log);
+    this.notifier = new Notifier({
+      viewVisible: () => this.view.visible,
+      setBadge: (count) => this.view.setBadge(count),
+      setStatus: (connection, room, unread) => this.status.update(connection, room, unread),
+      toast: async (text) => (await vscode.window.showInformationMessage(text, 'Open Chat')) === 'Open Chat',
+      notice: (level, text) => this.view.post({ type: 'notice', level, text }),
+      setting: () => readSettings().notifications,
+      now: () => Date.now(),
+    });
+    this.sessions = new SessionHost({
+      identity: () => this.keys.identity(),
+      storageDir: context.globalStorageUri.fsPath,
+      memento: context.globalState,
+      viewVisible: () => this.view.visible,
+      post: (message) => this.view.post(message),
+      onSessionEvent: (event) => this.onSessionEvent(event),
+      onChange: () => this.refreshIndicators(),
+      onKeepTrying: (sentence) => this.notifier.notice('info', sentence),
+      log,
+    });
+    this.connectFlow = new ConnectFlow({
+      ui: {
+        settings: () => readSettings(),
+        configuredName: () => configuredDisplayName(),
+        askServer: (current) => askServer(current),
+        askRoom: (current) => askRoom(current),
+        askName: (proposed) => askName(proposed),
+        connectFailed: (sentence) => askAfterConnectFailure(sentence),
+        saveSetting: (key, value) => saveSetting(key, value),
+        focus: () => this.focus(),
+      },
+      sessions: this.sessions,
+      keys: this.keys,
+      rooms: this.rooms,
+      join: (session, room) => this.joinWithPassphrase(session, room),
+      notice: (level, text) => this.notifier.notice(level, text),
+      log,
+    });
+    this.disposables.push(
+      this.view,
+      this.status,
+      { dispose: () => this.sessions.dispose() },
+      context.secrets.onDidChange((e) => {
+        void followSecretChange(e.key, {
+          keys: this.keys,
+          rooms: this.rooms,
+          log,
+          session: () => {
+            const session = this.sessions.current;
+            return session && { server: session.server, hasRoom: (room) => session.state.room(room) !== undefined, join: (room, passphrase, opts) => session.join(room, passphrase, opts) };
+          },
+        });
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        // The connect flow saves the name it just connected with: only a different name needs a reconnect.
+        const session = this.sessions.current;
+        if (e.affectsConfiguration('messageApp.displayName') && session && readSettings().displayName !== session.name) {
+          void vscode.window.showInformationMessage('Message App: the new display name is used after you connect again.');
+        }
+      }),
+    );
+  }
+
+  // ---- ChatViewHost ----
+
+  snapshot(): ViewSnapshot {
+    return this.sessions.snapshot();
+  }
+
+  onVisibilityChange(visible: boolean): void {
+    this.sessions.current?.setVisible(visible);
+    this.refreshIndicators();
+  }
+
+  onWebviewMessage(message: ViewRequest): void {
+    void routeWebviewMessage(message, {
+      session: () => routedSession(this.sessions.current),
+      post: (m) => this.view.post(m),
+      notice: (level, text) => this.notifier.notice(level, text),
+      rememberRoom: (room) => this.rooms.remember(room),
+      openExternal: async (url) => {
+        await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
+      },
+      openImage: (item) => void openImagePanel(item),
+      saveImage: (room, cid) => saveImage(this, room, cid),
+      sendImageBytes: (room, input, label) => sendImageBytes(this, room, input, label),
+      runCommand: async (id) => {
+        await vscode.commands.executeCommand(id);
+      },
+    }).catch((error: unknown) => this.showError(error));
+  }
+
+  // ---- shared by the commands ----
+
+  /** The image item the webview names by room and cid, if the session shows one. */
+  imageItem(room: string, cid: string): ViewImageItem | undefined {
+    return this.sessions.current?.state.findItem(room, cid, 'image');
+  }
+
+  async focus(): Promise<void> {
+    await this.view.reveal();
+    this.view.post({ type: 'focusComposer' });
+  }
+
+  /** The user sees a sentence (notice and error message), the log the detail. */
+  async showError(error: unknown): Promise<void> {
+    this.log.error(logLine(error));
+    const sentence = userSentence(error);
+    this.notifier.notice('error', sentence);
+    await vscode.window.showErrorMessage(sentence);
+  }
+
+  /** Joins with the saved passphrase or asks; errors are shown here. Returns whether it joined. */
+  async joinWithPassphrase(session: ChatSession, room: string): Promise<boolean> {
+    try {
+      return (await joinWithPassphrase(session, this.keys, room, joinPrompts((level, text) => this.notifier.notice(level, text)))) !== 'cancelled';
+    } catch (error) {
+      await this.showError(error);
+      return false;
+    }
+  }
+
+  testApi(): MessageAppTestApi {
+    return createTestApi({ sessions: this.sessions, keys: this.keys, rooms: this.rooms, viewReady: () => this.view.isReady });
+  }
+
+  // ---- session events ----
+
+  private onSessionEvent(event: SessionEvent): void {
+    switch (event.type) {
+      case 'view':
+        this.view.post(event.message);
+        return;
+      case 'incoming':
+        void this.notifier.incoming(event.room, event.item, event.unread, (room) => {
+          this.sessions.current?.selectRoom(room);
+          void this.focus();
+        });
+        this.refreshIndicators();
+        return;
+      case 'status':
+        this.refreshIndicators();
+        return;
+      case 'error':
+        this.log.info(`client: ${event.code}: ${event.message}`);
+        this.notifier.clientError(event.code, event.message);
+        return;
+      default: {
+        const unreachable: never = event;
+        return unreachable;
+      }
+    }
+  }
+
+  private refreshIndicators(): void {
+    this.notifier.refresh(this.sessions.current?.state);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function routedSession(session: ChatSession | undefined): RoutedSession | undefined {
+  if (!session) return undefined;
+  return {
+    sendText: (room, text) => session.sendText(room, text),
+    loadOlder: (room) => session.loadOlder(room),
+    selectRoom: (room) => session.selectRoom(room),
+    imageItem: (room, cid) => session.state.findItem(room, cid, 'image'),
+  };
+}

@@ -1,0 +1,60 @@
+// What the user is told outside the chat view: the view badge and the status bar
+// follow the unread count and connection; a toast for someone else's new message
+// (rules in state/notify.ts); client errors as notices, except lost connections,
+// which the banner and status bar already show. Plain module (no `vscode`): the
+// VS Code surfaces are injected, so the rules are tested on Node.
+
+import type { ViewConnection, ViewItem, NoticeLevel } from '../protocol/webview';
+import type { NotificationSetting } from './config';
+import type { ChatState } from './state/chat-state';
+import { plainNotificationText, shouldNotify } from './state/notify';
+import { previewText } from './state/view-items';
+
+/** Client errors about the connection itself: the banner and status bar already show them. */
+export const CONNECTION_CODES: ReadonlySet<string> = new Set(['disconnected', 'unreachable', 'busy', 'timeout', 'closed']);
+
+export interface NotifierSurfaces {
+  viewVisible(): boolean;
+  setBadge(count: number): void;
+  setStatus(connection: ViewConnection, room: string | null, unread: number): void;
+  /** A toast with an "Open Chat" button; resolves true when it was clicked. */
+  toast(text: string): Promise<boolean>;
+  /** A line in the view's notice bar. */
+  notice(level: NoticeLevel, text: string): void;
+  setting(): NotificationSetting;
+  now(): number;
+}
+
+export class Notifier {
+  private lastToast = 0;
+
+  constructor(private readonly ui: NotifierSurfaces) {}
+
+  /** Badge (only while the view is hidden) and status bar from the current state. */
+  refresh(state: ChatState | undefined): void {
+    const unread = state?.totalUnread() ?? 0;
+    this.ui.setBadge(this.ui.viewVisible() ? 0 : unread);
+    this.ui.setStatus(state?.connection ?? { state: 'idle' }, state?.active ?? null, unread);
+  }
+
+  /**
+   * Someone's new message: maybe a toast. `open` runs when the user clicks
+   * "Open Chat". Resolves when the toast is answered (or at once without one).
+   */
+  async incoming(room: string, item: ViewItem, unread: boolean, open: (room: string) => void): Promise<void> {
+    const now = this.ui.now();
+    if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast })) return;
+    this.lastToast = now;
+    const who = item.kind === 'placeholder' ? 'Someone' : item.from.name;
+    if (await this.ui.toast(plainNotificationText(`${who} in ${room}: ${previewText(item)}`))) open(room);
+  }
+
+  /** An error the client reported: noticed unless it is about the connection. */
+  clientError(code: string, message: string): void {
+    if (!CONNECTION_CODES.has(code)) this.ui.notice('error', message);
+  }
+
+  notice(level: NoticeLevel, text: string): void {
+    this.ui.notice(level, text);
+  }
+}

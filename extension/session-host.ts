@@ -1,0 +1,103 @@
+// The lifetime of this window's ChatSession: made (and connected) for a server
+// and display name when needed, replaced when either changes, closed on
+// disconnect; its events go to one listener and the view gets a fresh snapshot
+// whenever the session comes or goes. Plain module (no `vscode`): tested
+// against the real server on Node.
+
+import { ClientError } from '../client/errors';
+import type { ChatClientOptions } from '../client/chat-client';
+import type { Identity } from '../client/keys';
+import type { HostMessage, ViewSnapshot } from '../protocol/webview';
+import { logLine } from './errors';
+import { ChatSession, type SessionEvent } from './session';
+import { ChatState } from './state/chat-state';
+import { MementoCursorStore, MementoPinStore, openOutbox, type KeyValueStore } from './stores';
+
+export interface SessionHostDeps {
+  identity(): Promise<Identity>;
+  /** The extension's global storage folder (the outbox lives under it). */
+  storageDir: string;
+  /** globalState: cursors and pins. */
+  memento: KeyValueStore;
+  viewVisible(): boolean;
+  post(message: HostMessage): void;
+  /** Every event of the current session. */
+  onSessionEvent(event: SessionEvent): void;
+  /** A session came or went (indicators follow). */
+  onChange(): void;
+  /** A server that is down at start-up: said once, retried in the background. */
+  onKeepTrying(sentence: string): void;
+  log: { warn(line: string): void };
+  /** Extra client options (tests lower the KDF floor). */
+  client?: Partial<ChatClientOptions>;
+}
+
+export class SessionHost {
+  private session: ChatSession | undefined;
+  private stopEvents: (() => void) | undefined;
+
+  constructor(private readonly deps: SessionHostDeps) {}
+
+  get current(): ChatSession | undefined {
+    return this.session;
+  }
+
+  /** What the view shows: the session's state, or an empty one when there is none. */
+  snapshot(): ViewSnapshot {
+    return (this.session?.state ?? new ChatState()).snapshot();
+  }
+
+  /**
+   * The session for this server and name, made and connected if needed. With
+   * `keepTrying`, an unreachable server is not an error: the client keeps
+   * reconnecting and joins wait for it.
+   */
+  async ensure(server: string, name: string, keepTrying = false): Promise<ChatSession> {
+    if (this.session && this.session.server === server && this.session.name === name) return this.session;
+    await this.close();
+    const session = new ChatSession({
+      server,
+      name,
+      identity: await this.deps.identity(),
+      outbox: await openOutbox(this.deps.storageDir, server),
+      cursors: new MementoCursorStore(this.deps.memento, server),
+      pins: new MementoPinStore(this.deps.memento, server),
+      visible: this.deps.viewVisible(),
+      ...(this.deps.client ? { client: this.deps.client } : {}),
+    });
+    this.session = session;
+    this.stopEvents = session.onEvent((event) => this.deps.onSessionEvent(event));
+    this.deps.post({ type: 'snapshot', snapshot: session.state.snapshot() });
+    this.deps.onChange();
+    try {
+      await session.connect();
+    } catch (error) {
+      if (keepTrying && error instanceof ClientError && error.code === 'unreachable') {
+        this.deps.log.warn(`${logLine(error)}; retrying in the background`);
+        this.deps.onKeepTrying(`${error.message} Message App keeps trying.`);
+        return session;
+      }
+      await this.close();
+      throw error;
+    }
+    return session;
+  }
+
+  /** Closes the session (its unsent messages stay in the outbox) and shows the empty view. */
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    this.stopEvents?.();
+    this.stopEvents = undefined;
+    if (session) await session.close();
+    this.deps.post({ type: 'snapshot', snapshot: this.snapshot() });
+    this.deps.onChange();
+  }
+
+  dispose(): void {
+    this.stopEvents?.();
+    this.stopEvents = undefined;
+    void this.session?.close();
+    this.session = undefined;
+  }
+}

@@ -1,0 +1,81 @@
+// Where each message from the chat webview goes: one exhaustive switch over the
+// validated union (protocol/webview.ts). Anything that fails validation is
+// dropped before it gets here. Plain module (no `vscode`): the actions are
+// injected, so the routing is tested on Node.
+
+import type { HostMessage, NoticeLevel, ViewImageItem, WebviewMessage } from '../protocol/webview';
+import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
+import { safeExternalUrl } from './links';
+
+/** A webview message other than `ready` (the view provider answers that one itself). */
+export type ViewRequest = Exclude<WebviewMessage, { type: 'ready' }>;
+
+/** The session as the router uses it. */
+export interface RoutedSession {
+  sendText(room: string, text: string): Promise<unknown>;
+  loadOlder(room: string): Promise<void>;
+  selectRoom(room: string): void;
+  imageItem(room: string, cid: string): ViewImageItem | undefined;
+}
+
+export interface RouterActions {
+  session(): RoutedSession | undefined;
+  post(message: HostMessage): void;
+  notice(level: NoticeLevel, text: string): void;
+  rememberRoom(room: string): void;
+  openExternal(url: URL): Promise<void>;
+  openImage(item: ViewImageItem): void;
+  saveImage(room: string, cid: string): Promise<void>;
+  /** Pasted or dropped bytes: prepared (scaled, re-encoded) and sent. */
+  sendImageBytes(room: string, input: { bytes: Uint8Array; name?: string }, label: string): Promise<void>;
+  runCommand(id: CommandId): Promise<void>;
+}
+
+export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
+  const session = to.session();
+  switch (message.type) {
+    case 'send':
+      if (!session) {
+        to.notice('error', 'Message App is not connected. Connect to a server to send messages.');
+        return;
+      }
+      await session.sendText(message.room, message.text);
+      return;
+    case 'loadOlder':
+      // The view waits for an answer to each request, so one comes even without a session.
+      if (session) await session.loadOlder(message.room);
+      else to.post({ type: 'older', room: message.room, items: [], more: false });
+      return;
+    case 'selectRoom':
+      session?.selectRoom(message.room);
+      to.rememberRoom(message.room);
+      return;
+    case 'openLink': {
+      const url = safeExternalUrl(message.url);
+      if (!url) {
+        to.notice('error', 'Only http and https links can be opened from the chat.');
+        return;
+      }
+      await to.openExternal(url);
+      return;
+    }
+    case 'openImage': {
+      const item = session?.imageItem(message.room, message.cid);
+      if (item) to.openImage(item);
+      return;
+    }
+    case 'saveImage':
+      await to.saveImage(message.room, message.cid);
+      return;
+    case 'pasteImage':
+      await to.sendImageBytes(message.room, { bytes: message.data, ...(message.name ? { name: message.name } : {}) }, message.name ?? 'pasted image');
+      return;
+    case 'command':
+      await to.runCommand(VIEW_COMMAND_IDS[message.command]);
+      return;
+    default: {
+      const unreachable: never = message;
+      return unreachable;
+    }
+  }
+}
