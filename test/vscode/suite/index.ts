@@ -14,18 +14,10 @@ import * as vscode from 'vscode';
 import { ChatClient, type ChatEvent } from '../../../client/chat-client';
 import { generateIdentity } from '../../../client/keys';
 import { MemoryOutboxStore } from '../../../client/storage';
+import { COMMAND_IDS } from '../../../extension/commands/table';
 import type { MessageAppTestApi } from '../../../extension/test-api';
 
 const EXTENSION_ID = 'message-app.message-app';
-const COMMANDS = [
-  'messageApp.connect',
-  'messageApp.disconnect',
-  'messageApp.switchRoom',
-  'messageApp.sendImage',
-  'messageApp.forgetPassphrase',
-  'messageApp.showFingerprint',
-  'messageApp.focus',
-];
 
 function serverAddress(): string {
   const fromEnv = process.env.MESSAGE_APP_TEST_SERVER;
@@ -76,7 +68,7 @@ function defineTests(root: Mocha.Suite): void {
     assert.ok(extension.isActive);
     assert.ok(api, 'the test API is returned outside production mode');
     const commands = await vscode.commands.getCommands(true);
-    for (const command of COMMANDS) assert.ok(commands.includes(command), `${command} is registered`);
+    for (const command of COMMAND_IDS) assert.ok(commands.includes(command), `${command} is registered`);
   });
 
   test('Focus Chat opens the chat view and its webview says ready', async () => {

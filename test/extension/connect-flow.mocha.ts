@@ -1,0 +1,252 @@
+// The connect flow (extension/connect-flow.ts) and the session host
+// (extension/session-host.ts) against the REAL server (a Bun child process on
+// 127.0.0.1 with a real SQLite file): questions only for what is missing,
+// settings saved only after a connection worked, changing the server after a
+// failure, one flow at a time, the quiet reconnect at start-up, and following a
+// passphrase another window saved (window-rooms.ts). The VS Code questions and
+// storage are the scripted fakes below: the only boundary Node cannot reach.
+
+import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConnectFlow, type ConnectUi, type SettingKey } from '../../extension/connect-flow';
+import { joinWithPassphrase, type JoinPrompts } from '../../extension/join-flow';
+import { KeyStore, passphraseKey } from '../../extension/key-store';
+import type { SessionEvent } from '../../extension/session';
+import { SessionHost } from '../../extension/session-host';
+import { followSecretChange, WindowRooms } from '../../extension/window-rooms';
+import type { HostMessage } from '../../protocol/webview';
+import { startServer, type TestServer } from '../support/server';
+import { InMemoryMemento, InMemorySecretStorage } from './fakes';
+
+// Cheap key derivation for tests only (the client refuses these parameters otherwise).
+const FAST_KDF = { n: 2 ** 10, r: 8, p: 1 };
+/** Nothing listens on port 1 of 127.0.0.1: connecting fails at once. */
+const NOWHERE = '127.0.0.1:1';
+
+interface Harness {
+  flow: ConnectFlow;
+  host: SessionHost;
+  keys: KeyStore;
+  secrets: InMemorySecretStorage;
+  rooms: WindowRooms;
+  settings: Record<SettingKey, string>;
+  /** The user's answers, consumed in order; a missing answer is a cancel. */
+  answers: { server: string[]; room: string[]; name: string[]; afterFailure: Array<'change' | 'retry' | undefined>; passphrase: string[] };
+  asked: string[];
+  saved: string[];
+  notices: string[];
+  posts: HostMessage[];
+  events: SessionEvent[];
+}
+
+function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = new InMemorySecretStorage()): Harness {
+  const h: Harness = {
+    settings: { server: '', room: '', displayName: '', ...settings },
+    answers: { server: [], room: [], name: [], afterFailure: [], passphrase: [] },
+    asked: [],
+    saved: [],
+    notices: [],
+    posts: [],
+    events: [],
+    secrets,
+    keys: new KeyStore(secrets),
+    rooms: new WindowRooms(new InMemoryMemento()),
+  } as unknown as Harness;
+  const log = { error: (): void => undefined, warn: (): void => undefined, info: (): void => undefined };
+  h.host = new SessionHost({
+    identity: () => h.keys.identity(),
+    storageDir: mkdtempSync(join(tmpdir(), 'message-app-storage-')),
+    memento: new InMemoryMemento(),
+    viewVisible: () => true,
+    post: (m) => h.posts.push(m),
+    onSessionEvent: (e) => h.events.push(e),
+    onChange: () => undefined,
+    onKeepTrying: (sentence) => h.notices.push(`info ${sentence}`),
+    log,
+    client: { createKdf: FAST_KDF, kdfFloor: FAST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
+  });
+  let typed: string | undefined;
+  const prompts: JoinPrompts = {
+    passphrase: async (room, _server, again) => {
+      h.asked.push(again ? `confirm ${room}` : `passphrase ${room}`);
+      if (!again) typed = h.answers.passphrase.shift();
+      return typed;
+    },
+    wrongPassphrase: async () => false,
+    confirmCreate: async (room) => {
+      h.asked.push(`create ${room}`);
+      return true;
+    },
+    mismatch: () => undefined,
+  };
+  const ui: ConnectUi = {
+    settings: () => ({ ...h.settings, displayName: h.settings.displayName || 'OsUser' }),
+    configuredName: () => h.settings.displayName,
+    askServer: async (current) => {
+      h.asked.push(`server (${current})`);
+      return h.answers.server.shift();
+    },
+    askRoom: async () => {
+      h.asked.push('room');
+      return h.answers.room.shift();
+    },
+    askName: async (proposed) => {
+      h.asked.push(`name (${proposed})`);
+      return h.answers.name.shift();
+    },
+    connectFailed: async () => {
+      h.asked.push('after failure');
+      return h.answers.afterFailure.shift();
+    },
+    saveSetting: async (key, value) => {
+      h.saved.push(`${key}=${value}`);
+      h.settings[key] = value;
+    },
+    focus: async () => {
+      h.asked.push('focus');
+    },
+  };
+  h.flow = new ConnectFlow({
+    ui,
+    sessions: h.host,
+    keys: h.keys,
+    rooms: h.rooms,
+    join: async (session, room) => (await joinWithPassphrase(session, h.keys, room, prompts)) !== 'cancelled',
+    notice: (level, text) => h.notices.push(`${level} ${text}`),
+    log,
+  });
+  return h;
+}
+
+describe('extension connect flow against the real server', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  const open: Harness[] = [];
+  const track = (h: Harness): Harness => {
+    open.push(h);
+    return h;
+  };
+
+  before(async () => {
+    server = await startServer();
+  });
+
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.host.close();
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('asks for nothing when server, room and name are set; connects, joins, saves and focuses', async () => {
+    const h = track(harness({ server: server.address, room: 'flow-quiet', displayName: 'Ann' }));
+    h.answers.passphrase.push('room words 1');
+    await h.flow.connect();
+    assert.deepEqual(h.asked, ['passphrase flow-quiet', 'create flow-quiet', 'confirm flow-quiet', 'focus']);
+    assert.equal(h.host.current?.state.active, 'flow-quiet');
+    assert.deepEqual(h.saved, [`server=${server.address}`, 'room=flow-quiet']);
+    assert.deepEqual(h.rooms.list(), ['flow-quiet']);
+    assert.equal(await h.keys.passphrase(server.address, 'flow-quiet'), 'room words 1');
+    assert.equal(h.posts[0]?.type, 'snapshot', 'the view gets a snapshot when the session comes');
+  });
+
+  it('asks for what is missing in order, and saves the name it connected with', async () => {
+    const h = track(harness());
+    h.answers.server.push(server.address);
+    h.answers.room.push('flow-ask');
+    h.answers.name.push('Bea');
+    h.answers.passphrase.push('room words 2');
+    await h.flow.connect();
+    assert.deepEqual(h.asked.slice(0, 3), ['server ()', 'room', 'name (OsUser)']);
+    assert.deepEqual(h.saved, [`server=${server.address}`, 'displayName=Bea', 'room=flow-ask']);
+    assert.equal(h.host.current?.name, 'Bea');
+  });
+
+  it('stops at a cancelled question: nothing saved, no session', async () => {
+    const h = track(harness({ server: server.address }));
+    await h.flow.connect();
+    assert.deepEqual(h.asked, ['room']);
+    assert.deepEqual(h.saved, []);
+    assert.equal(h.host.current, undefined);
+  });
+
+  it('offers to change the server after a failed connection and never saves the address that failed', async () => {
+    const h = track(harness({ server: NOWHERE, room: 'flow-change', displayName: 'Cai' }));
+    h.answers.afterFailure.push('change');
+    h.answers.server.push(server.address);
+    h.answers.passphrase.push('room words 3');
+    await h.flow.connect();
+    assert.deepEqual(h.asked.slice(0, 2), ['after failure', `server (${NOWHERE})`]);
+    assert.ok(h.notices.some((n) => n.startsWith('error ')), 'the failure is noted in the view');
+    assert.deepEqual(h.saved, [`server=${server.address}`, 'room=flow-change']);
+    assert.equal(h.host.current?.server, server.address);
+  });
+
+  it('gives up after a failed connection when the user does not choose', async () => {
+    const h = track(harness({ server: NOWHERE, room: 'flow-give-up', displayName: 'Dan' }));
+    await h.flow.connect();
+    assert.deepEqual(h.asked, ['after failure']);
+    assert.deepEqual(h.saved, []);
+    assert.equal(h.host.current, undefined);
+  });
+
+  it('runs one flow at a time: a second Connect waits for the first', async () => {
+    const h = track(harness({ server: server.address, room: 'flow-once', displayName: 'Eva' }));
+    h.answers.passphrase.push('room words 4');
+    const first = h.flow.connect();
+    const second = h.flow.connect();
+    assert.equal(first, second);
+    await first;
+    assert.equal(h.asked.filter((a) => a === 'focus').length, 1);
+  });
+
+  it('rejoins the rooms of this window at start-up without asking, and forgets a saved passphrase that stopped working', async () => {
+    const first = track(harness({ server: server.address, room: 'flow-back', displayName: 'Fay' }));
+    first.answers.passphrase.push('room words 5');
+    await first.flow.connect();
+    await first.host.current!.join('flow-wrong', 'the right words', { create: true });
+    await first.host.close();
+
+    const h = track(harness({ server: server.address, room: 'flow-back', displayName: 'Fay' }, first.secrets));
+    h.rooms.remember('flow-back');
+    h.rooms.remember('flow-wrong');
+    await h.keys.storePassphrase(server.address, 'flow-wrong', 'never the right words');
+    await h.flow.reconnectOnStartup();
+    assert.deepEqual(h.asked, []);
+    assert.deepEqual(h.host.current?.state.roomNames(), ['flow-back']);
+    assert.equal(await h.keys.passphrase(server.address, 'flow-wrong'), undefined, 'the wrong one is forgotten');
+    assert.ok(h.notices.some((n) => n.includes('"flow-wrong" no longer works')), h.notices.join('\n'));
+  });
+
+  it('does nothing at start-up without a saved passphrase', async () => {
+    const h = track(harness({ server: server.address, room: 'flow-nothing', displayName: 'Gus' }));
+    await h.flow.reconnectOnStartup();
+    assert.equal(h.host.current, undefined);
+  });
+
+  it("joins a room this window wanted when another window saves its passphrase, and ignores other rooms", async () => {
+    const creator = track(harness({ server: server.address, room: 'flow-sync', displayName: 'Hal' }));
+    creator.answers.passphrase.push('room words 6');
+    await creator.flow.connect();
+
+    const h = track(harness({ server: server.address, room: 'flow-other', displayName: 'Ida' }));
+    const session = await h.host.ensure(server.address, 'Ida');
+    h.rooms.remember('flow-sync');
+    const deps = {
+      keys: h.keys,
+      rooms: h.rooms,
+      log: { info: (): void => undefined, warn: (): void => undefined },
+      session: () => ({ server: session.server, hasRoom: (r: string) => session.state.room(r) !== undefined, join: (r: string, p: string, o: { activate: boolean }) => session.join(r, p, o) }),
+    };
+    // Another window (same secret storage) saves passphrases: one for a room not wanted here.
+    await h.keys.storePassphrase(server.address, 'flow-unwanted', 'x');
+    await followSecretChange(passphraseKey(server.address, 'flow-unwanted'), deps);
+    await h.keys.storePassphrase(server.address, 'flow-sync', 'room words 6');
+    await followSecretChange(passphraseKey(server.address, 'flow-sync'), deps);
+    assert.deepEqual(session.state.roomNames(), ['flow-sync']);
+    assert.equal(session.state.active, 'flow-sync', 'the first room becomes the active one even when joined quietly');
+  });
+});
