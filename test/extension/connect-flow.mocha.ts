@@ -221,6 +221,29 @@ describe('extension connect flow against the real server', function () {
     assert.ok(h.notices.some((n) => n.includes('"flow-wrong" no longer works')), h.notices.join('\n'));
   });
 
+  it('keeps one session per server and name: the same pair reuses it, another name replaces it', async () => {
+    const h = track(harness());
+    const a = await h.host.ensure(server.address, 'Jo');
+    assert.equal(await h.host.ensure(server.address, 'Jo'), a);
+    const b = await h.host.ensure(server.address, 'Jon');
+    assert.notEqual(b, a);
+    assert.equal(h.host.current, b);
+    await h.host.close();
+    assert.equal(h.host.current, undefined);
+    const last = h.posts.at(-1);
+    assert.ok(last?.type === 'snapshot' && last.snapshot.rooms.length === 0 && last.snapshot.connection.state === 'idle', 'the view is emptied');
+  });
+
+  it('keeps trying a server that is down at start-up, and drops the session when a Connect fails', async () => {
+    const h = track(harness());
+    const session = await h.host.ensure(NOWHERE, 'Kim', true);
+    assert.equal(h.host.current, session);
+    assert.ok(h.notices.some((n) => n.startsWith('info ') && n.endsWith('Message App keeps trying.')), h.notices.join('\n'));
+    await h.host.close();
+    await assert.rejects(h.host.ensure(NOWHERE, 'Kim'));
+    assert.equal(h.host.current, undefined);
+  });
+
   it('does nothing at start-up without a saved passphrase', async () => {
     const h = track(harness({ server: server.address, room: 'flow-nothing', displayName: 'Gus' }));
     await h.flow.reconnectOnStartup();
