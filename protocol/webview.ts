@@ -105,7 +105,7 @@ export type NoticeLevel = 'info' | 'error';
 export type HostMessage =
   | { type: 'snapshot'; snapshot: ViewSnapshot }
   | { type: 'connection'; connection: ViewConnection; me: ViewMe | null }
-  /** New or changed items (merged by cid: a pending item becomes acked in place). */
+  /** New or changed items (merged by sender and cid, view-model.ts: a pending item becomes acked in place). */
   | { type: 'upsert'; room: string; items: ViewItem[] }
   /** An older page, to put before what the view has. */
   | { type: 'older'; room: string; items: ViewItem[]; more: boolean }
