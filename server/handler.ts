@@ -3,8 +3,6 @@
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '../protocol/constants';
 import { decodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../protocol/codec';
 import { parseClientFrame, type ClientFrame } from '../protocol/frames';
-import { isFields } from '../protocol/guards';
-import { isCid, isRoomName } from '../protocol/names';
 import { ProtocolError, type Connection, type InboundHandler } from './connection';
 import type { ProofThrottle } from './limits';
 import { ed25519PublicKey, verifyJoinProof } from './proof';
@@ -40,24 +38,9 @@ export class FrameHandler implements InboundHandler {
 
   onBody(conn: Connection, body: Uint8Array): void | Promise<void> {
     let value: unknown;
-    let decoded = true;
     try {
       value = decodeBody(body);
     } catch {
-      decoded = false;
-    }
-    if (!conn.withinRate()) {
-      // Dropped unread; room and cid let a client keep the message in its outbox.
-      const fields = decoded && isFields(value) ? value : {};
-      conn.sendError(
-        'rate_limited',
-        'too many frames; slow down',
-        isRoomName(fields.room) ? fields.room : undefined,
-        fields.t === 'send' && isCid(fields.cid) ? fields.cid : undefined,
-      );
-      return;
-    }
-    if (!decoded) {
       conn.badFrame('the frame body is not valid MessagePack');
       return;
     }

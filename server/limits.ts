@@ -25,6 +25,12 @@ export class TokenBucket {
     this.tokens -= 1;
     return true;
   }
+
+  /** Milliseconds until take() can next succeed (0 if it can now). */
+  waitMs(now: number = performance.now()): number {
+    const tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.last) * this.rate) / 1000);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) * 1000) / this.rate);
+  }
 }
 
 /**
