@@ -64,7 +64,7 @@ describe('store', () => {
     expect(store.createRoom('general', salt, KDF, auth)).toBeNull();
     await store.close();
     const again = open(file);
-    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth });
+    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth, bytes: 0 });
     expect(again.room('other')).toBeNull();
   });
 
