@@ -1,12 +1,11 @@
 // Durable history in bun:sqlite: rooms and opaque envelopes; the appends of one event-loop turn commit as one transaction, acked only after it.
 
 import { Database, type Statement } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KdfParams, StoredMessage } from '../protocol/frames';
 import type { CheckpointerReport, CheckpointerRequest, CheckpointerSetup } from './checkpointer';
 import { EnvelopeLog, type LogPlace } from './envelope-log';
+import { preparePrivateFolder } from './files';
 
 export interface RoomRecord {
   id: number;
@@ -157,7 +156,7 @@ export class Store {
     readonly file: string,
     private readonly options: StoreOptions = {},
   ) {
-    mkdirSync(dirname(file), { recursive: true });
+    preparePrivateFolder(file, options.log);
     this.db = new Database(file, { create: true, strict: true });
     // WAL: readers never block the writer, and a commit is one append to the WAL file.
     this.db.run('PRAGMA journal_mode = WAL');
