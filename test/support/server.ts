@@ -52,7 +52,8 @@ const LISTENING = /^message-app server listening on (.+):(\d+) \((tcp|tls)\), da
 /**
  * Test-only server variables (server/config.ts): rooms may use scrypt N down to
  * 1024, so suites derive keys fast (a real server refuses below 2^15). A test
- * sets it to '' to see the real floor.
+ * sets it to '' to see the real floor. (The other one, MESSAGE_APP_TEST_FREE_BYTES_FILE,
+ * names a file whose number replaces the volume's free bytes; tests pass it in `env`.)
  */
 const TEST_ENV: Record<string, string> = { MESSAGE_APP_TEST_KDF_FLOOR: '1024' };
 
