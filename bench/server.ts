@@ -56,16 +56,18 @@ interface Running {
   cleanup: () => void;
 }
 
-async function launch(target: Target): Promise<Running> {
+/** `limits`: 'lifted' for the capacity shapes, 'default' to run under the server's own rate limit. */
+async function launch(target: Target, limits: 'lifted' | 'default' = 'lifted'): Promise<Running> {
   const bun = process.execPath;
   let dir = '';
   const args =
     target === 'server'
       ? ((dir = mkdtempSync(join(tmpdir(), 'message-app-bench-'))),
         // The rate limit is for abuse, not for a benchmark of capacity: lifted here.
-        [bun, ...(process.env.BENCH_PROFILE ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, '--cpu-prof-interval=200'] : []), join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000', '--sync', SYNC])
+        [bun, ...(process.env.BENCH_PROFILE ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, '--cpu-prof-interval=200'] : []), join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), ...(limits === 'lifted' ? ['--rate', '1000000', '--burst', '1000000'] : []), '--sync', SYNC])
       : [bun, join(ROOT, 'bench/bare-relay.ts'), '--host', '127.0.0.1', '--port', '0'];
-  const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  // The bench room uses the tests' small KDF, which only a test-configured server accepts (server/config.ts).
+  const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, MESSAGE_APP_TEST_KDF_FLOOR: '1024' } });
   const reader = proc.stdout.getReader();
   let text = '';
   const deadline = Date.now() + 15_000;
@@ -92,7 +94,7 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-// ---- room keys (PROTOCOL.md section 3, small test KDF: the server never checks the floor) -----
+// ---- room keys (PROTOCOL.md section 3, small test KDF: allowed by MESSAGE_APP_TEST_KDF_FLOOR) -----
 
 const ROOM = 'bench';
 function roomAuth() {
@@ -335,6 +337,119 @@ async function runShape(target: Target, shape: Shape): Promise<Result> {
   return { delivered, seconds, p50: pct(0.5), p99: pct(0.99), cpu, genCpu, rssMb };
 }
 
+// ---- pipelined: one connection writes 2,000 sends at once ------------------------------
+
+const PIPELINED = 2000;
+const PIPELINED_BYTES = 200;
+
+interface PipelinedResult {
+  ms: number;
+  /** Every send acked (server) and received by the other member, both in send order, ack ids rising, no error frame. */
+  ok: boolean;
+  problem: string;
+}
+
+/**
+ * One sender writes PIPELINED sends in one go (a bot posting a build log, an
+ * outbox flushed after a long offline spell); one other member reads. Timed
+ * until the member has them all (and, on the server, the sender every ack).
+ */
+async function runPipelined(target: Target, limits: 'lifted' | 'default'): Promise<PipelinedResult> {
+  const running = await launch(target, limits);
+  const acks: { cid: string; id: number }[] = [];
+  const received: string[] = [];
+  const errors: string[] = [];
+  // Control frames (hello, joined) per client, kept until asked for: one may arrive before the question.
+  const control = new Map<Client, Record<string, unknown>[]>();
+  const onBody = (client: Client, body: Uint8Array): void => {
+    const frame = decodeBody(body) as Record<string, unknown>;
+    if (frame.t === 'ack') acks.push({ cid: String(frame.cid), id: Number(frame.id) });
+    else if (frame.t === 'msg' || frame.t === 'send') received.push(String(frame.cid));
+    else if (frame.t === 'error') errors.push(String(frame.code));
+    else control.set(client, [...(control.get(client) ?? []), frame]);
+  };
+  const next = async (client: Client, t: string): Promise<Record<string, unknown>> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const frames = control.get(client) ?? [];
+      const index = frames.findIndex((f) => f.t === t);
+      const found = frames[index];
+      if (found) {
+        frames.splice(index, 1);
+        return found;
+      }
+      if (errors.length > 0 || Date.now() > deadline) throw new Error(`no ${t}; errors: ${errors.join(', ')}`);
+      await Bun.sleep(1);
+    }
+  };
+  const auth = roomAuth();
+  const sender = await connectClient(running.port, onBody);
+  const reader = await connectClient(running.port, onBody);
+  if (target === 'server') {
+    for (const [client, first] of [[sender, true], [reader, false]] as const) {
+      const hello = await next(client, 'hello');
+      const challenge = hello.challenge as Uint8Array;
+      const joined = next(client, 'joined');
+      write(
+        client,
+        encodeFrameBody(
+          first
+            ? { t: 'create', room: ROOM, salt: auth.salt, kdf: auth.kdf, auth: auth.auth, proof: auth.proof(challenge) }
+            : { t: 'join', room: ROOM, proof: auth.proof(challenge) },
+        ),
+      );
+      await joined;
+    }
+  }
+  await Bun.sleep(100);
+  const batch = (prefix: string): { cids: string[]; bytes: Uint8Array } => {
+    const cids = Array.from({ length: PIPELINED }, (_, i) => `${prefix}${String(i).padStart(8, '0')}`);
+    const frames = cids.map((cid) => encodeFrameBody({ t: 'send', room: ROOM, cid, env: randomBytes(PIPELINED_BYTES) }));
+    const bytes = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      bytes.set(f, at);
+      at += f.length;
+    }
+    return { cids, bytes };
+  };
+  const done = (): boolean => received.length >= PIPELINED && (target === 'bare' || acks.length >= PIPELINED);
+  const run = async (bytes: Uint8Array): Promise<number> => {
+    const started = performance.now();
+    write(sender, bytes);
+    const deadline = Date.now() + 60_000;
+    while (!done() && errors.length === 0 && Date.now() < deadline) await Bun.sleep(1);
+    return performance.now() - started;
+  };
+  if (limits === 'lifted') {
+    // A fresh process runs its first thousands of frames in the JIT's slow tiers (the
+    // MessagePack decoder most of all); warm both relays up so the time is the steady one.
+    await run(batch('warm').bytes);
+    received.length = 0;
+    acks.length = 0;
+  }
+  const { cids, bytes } = batch('pipe');
+  const ms = await run(bytes);
+  await Bun.sleep(50); // anything stray (an error frame) after the last one
+  sender.socket.end();
+  reader.socket.end();
+  running.proc.kill('SIGTERM');
+  await running.proc.exited;
+  running.cleanup();
+  const same = (a: string[]) => a.length === cids.length && a.every((cid, i) => cid === cids[i]);
+  const problem =
+    errors.length > 0
+      ? `error frames: ${[...new Set(errors)].join(', ')}`
+      : !same(received)
+        ? `the member got ${received.length} of ${PIPELINED}${received.length === PIPELINED ? ', out of order' : ''}`
+        : target === 'server' && !same(acks.map((a) => a.cid))
+          ? `${acks.length} of ${PIPELINED} acked${acks.length === PIPELINED ? ', out of order' : ''}`
+          : target === 'server' && !acks.every((a, i) => i === 0 || a.id > (acks[i - 1]?.id ?? Infinity))
+            ? 'ack ids not rising'
+            : '';
+  return { ms, ok: problem === '', problem };
+}
+
 // ---- run and print -------------------------------------------------------------------
 
 const rows: string[] = [];
@@ -377,4 +492,34 @@ for (const shape of SHAPES) {
     );
   }
 }
-process.stdout.write(`${rows.join('\n')}\n`);
+
+// The pipelined run: under the default rate limit (200/s, burst 400) the server paces the
+// sender by not reading its socket; with the limit lifted it is compared with the bare relay.
+const pipelinedRows: string[] = [
+  `| pipelined ${fmt(PIPELINED)} x ${PIPELINED_BYTES} B on one connection | relay | time ms (median) | every one acked and relayed in order, no error | vs bare |`,
+  '| --- | --- | ---: | --- | ---: |',
+];
+if (!flags.only || 'pipelined'.includes(flags.only)) {
+  const runs: Record<'default' | 'lifted' | 'bare', PipelinedResult[]> = { default: [], lifted: [], bare: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const kind of ['default', 'lifted', 'bare'] as const) {
+      process.stderr.write(`round ${round + 1}: pipelined against ${kind === 'bare' ? 'bare' : `server (rate limit ${kind})`}...\n`);
+      const result = await runPipelined(kind === 'bare' ? 'bare' : 'server', kind === 'bare' ? 'lifted' : kind);
+      runs[kind].push(result);
+      process.stderr.write(`  ${fmt(result.ms)} ms${result.ok ? '' : `, FAILED: ${result.problem}`}\n`);
+    }
+  }
+  const bareMs = median(runs.bare.map((r) => r.ms));
+  for (const [kind, label] of [
+    ['default', 'server, default rate limit'],
+    ['lifted', 'server, rate limit lifted'],
+    ['bare', 'bare'],
+  ] as const) {
+    const rs = runs[kind];
+    const ms = median(rs.map((r) => r.ms));
+    const failed = rs.filter((r) => !r.ok);
+    const ok = failed.length === 0 ? `yes (${rs.length} of ${rs.length})` : `NO: ${failed.map((r) => r.problem).join('; ')}`;
+    pipelinedRows.push(`| | ${label} | ${fmt(ms)} | ${ok} | ${kind === 'lifted' ? `${fmt(bareMs / ms, 2)}x` : ''} |`);
+  }
+}
+process.stdout.write(`${rows.join('\n')}\n\n${pipelinedRows.join('\n')}\n`);

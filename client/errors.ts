@@ -108,6 +108,8 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
       return 'The server is at its connection limit; retrying shortly.';
     case 'internal':
       return `The server had an internal error${where}; try again.`;
+    case 'full':
+      return room ? `The server is out of space for room "${room}".` : 'The server is out of space.';
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

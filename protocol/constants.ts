@@ -29,6 +29,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'busy',
   'internal',
+  'full',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -25,6 +25,23 @@ export interface ServerConfig {
   maxQueueBytes: number;
   /** When an ack may go out: after the commit reached the WAL file (normal) or after an fsync (full). */
   sync: SyncMode;
+  /** Connections from one address (IPv6: one /64); more get "busy". */
+  maxConnectionsPerAddress: number;
+  /** Rooms one address (IPv6: one /64) may create per hour. */
+  maxNewRooms: number;
+  /** Rooms the server holds at most. */
+  maxRooms: number;
+  /** Envelope bytes one room may store; a send past it gets "full". */
+  maxRoomBytes: number;
+  /** Free space the data volume keeps; a send that would eat into it gets "full". */
+  minFreeBytes: number;
+  /**
+   * Smallest scrypt N a `create` may use (PROTOCOL.md section 3: 2^15). Only
+   * tests lower it, through MESSAGE_APP_TEST_KDF_FLOOR, so their rooms derive keys fast.
+   */
+  kdfFloorN: number;
+  /** Tests only (MESSAGE_APP_TEST_FREE_BYTES_FILE): a file whose number replaces the volume's free bytes. */
+  testFreeBytesFile?: string;
 }
 
 export const DEFAULTS = {
@@ -39,6 +56,12 @@ export const DEFAULTS = {
   burst: 400,
   maxQueueBytes: 8 * 1024 * 1024,
   sync: 'normal',
+  maxConnectionsPerAddress: 64,
+  maxNewRooms: 20,
+  maxRooms: 10_000,
+  maxRoomBytes: 5 * 1024 ** 3,
+  minFreeBytes: 1024 ** 3,
+  kdfFloorN: 2 ** 15,
 } as const;
 
 /** A bad flag or variable: main prints `message` (a sentence) and exits with status 2. */
@@ -65,6 +88,14 @@ Options (each also read from the environment variable shown):
                           at the disk's fsync latency) (MESSAGE_APP_SYNC, default ${DEFAULTS.sync})
   --rate N                frames per second per connection (MESSAGE_APP_RATE, default ${DEFAULTS.rate})
   --burst N               frames a connection may send at once (MESSAGE_APP_BURST, default ${DEFAULTS.burst})
+  --max-connections-per-address N
+                          connections from one address, IPv6 per /64; more get "busy"
+                          (MESSAGE_APP_MAX_CONNECTIONS_PER_ADDRESS, default ${DEFAULTS.maxConnectionsPerAddress})
+  --max-new-rooms N       rooms one address may create per hour (MESSAGE_APP_MAX_NEW_ROOMS, default ${DEFAULTS.maxNewRooms})
+  --max-rooms N           rooms on the server (MESSAGE_APP_MAX_ROOMS, default ${DEFAULTS.maxRooms})
+  --max-room-bytes BYTES  envelope bytes one room may store; more get "full" (MESSAGE_APP_MAX_ROOM_BYTES, default 5 GiB)
+  --min-free-bytes BYTES  free space kept on the data volume; sends that would use it get "full"
+                          (MESSAGE_APP_MIN_FREE_BYTES, default 1 GiB)
   -h, --help              show this help
 `;
 
@@ -81,6 +112,11 @@ const OPTIONS = {
   rate: { type: 'string' },
   burst: { type: 'string' },
   sync: { type: 'string' },
+  'max-connections-per-address': { type: 'string' },
+  'max-new-rooms': { type: 'string' },
+  'max-rooms': { type: 'string' },
+  'max-room-bytes': { type: 'string' },
+  'min-free-bytes': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -138,6 +174,18 @@ export function loadConfig(
   if (sync !== 'normal' && sync !== 'full') {
     throw new ConfigError(`${syncPick?.source ?? '--sync'} must be normal or full, not ${JSON.stringify(sync)}.`);
   }
+  const maxConnectionsPerAddress = int('max-connections-per-address', 'MESSAGE_APP_MAX_CONNECTIONS_PER_ADDRESS', DEFAULTS.maxConnectionsPerAddress, 1, 1_000_000);
+  const maxNewRooms = int('max-new-rooms', 'MESSAGE_APP_MAX_NEW_ROOMS', DEFAULTS.maxNewRooms, 0, 1_000_000);
+  const maxRooms = int('max-rooms', 'MESSAGE_APP_MAX_ROOMS', DEFAULTS.maxRooms, 0, 1_000_000_000);
+  const maxRoomBytes = int('max-room-bytes', 'MESSAGE_APP_MAX_ROOM_BYTES', DEFAULTS.maxRoomBytes, 1, Number.MAX_SAFE_INTEGER);
+  const minFreeBytes = int('min-free-bytes', 'MESSAGE_APP_MIN_FREE_BYTES', DEFAULTS.minFreeBytes, 0, Number.MAX_SAFE_INTEGER);
+  // Test-only variables: no flag, not in the usage text (documented in test/support/server.ts).
+  const testFloor = env.MESSAGE_APP_TEST_KDF_FLOOR;
+  const kdfFloorN = testFloor ? Number(testFloor) : DEFAULTS.kdfFloorN;
+  if (!Number.isSafeInteger(kdfFloorN) || kdfFloorN < 2 || kdfFloorN > DEFAULTS.kdfFloorN) {
+    throw new ConfigError(`MESSAGE_APP_TEST_KDF_FLOOR must be a whole number from 2 to ${DEFAULTS.kdfFloorN}, not ${JSON.stringify(testFloor)}.`);
+  }
+  const testFreeBytesFile = env.MESSAGE_APP_TEST_FREE_BYTES_FILE || undefined;
   const tlsCert = pick('tls-cert', 'MESSAGE_APP_TLS_CERT')?.value;
   const tlsKey = pick('tls-key', 'MESSAGE_APP_TLS_KEY')?.value;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
@@ -156,7 +204,14 @@ export function loadConfig(
     burst,
     maxQueueBytes: DEFAULTS.maxQueueBytes,
     sync,
+    maxConnectionsPerAddress,
+    maxNewRooms,
+    maxRooms,
+    maxRoomBytes,
+    minFreeBytes,
+    kdfFloorN,
   };
+  if (testFreeBytesFile !== undefined) config.testFreeBytesFile = resolve(cwd, testFreeBytesFile);
   if (tlsCert !== undefined && tlsKey !== undefined) {
     config.tlsCert = resolve(cwd, tlsCert);
     config.tlsKey = resolve(cwd, tlsKey);

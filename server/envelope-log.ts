@@ -33,7 +33,8 @@ export class EnvelopeLog {
     } catch (error) {
       // Only a missing log is created; any other failure must not truncate one that exists.
       if (!(error instanceof Error && 'code' in error && error.code === 'ENOENT')) throw error;
-      this.fd = openSync(file, 'wx+');
+      // Private like every file in the data folder (files.ts).
+      this.fd = openSync(file, 'wx+', 0o600);
       created = true;
     }
     // A file shorter than what rows point to (restored without it, or cut by a power cut in

@@ -3,10 +3,9 @@
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '../protocol/constants';
 import { decodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../protocol/codec';
 import { parseClientFrame, type ClientFrame } from '../protocol/frames';
-import { isFields } from '../protocol/guards';
-import { isCid, isRoomName } from '../protocol/names';
 import { ProtocolError, type Connection, type InboundHandler } from './connection';
-import type { ProofThrottle } from './limits';
+import type { DiskSpace } from './disk';
+import { kdfProblem, type HourlyLimit, type ProofThrottle } from './limits';
 import { ed25519PublicKey, verifyJoinProof } from './proof';
 import type { Room, Rooms } from './rooms';
 import type { AppendResult, Store } from './store';
@@ -22,6 +21,16 @@ export const FRAME_SLACK = 256;
 export interface HandlerOptions {
   maxFrame: number;
   log: (message: string) => void;
+  /** Rooms the server holds at most. */
+  maxRooms: number;
+  /** Rooms one address may create per hour. */
+  newRooms: HourlyLimit;
+  /** Envelope bytes one room may store. */
+  maxRoomBytes: number;
+  /** The reserve of free space on the data volume. */
+  disk: DiskSpace;
+  /** Smallest scrypt N a room may use (2^15 but in tests). */
+  kdfFloorN: number;
 }
 
 type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
@@ -40,24 +49,9 @@ export class FrameHandler implements InboundHandler {
 
   onBody(conn: Connection, body: Uint8Array): void | Promise<void> {
     let value: unknown;
-    let decoded = true;
     try {
       value = decodeBody(body);
     } catch {
-      decoded = false;
-    }
-    if (!conn.withinRate()) {
-      // Dropped unread; room and cid let a client keep the message in its outbox.
-      const fields = decoded && isFields(value) ? value : {};
-      conn.sendError(
-        'rate_limited',
-        'too many frames; slow down',
-        isRoomName(fields.room) ? fields.room : undefined,
-        fields.t === 'send' && isCid(fields.cid) ? fields.cid : undefined,
-      );
-      return;
-    }
-    if (!decoded) {
       conn.badFrame('the frame body is not valid MessagePack');
       return;
     }
@@ -151,9 +145,21 @@ export class FrameHandler implements InboundHandler {
   private create(conn: Connection, frame: Frame<'create'>): void {
     const auth = ed25519PublicKey(frame.auth);
     if (!auth) throw new ProtocolError('bad_frame', 'auth is not an Ed25519 public key', frame.room);
+    // A room no client would join (PROTOCOL.md section 3) is refused before it takes a name.
+    const weak = kdfProblem(frame.kdf, this.options.kdfFloorN);
+    if (weak) throw new ProtocolError('bad_frame', weak, frame.room);
     if (!verifyJoinProof(auth, frame.room, conn.challenge, frame.proof)) {
       this.throttle.failed(conn.address);
       throw new ProtocolError('bad_proof', 'the proof does not match the auth key and this connection’s challenge', frame.room);
+    }
+    if (this.rooms.get(frame.room)) throw new ProtocolError('room_exists', `room ${frame.room} already exists; join it instead`, frame.room);
+    if (this.rooms.count >= this.options.maxRooms) {
+      this.log(`refused a new room from ${conn.address}: the server holds its limit of ${this.options.maxRooms} rooms`);
+      throw new ProtocolError('full', 'the server holds as many rooms as it may; join an existing room', frame.room);
+    }
+    if (!this.options.newRooms.take(conn.address)) {
+      this.log(`refused a new room from ${conn.address}: it created its limit of rooms this hour`);
+      throw new ProtocolError('full', 'this address has created as many rooms as it may this hour; try again later', frame.room);
     }
     // Copies: the decoded fields are views into the frame body.
     const room = this.rooms.create(frame.room, frame.salt.slice(), frame.kdf, frame.auth.slice(), auth);
@@ -192,15 +198,42 @@ export class FrameHandler implements InboundHandler {
         frame.cid,
       );
     }
+    const size = frame.env.length;
+    const overQuota = room.bytes + size > this.options.maxRoomBytes;
+    if (overQuota || !this.options.disk.take(size)) {
+      // A resend of a message stored before is acked as usual: it needs no space.
+      const stored = this.store.stored(room.id, frame.cid);
+      if (stored) {
+        conn.send({ t: 'ack', room: room.name, cid: frame.cid, id: stored.id, ts: stored.ts });
+        return;
+      }
+      this.log(`refused a message for room ${room.name}: ${overQuota ? 'its storage quota is used up' : 'the data volume is at its free-space reserve'}`);
+      throw new ProtocolError(
+        'full',
+        overQuota
+          ? `room ${room.name} has used its storage quota of ${this.options.maxRoomBytes} bytes`
+          : 'the server is out of disk space for new messages',
+        room.name,
+        frame.cid,
+      );
+    }
+    room.bytes += size;
     conn.pendingAppends++;
     this.store.append(room.id, frame.cid, frame.env, Date.now(), (result) => {
       conn.pendingAppends--;
+      // A failed or repeated send stored nothing: give its bytes back to the quota.
+      if (result instanceof Error || result.duplicate) room.bytes -= size;
       this.committed(conn, room, frame, result);
     });
   }
 
   private committed(conn: Connection, room: Room, frame: Frame<'send'>, result: AppendResult | Error): void {
     if (result instanceof Error) {
+      if (isDiskFull(result)) {
+        this.log(`could not store a message for room ${room.name}: the disk is full`);
+        conn.sendError('full', 'the server is out of disk space for new messages', room.name, frame.cid);
+        return;
+      }
       this.log(`could not store a message for room ${room.name}: ${result.message}`);
       conn.sendError('internal', 'the message could not be stored; send it again', room.name, frame.cid);
       return;
@@ -247,4 +280,10 @@ export class FrameHandler implements InboundHandler {
     if (!room.members.delete(conn)) return;
     room.broadcast(encodeFrameBody({ t: 'presence', room: room.name, online: room.online }));
   }
+}
+
+/** SQLite's "database or disk is full", or ENOSPC from the envelope log. */
+function isDiskFull(error: Error): boolean {
+  const code = 'code' in error ? error.code : undefined;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || /disk is full|ENOSPC/i.test(error.message);
 }

@@ -1,4 +1,4 @@
-// Abuse limits: a token bucket per connection, and the per-address slow-down after repeated bad proofs.
+// Abuse limits: a token bucket per connection, per-address counts (connections, rooms created, bad proofs) and the KDF parameters a room may use.
 
 /** Frames per second with a burst allowance; refills continuously. */
 export class TokenBucket {
@@ -24,6 +24,12 @@ export class TokenBucket {
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Milliseconds until take() can next succeed (0 if it can now). */
+  waitMs(now: number = performance.now()): number {
+    const tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.last) * this.rate) / 1000);
+    return tokens >= 1 ? 0 : Math.ceil(((1 - tokens) * 1000) / this.rate);
   }
 }
 
@@ -120,4 +126,77 @@ export class ProofThrottle {
     }
     return entry;
   }
+}
+
+/**
+ * Counts something per address key (IPv4 address, IPv6 /64), e.g. open
+ * connections; a key whose count falls to 0 is forgotten.
+ */
+export class AddressCounter {
+  private readonly counts = new Map<string, number>();
+
+  count(address: string): number {
+    return this.counts.get(addressKey(address)) ?? 0;
+  }
+
+  add(address: string): void {
+    const key = addressKey(address);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  remove(address: string): void {
+    const key = addressKey(address);
+    const left = (this.counts.get(key) ?? 0) - 1;
+    if (left > 0) this.counts.set(key, left);
+    else this.counts.delete(key);
+  }
+}
+
+const HOUR_MS = 3_600_000;
+
+/** At most `max` events per address key in any hour (a sliding window), e.g. rooms created. */
+export class HourlyLimit {
+  private readonly times = new Map<string, number[]>();
+
+  constructor(private readonly max: number) {}
+
+  /** Counts an event and returns true, or returns false (counting nothing) if the address is at its limit. */
+  take(address: string, now: number = Date.now()): boolean {
+    const key = addressKey(address);
+    const recent = (this.times.get(key) ?? []).filter((t) => now - t < HOUR_MS);
+    if (recent.length >= this.max) {
+      this.times.set(key, recent);
+      return false;
+    }
+    recent.push(now);
+    this.times.set(key, recent);
+    return true;
+  }
+
+  /** Forgets addresses with no event in the last hour; called periodically. */
+  sweep(now: number = Date.now()): void {
+    for (const [key, times] of this.times) {
+      if (times.every((t) => now - t >= HOUR_MS)) this.times.delete(key);
+    }
+  }
+}
+
+/** The scrypt parameters clients accept (PROTOCOL.md section 3): floor N=2^15, r=8, p=1; ceiling N=2^20, r=16, p=4. */
+export const KDF_FLOOR = { n: 2 ** 15, r: 8, p: 1 } as const;
+export const KDF_CEILING = { n: 2 ** 20, r: 16, p: 4 } as const;
+
+/**
+ * Why no client could join a room with these parameters, or undefined if one
+ * could. `floorN` is KDF_FLOOR.n except in tests.
+ */
+export function kdfProblem(kdf: { n: number; r: number; p: number }, floorN: number = KDF_FLOOR.n): string | undefined {
+  const { n, r, p } = kdf;
+  if ((n & (n - 1)) !== 0) return `kdf N=${n} is not a power of two`;
+  if (n < floorN || r < KDF_FLOOR.r || p < KDF_FLOOR.p) {
+    return `kdf N=${n}, r=${r}, p=${p} is below the floor N=${floorN}, r=${KDF_FLOOR.r}, p=${KDF_FLOOR.p} that clients accept`;
+  }
+  if (n > KDF_CEILING.n || r > KDF_CEILING.r || p > KDF_CEILING.p) {
+    return `kdf N=${n}, r=${r}, p=${p} is above the ceiling N=${KDF_CEILING.n}, r=${KDF_CEILING.r}, p=${KDF_CEILING.p} that clients accept`;
+  }
+  return undefined;
 }

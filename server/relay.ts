@@ -5,7 +5,9 @@ import { encodeFrameBody } from '../protocol/codec';
 import type { ServerConfig } from './config';
 import { Connection } from './connection';
 import { FrameHandler } from './handler';
-import { ProofThrottle } from './limits';
+import { dirname } from 'node:path';
+import { DiskSpace } from './disk';
+import { AddressCounter, HourlyLimit, ProofThrottle } from './limits';
 import { Rooms } from './rooms';
 import type { Store } from './store';
 
@@ -34,12 +36,28 @@ export class Relay {
   private readonly listener: TCPSocketListener<SocketData>;
   private readonly handler: FrameHandler;
   private readonly throttle = new ProofThrottle();
+  private readonly perAddress = new AddressCounter();
+  private readonly newRooms: HourlyLimit;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private stopping = false;
 
   constructor(private readonly options: RelayOptions) {
     const { config, store, log } = options;
-    this.handler = new FrameHandler(store, new Rooms(store), this.throttle, { maxFrame: config.maxFrame, log });
+    this.newRooms = new HourlyLimit(config.maxNewRooms);
+    const disk = new DiskSpace({
+      dir: dirname(config.dataFile),
+      reserve: config.minFreeBytes,
+      ...(config.testFreeBytesFile !== undefined ? { testFile: config.testFreeBytesFile } : {}),
+    });
+    this.handler = new FrameHandler(store, new Rooms(store), this.throttle, {
+      maxFrame: config.maxFrame,
+      log,
+      maxRooms: config.maxRooms,
+      newRooms: this.newRooms,
+      maxRoomBytes: config.maxRoomBytes,
+      disk,
+      kdfFloorN: config.kdfFloorN,
+    });
     const relay = this;
     this.listener = Bun.listen<SocketData>({
       hostname: config.host,
@@ -60,6 +78,7 @@ export class Relay {
           const conn = socket.data.conn;
           if (!conn) return;
           relay.connections.delete(conn);
+          relay.perAddress.remove(conn.address);
           conn.closed();
         },
         error(socket, error) {
@@ -82,10 +101,18 @@ export class Relay {
 
   private opened(socket: Socket<SocketData>): void {
     const { config } = this.options;
-    if (this.stopping || this.connections.size >= config.maxConnections) {
-      // At the cap, `busy` replaces `hello` (PROTOCOL.md section 7).
-      socket.write(encodeFrameBody({ t: 'error', code: 'busy', msg: 'the server is at its connection limit; try again later' }));
-      socket.end();
+    if (this.stopping) {
+      // Past SIGTERM: no `hello`, only the word that the server is going away.
+      this.refuse(socket, 'the server is stopping; try again later');
+      return;
+    }
+    if (this.connections.size >= config.maxConnections) {
+      this.refuse(socket, 'the server is at its connection limit; try again later');
+      return;
+    }
+    if (this.perAddress.count(socket.remoteAddress) >= config.maxConnectionsPerAddress) {
+      this.options.log(`refused a connection from ${socket.remoteAddress}: it has ${config.maxConnectionsPerAddress} open`);
+      this.refuse(socket, 'this address has as many connections open as the server allows; try again later');
       return;
     }
     socket.setNoDelay(true);
@@ -100,7 +127,14 @@ export class Relay {
     // A fresh object: the listener's `data` is the one initial value shared by every socket.
     socket.data = { conn };
     this.connections.add(conn);
+    this.perAddress.add(conn.address);
     conn.greet();
+  }
+
+  /** At a cap (or stopping), `busy` replaces `hello` (PROTOCOL.md section 7). */
+  private refuse(socket: Socket<SocketData>, msg: string): void {
+    socket.write(encodeFrameBody({ t: 'error', code: 'busy', msg }));
+    socket.end();
   }
 
   private sweep(): void {
@@ -118,6 +152,7 @@ export class Relay {
       }
     }
     this.throttle.sweep(now);
+    this.newRooms.sweep(now);
   }
 
   /** Stops accepting, commits and acknowledges what is queued, lets output drain, then closes every connection. */

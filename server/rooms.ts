@@ -24,6 +24,8 @@ export class Room {
      * stop here, so a message is never both in a page and announced after it.
      */
     public lastId: number,
+    /** Envelope bytes stored, plus those of sends accepted and not yet committed (the quota counts both). */
+    public bytes: number,
   ) {}
 
   /** A committed message has been relayed: later joins and pages include it. */
@@ -55,8 +57,16 @@ export class RoomError extends Error {
 export class Rooms {
   /** Rooms seen since start; a room record never changes, so the cache never goes stale. */
   private readonly cache = new Map<string, Room>();
+  /** Rooms in the store; only this server creates rooms, so counting once at start is enough. */
+  private countValue: number;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    this.countValue = store.roomCount();
+  }
+
+  get count(): number {
+    return this.countValue;
+  }
 
   /** The room, or null if it does not exist. Misses are not cached: a room may be created later. */
   get(name: string): Room | null {
@@ -66,7 +76,7 @@ export class Rooms {
     if (!record) return null;
     const auth = ed25519PublicKey(record.auth);
     if (!auth) throw new RoomError('internal', `room ${name} has an invalid stored auth key`);
-    const room = new Room(record.id, record.name, record.salt, record.kdf, auth, this.store.lastMessageId(record.id));
+    const room = new Room(record.id, record.name, record.salt, record.kdf, auth, this.store.lastMessageId(record.id), record.bytes);
     this.cache.set(name, room);
     return room;
   }
@@ -75,7 +85,8 @@ export class Rooms {
   create(name: string, salt: Uint8Array, kdf: KdfParams, authRaw: Uint8Array, auth: KeyObject): Room | null {
     const record = this.store.createRoom(name, salt, kdf, authRaw);
     if (!record) return null;
-    const room = new Room(record.id, name, record.salt, record.kdf, auth, 0);
+    this.countValue++;
+    const room = new Room(record.id, name, record.salt, record.kdf, auth, 0, 0);
     this.cache.set(name, room);
     return room;
   }

@@ -1,12 +1,11 @@
 // Durable history in bun:sqlite: rooms and opaque envelopes; the appends of one event-loop turn commit as one transaction, acked only after it.
 
 import { Database, type Statement } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { KdfParams, StoredMessage } from '../protocol/frames';
 import type { CheckpointerReport, CheckpointerRequest, CheckpointerSetup } from './checkpointer';
 import { EnvelopeLog, type LogPlace } from './envelope-log';
+import { preparePrivateFolder } from './files';
 
 export interface RoomRecord {
   id: number;
@@ -14,6 +13,8 @@ export interface RoomRecord {
   salt: Uint8Array;
   kdf: KdfParams;
   auth: Uint8Array;
+  /** Envelope bytes stored in the room (the `--max-room-bytes` quota counts these). */
+  bytes: number;
 }
 
 export interface AppendResult {
@@ -84,6 +85,10 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE messages ADD COLUMN log_len INTEGER;
    ALTER TABLE messages ADD COLUMN log_crc INTEGER;
    CREATE INDEX messages_in_log ON messages (log_at) WHERE log_at IS NOT NULL;`,
+  // Each room's envelope bytes, kept up to date by every commit, so the quota
+  // needs no scan of a big room when it is first loaded.
+  `ALTER TABLE rooms ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+   UPDATE rooms SET bytes = (SELECT coalesce(sum(coalesce(log_len, length(env))), 0) FROM messages WHERE room_id = rooms.id);`,
 ];
 
 /**
@@ -107,6 +112,7 @@ interface RoomRow {
   kdf_r: number;
   kdf_p: number;
   auth: Uint8Array;
+  bytes: number;
 }
 
 interface MessageRow extends StoredMessage {
@@ -133,6 +139,8 @@ export class Store {
   private readonly findMessage: Statement<{ id: number; ts: number }, [number, string]>;
   private readonly insertMessage: Statement<never, [number, string, number, Uint8Array, number | null, number | null, number | null]>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
+  private readonly addRoomBytes: Statement<never, [number, number]>;
+  private readonly countRooms: Statement<{ n: number }, []>;
   private readonly newest: Statement<MessageRow, [number, number, number]>;
   private readonly before: Statement<MessageRow, [number, number, number, number]>;
   private readonly after: Statement<MessageRow, [number, number, number, number]>;
@@ -148,7 +156,7 @@ export class Store {
     readonly file: string,
     private readonly options: StoreOptions = {},
   ) {
-    mkdirSync(dirname(file), { recursive: true });
+    preparePrivateFolder(file, options.log);
     this.db = new Database(file, { create: true, strict: true });
     // WAL: readers never block the writer, and a commit is one append to the WAL file.
     this.db.run('PRAGMA journal_mode = WAL');
@@ -162,7 +170,7 @@ export class Store {
       .get();
     this.envelopes = new EnvelopeLog(`${file}.envelopes`, last?.end ?? 0);
 
-    this.roomByName = this.db.query('SELECT id, name, salt, kdf_n, kdf_r, kdf_p, auth FROM rooms WHERE name = ?');
+    this.roomByName = this.db.query('SELECT id, name, salt, kdf_n, kdf_r, kdf_p, auth, bytes FROM rooms WHERE name = ?');
     this.insertRoom = this.db.query(
       'INSERT INTO rooms (name, salt, kdf_n, kdf_r, kdf_p, auth, created) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
     );
@@ -172,6 +180,8 @@ export class Store {
       'INSERT INTO messages (room_id, cid, ts, env, log_at, log_len, log_crc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, cid) DO NOTHING',
     );
     this.lastId = this.db.query('SELECT max(id) AS last FROM messages WHERE room_id = ?');
+    this.addRoomBytes = this.db.query('UPDATE rooms SET bytes = bytes + ? WHERE id = ?');
+    this.countRooms = this.db.query('SELECT count(*) AS n FROM rooms');
     // `id <= upTo` keeps pages to what has been announced; one row past the limit tells whether there are more.
     const columns = 'id, ts, cid, env, log_at, log_len, log_crc';
     this.newest = this.db.query(`SELECT ${columns} FROM messages WHERE room_id = ? AND id <= ? ORDER BY id DESC LIMIT ?`);
@@ -181,6 +191,8 @@ export class Store {
     this.commitBatch = this.db.transaction((batch: PendingAppend[]) => {
       const results: AppendResult[] = [];
       let logged = false;
+      // Bytes stored per room in this batch; one UPDATE per room, not per message.
+      const added = new Map<number, number>();
       for (const item of batch) {
         let place: LogPlace | undefined;
         if (item.env.length >= LOG_ENVELOPE_BYTES) {
@@ -197,6 +209,7 @@ export class Store {
           ? this.insertMessage.run(item.roomId, item.cid, item.ts, EMPTY, place.at, place.length, place.crc)
           : this.insertMessage.run(item.roomId, item.cid, item.ts, item.env, null, null, null);
         if (changes === 1) {
+          added.set(item.roomId, (added.get(item.roomId) ?? 0) + item.env.length);
           results.push({ id: Number(lastInsertRowid), ts: item.ts, duplicate: false });
           continue;
         }
@@ -205,6 +218,7 @@ export class Store {
         if (!existing) throw new StoreError('a message neither inserted nor found');
         results.push({ id: existing.id, ts: existing.ts, duplicate: true });
       }
+      for (const [roomId, bytes] of added) this.addRoomBytes.run(bytes, roomId);
       // The envelopes reach the log before the rows that point to them commit (and
       // so before any ack): the order that makes a crash leave only unreferenced bytes.
       if (logged && this.options.sync === 'full') this.envelopes.sync();
@@ -256,14 +270,24 @@ export class Store {
   room(name: string): RoomRecord | null {
     const row = this.roomByName.get(name);
     if (!row) return null;
-    return { id: row.id, name: row.name, salt: row.salt, kdf: { n: row.kdf_n, r: row.kdf_r, p: row.kdf_p }, auth: row.auth };
+    return { id: row.id, name: row.name, salt: row.salt, kdf: { n: row.kdf_n, r: row.kdf_r, p: row.kdf_p }, auth: row.auth, bytes: row.bytes };
+  }
+
+  /** How many rooms exist. */
+  roomCount(): number {
+    return this.countRooms.get()?.n ?? 0;
+  }
+
+  /** The id and time of a stored message, or null: lets a resend be acked even when new ones are refused. */
+  stored(roomId: number, cid: string): { id: number; ts: number } | null {
+    return this.findMessage.get(roomId, cid);
   }
 
   /** Creates a room; null if one with that name exists. Committed before it returns. */
   createRoom(name: string, salt: Uint8Array, kdf: KdfParams, auth: Uint8Array): RoomRecord | null {
     const row = this.insertRoom.get(name, salt, kdf.n, kdf.r, kdf.p, auth, Date.now());
     if (!row) return null;
-    return { id: row.id, name, salt, kdf: { ...kdf }, auth };
+    return { id: row.id, name, salt, kdf: { ...kdf }, auth, bytes: 0 };
   }
 
   /** Highest committed message id in the room, 0 if none. */

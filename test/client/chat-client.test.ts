@@ -243,7 +243,7 @@ describe('ChatClient against the real server', () => {
     expect(stored.at(-1)).toBe('after 1');
   });
 
-  test('a burst over the server rate limit (burst 400) arrives completely and once: rate_limited sends are resent', async () => {
+  test('a burst over the server rate limit (burst 400) arrives completely, once and in order: the server slows the sender down instead of refusing', async () => {
     const logged: string[] = [];
     const ada = track(makeClient(shared.server.address, 'Ada', { log: (line) => logged.push(line) }));
     const bob = track(makeClient(shared.server.address, 'Bob'));
@@ -260,8 +260,9 @@ describe('ChatClient against the real server', () => {
     expect(new Set(texts).size).toBe(count);
     expect(texts.length).toBe(count);
     expect(new Set(cids).size).toBe(count);
-    // The limit was really hit: some sends were refused and went again.
-    expect(logged.some((l) => l.startsWith('server error rate_limited'))).toBe(true);
+    // Nothing was refused (the server reads the connection more slowly instead), so nothing went out of order.
+    expect(logged.filter((l) => l.startsWith('server error'))).toEqual([]);
+    expect(texts).toEqual(Array.from({ length: count }, (_, i) => `n${i}`));
   }, 60_000);
 
   test('several rooms on one connection: messages stay in their room and both rejoin after a restart', async () => {

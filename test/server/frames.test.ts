@@ -32,7 +32,8 @@ async function pair(): Promise<{ a: WireClient; b: WireClient; auth: RoomAuth }>
 }
 
 beforeAll(async () => {
-  server = await startServer({ args: ['--max-frame', '65536'] });
+  // Every test here makes its own rooms from 127.0.0.1: more than the 20 an address may create per hour.
+  server = await startServer({ args: ['--max-frame', '65536', '--max-new-rooms', '1000'] });
 });
 
 afterAll(async () => {

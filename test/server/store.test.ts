@@ -43,7 +43,7 @@ describe('store', () => {
     await open(file).close();
     const db = new Database(file, { readonly: true });
     expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
-    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(2);
+    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(3);
     db.close();
   });
 
@@ -64,8 +64,33 @@ describe('store', () => {
     expect(store.createRoom('general', salt, KDF, auth)).toBeNull();
     await store.close();
     const again = open(file);
-    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth });
+    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth, bytes: 0 });
     expect(again.room('other')).toBeNull();
+  });
+
+  test("each room's envelope bytes are counted by every commit, and computed for a data file from before the count", async () => {
+    const file = tempFile();
+    const store = open(file);
+    const room = store.createRoom('counted', salt, KDF, auth);
+    const other = store.createRoom('other', salt, KDF, auth);
+    if (!room || !other) throw new Error('no room');
+    await append(store, room.id, 'cid-small-1', new Uint8Array(100));
+    await append(store, room.id, 'cid-large-1', new Uint8Array(LOG_ENVELOPE_BYTES + 5));
+    await append(store, room.id, 'cid-small-1', new Uint8Array(999)); // a resend stores nothing
+    await append(store, other.id, 'cid-other-1', new Uint8Array(7));
+    const expected = 100 + LOG_ENVELOPE_BYTES + 5;
+    expect(store.room('counted')?.bytes).toBe(expected);
+    expect(store.room('other')?.bytes).toBe(7);
+    expect(store.roomCount()).toBe(2);
+    await store.close();
+    // A file of schema 2 (no count yet): the migration adds it from the stored rows.
+    const db = new Database(file);
+    db.run('ALTER TABLE rooms DROP COLUMN bytes');
+    db.run('PRAGMA user_version = 2');
+    db.close();
+    const again = open(file);
+    expect(again.room('counted')?.bytes).toBe(expected);
+    expect(again.room('other')?.bytes).toBe(7);
   });
 
   test('appends made in one event-loop turn commit in one transaction, acked only after it', async () => {

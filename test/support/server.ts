@@ -49,6 +49,14 @@ export const BUN_BINARY = join(REPO_ROOT, 'node_modules', '.bin', process.platfo
 const SERVER_MAIN = join(REPO_ROOT, 'server', 'main.ts');
 const LISTENING = /^message-app server listening on (.+):(\d+) \((tcp|tls)\), data in (.+)$/m;
 
+/**
+ * Test-only server variables (server/config.ts): rooms may use scrypt N down to
+ * 1024, so suites derive keys fast (a real server refuses below 2^15). A test
+ * sets it to '' to see the real floor. (The other one, MESSAGE_APP_TEST_FREE_BYTES_FILE,
+ * names a file whose number replaces the volume's free bytes; tests pass it in `env`.)
+ */
+const TEST_ENV: Record<string, string> = { MESSAGE_APP_TEST_KDF_FLOOR: '1024' };
+
 /** Children still running, killed if the test process exits without stopping them. */
 const live = new Set<ChildProcess>();
 /** Temporary data folders made here, removed when the test process exits. */
@@ -85,7 +93,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
     const proc = spawn(
       BUN_BINARY,
       [SERVER_MAIN, '--host', host, '--port', String(wantedPort), '--data', dataFile, ...(opts.args ?? [])],
-      { cwd: REPO_ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: REPO_ROOT, env: { ...process.env, ...TEST_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
     live.add(proc);
