@@ -43,7 +43,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     this.notifier = new Notifier({
       viewVisible: () => this.view.visible,
       setBadge: (count) => this.view.setBadge(count),
-      setStatus: (connection, room, unread) => this.status.update(connection, room, unread),
+      setStatus: (connection, room, rooms) => this.status.update(connection, room, rooms),
       toast: async (text) => (await vscode.window.showInformationMessage(text, 'Open Chat')) === 'Open Chat',
       notice: (level, text) => this.view.post({ type: 'notice', level, text }),
       setting: () => readSettings().notifications,
