@@ -14,6 +14,7 @@ import { openImagePanel } from './image-panel';
 import { joinWithPassphrase } from './join-flow';
 import { KeyStore } from './key-store';
 import { Notifier } from './notifier';
+import { probeServer } from './reachability';
 import { askAfterConnectFailure, askName, askRoom, askServer, joinPrompts } from './prompts';
 import type { ChatSession, SessionEvent } from './session';
 import { SessionHost } from './session-host';
@@ -72,6 +73,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         focus: () => this.focus(),
       },
       sessions: this.sessions,
+      probe: (server) => probeServer(server),
       keys: this.keys,
       rooms: this.rooms,
       join: (session, room) => this.joinWithPassphrase(session, room),
