@@ -40,6 +40,6 @@ export function createTestApi({ sessions, keys, rooms, viewReady }: TestApiDeps)
     },
     snapshot: () => sessions.snapshot(),
     viewReady,
-    disconnect: () => sessions.close(),
+    disconnect: () => sessions.disconnect(),
   };
 }

@@ -272,6 +272,26 @@ describe('extension connect flow against the real server', function () {
     assert.ok(last?.type === 'snapshot' && last.snapshot.rooms.length === 0 && last.snapshot.connection.state === 'idle', 'the view is emptied');
   });
 
+  it('keeps the history on screen, read-only, after Disconnect, until another session comes', async () => {
+    const h = track(harness({ server: server.address, room: 'flow-keep', displayName: 'Max' }));
+    h.answers.passphrase.push('room words 8');
+    await h.flow.connect();
+    const cid = await h.host.current!.sendText('flow-keep', 'still here after disconnect');
+    while (!h.host.current!.state.findItem('flow-keep', cid)?.id) await new Promise((r) => setTimeout(r, 10));
+    await h.host.disconnect();
+    assert.equal(h.host.current, undefined, 'the connection is closed');
+    const last = h.posts.at(-1);
+    assert.ok(last?.type === 'snapshot', 'the view gets the kept history');
+    assert.equal(last.snapshot.connection.state, 'closed');
+    assert.deepEqual(last.snapshot.rooms.map((r) => r.room), ['flow-keep']);
+    assert.ok(last.snapshot.rooms[0]!.items.some((i) => i.cid === cid), 'the message is still shown');
+    assert.deepEqual(h.host.snapshot(), last.snapshot, 'a reloaded view gets the same');
+    await h.host.disconnect(); // twice is harmless
+    await h.host.ensure(server.address, 'Max');
+    assert.equal(h.host.snapshot().rooms.length, 0, 'a new session starts from its own state');
+    assert.notEqual(h.host.snapshot().connection.state, 'closed');
+  });
+
   it('keeps trying a server that is down at start-up, and drops the session when a Connect fails', async () => {
     const h = track(harness());
     const session = await h.host.ensure(NOWHERE, 'Kim', true);
