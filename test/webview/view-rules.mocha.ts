@@ -1,6 +1,7 @@
 // The chat view's rules for a person (issue 16) on happy-dom with the real
 // style.css: a 64-character name ellipsizes and the time never wraps (at the
-// normal width and at 220 px), names take their direction from their own text,
+// normal width and at 220 px), names and paragraphs take their direction from
+// their own text,
 // error notices go once a room is joined, and after Disconnect the history stays
 // readable but nothing can be sent.
 
@@ -70,6 +71,13 @@ describe('webview rules for a person (happy-dom, real style.css)', () => {
   it('lets a name take its direction from its own text (Arabic, Hebrew)', () => {
     m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'مرحبا', { from: { name: 'سارة', fingerprint: 'F' } })]) });
     assert.equal(style(m, '[data-testid="message-sender"]').unicodeBidi, 'plaintext');
+  });
+
+  it('lets each paragraph of a message take its direction and alignment from its own text', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'שלום עולם\nhello world')]) });
+    const text = style(m, '[data-testid="message-text"]');
+    assert.equal(text.unicodeBidi, 'plaintext');
+    assert.equal(text.textAlign, 'start');
   });
 
   it('clears an error notice once a room is joined, keeps an info notice, and never brings back a dismissed one', () => {
