@@ -1,9 +1,8 @@
 // The chat view's rules for a person (issue 16) on happy-dom with the real
 // style.css: a 64-character name ellipsizes and the time never wraps (at the
 // normal width and at 220 px), names and paragraphs take their direction from
-// their own text,
-// error notices go once a room is joined, and after Disconnect the history stays
-// readable but nothing can be sent.
+// their own text, error notices go once a room is joined, and after Disconnect
+// the history stays readable but nothing can be sent.
 
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
