@@ -1,6 +1,6 @@
 // The extension's parts wired together for one window: the view provider, the
 // session host, the connect flow, the notifier (badge, status bar, toasts),
-// window rooms and the secret sync, with VS Code's APIs plugged into the
+// the menu's context keys, window rooms and the secret sync, with VS Code's APIs plugged into the
 // plain modules. It holds no behaviour of its own beyond that wiring; the
 // commands live in commands/, the webview's requests in webview-router.ts.
 
