@@ -1,6 +1,6 @@
 // The extension's parts wired together for one window: the view provider, the
 // session host, the connect flow, the notifier (badge, status bar, toasts),
-// window rooms and the secret sync, with VS Code's APIs plugged into the
+// the menu's context keys, window rooms and the secret sync, with VS Code's APIs plugged into the
 // plain modules. It holds no behaviour of its own beyond that wiring; the
 // commands live in commands/, the webview's requests in webview-router.ts.
 
@@ -13,7 +13,9 @@ import { logLine, userSentence } from './errors';
 import { openImagePanel } from './image-panel';
 import { joinWithPassphrase } from './join-flow';
 import { KeyStore } from './key-store';
+import { MenuContext } from './menu-context';
 import { Notifier } from './notifier';
+import { probeServer } from './reachability';
 import { askAfterConnectFailure, askName, askRoom, askServer, joinPrompts } from './prompts';
 import type { ChatSession, SessionEvent } from './session';
 import { SessionHost } from './session-host';
@@ -30,6 +32,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly sessions: SessionHost;
   readonly notifier: Notifier;
   readonly connectFlow: ConnectFlow;
+  /** The context keys behind the view menu's `when` clauses. */
+  readonly menus: MenuContext;
   private readonly status = new ChatStatusBar();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -40,10 +44,11 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     this.keys = new KeyStore(context.secrets);
     this.rooms = new WindowRooms(context.workspaceState);
     this.view = new ChatViewProvider(context.extensionUri, this, log);
+    this.menus = new MenuContext((key, value) => vscode.commands.executeCommand('setContext', key, value), this.keys);
     this.notifier = new Notifier({
       viewVisible: () => this.view.visible,
       setBadge: (count) => this.view.setBadge(count),
-      setStatus: (connection, room, unread) => this.status.update(connection, room, unread),
+      setStatus: (connection, room, rooms) => this.status.update(connection, room, rooms),
       toast: async (text) => (await vscode.window.showInformationMessage(text, 'Open Chat')) === 'Open Chat',
       notice: (level, text) => this.view.post({ type: 'notice', level, text }),
       setting: () => readSettings().notifications,
@@ -72,6 +77,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         focus: () => this.focus(),
       },
       sessions: this.sessions,
+      probe: (server) => probeServer(server),
       keys: this.keys,
       rooms: this.rooms,
       join: (session, room) => this.joinWithPassphrase(session, room),
@@ -83,6 +89,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       this.status,
       { dispose: () => this.sessions.dispose() },
       context.secrets.onDidChange((e) => {
+        // A passphrase saved or forgotten (here or in another window) changes what Forget Passphrase can do.
+        this.menus.secretsChanged();
+        void this.refreshMenus();
         void followSecretChange(e.key, {
           keys: this.keys,
           rooms: this.rooms,
@@ -94,6 +103,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         });
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('messageApp.server') || e.affectsConfiguration('messageApp.room')) void this.refreshMenus();
         // The connect flow saves the name it just connected with: only a different name needs a reconnect.
         const session = this.sessions.current;
         if (e.affectsConfiguration('messageApp.displayName') && session && readSettings().displayName !== session.name) {
@@ -101,6 +111,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         }
       }),
     );
+    void this.refreshMenus();
   }
 
   // ---- ChatViewHost ----
@@ -162,8 +173,42 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     }
   }
 
+  /**
+   * Asks before Leave Room (modal). Replaced through the test API, where no
+   * dialog can be clicked.
+   */
+  confirmLeave = async (room: string): Promise<boolean> =>
+    (await vscode.window.showWarningMessage(
+      `Leave room "${room}"?`,
+      { modal: true, detail: 'Its messages stop coming to this window. The passphrase stays saved, so Switch Room... can join it again.' },
+      'Leave Room',
+    )) === 'Leave Room';
+
+  /** Sets the menu's context keys from the session, the settings and the saved passphrases. */
+  refreshMenus(): Promise<void> {
+    const session = this.sessions.current;
+    const s = readSettings();
+    return this.menus
+      .refresh({
+        connected: session !== undefined,
+        activeRoom: session?.state.active ?? null,
+        server: session?.server ?? s.server,
+        rooms: [...(session?.state.roomNames() ?? []), ...this.rooms.list(), s.room],
+      })
+      .catch((error: unknown) => this.log.warn(`menu context: ${logLine(error)}`));
+  }
+
   testApi(): MessageAppTestApi {
-    return createTestApi({ sessions: this.sessions, keys: this.keys, rooms: this.rooms, viewReady: () => this.view.isReady });
+    return createTestApi({
+      sessions: this.sessions,
+      keys: this.keys,
+      rooms: this.rooms,
+      viewReady: () => this.view.isReady,
+      answerLeave: (answer) => {
+        this.confirmLeave = async () => answer;
+      },
+      menuContext: (key) => this.menus.get(key),
+    });
   }
 
   // ---- session events ----
@@ -196,6 +241,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
 
   private refreshIndicators(): void {
     this.notifier.refresh(this.sessions.current?.state);
+    void this.refreshMenus();
   }
 
   dispose(): void {

@@ -4,6 +4,7 @@
 
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type HostMessage, type ViewSnapshot, type WebviewMessage } from '../protocol/webview';
+import { HeldNotices, isTransient } from './held-notices';
 import { chatHtml } from './html';
 
 export const VIEW_ID = 'messageApp.chat';
@@ -20,7 +21,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
   private ready = false;
   private readonly viewDisposables: vscode.Disposable[] = [];
   /** Notices and focus requests made before `ready`; state changes need no queue (the snapshot has them). */
-  private held: HostMessage[] = [];
+  private readonly held = new HeldNotices();
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -73,11 +74,11 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   /** Sends a message if the webview is ready; otherwise the next snapshot will carry it. */
   post(message: HostMessage): void {
-    const transient = message.type === 'notice' || message.type === 'focusComposer';
+    this.held.seen(message);
     // A hidden webview may be gone (its state comes back with the snapshot);
     // notices and focus requests wait until it is there again.
-    if (!this.view || !this.ready || (transient && !this.view.visible)) {
-      if (transient) this.held = [...this.held.slice(-9), message];
+    if (!this.view || !this.ready || (isTransient(message) && !this.view.visible)) {
+      if (isTransient(message)) this.held.hold(message);
       return;
     }
     void this.view.webview.postMessage(message).then(undefined, (error: unknown) => {
@@ -87,7 +88,7 @@ export class ChatViewProvider implements vscode.WebviewViewProvider, vscode.Disp
 
   private flushHeld(): void {
     if (!this.view?.visible || !this.ready) return;
-    for (const held of this.held.splice(0)) this.post(held);
+    for (const held of this.held.take()) this.post(held);
   }
 
   /** The badge on the view (shown by VS Code on the activity-bar icon too). */

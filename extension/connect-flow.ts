@@ -1,9 +1,12 @@
 // "Connect to Server..." step by step: ask only for what is missing (server,
-// room, display name), connect (offering to change the server or try again when
-// that fails), save the answers only once the connection worked, then join the
-// room with its passphrase. Also the quiet reconnect at start-up, which never
-// asks. Plain module (no `vscode`): the questions are injected, so the steps are
-// tested against the real server on Node.
+// room, display name), check that the server answers right after its address is
+// known (offering to change it or try again when it does not), connect, save the
+// answers only once the connection worked, then join the room with its
+// passphrase. A new Connect while a question is left open (a dismissed toast
+// keeps its promise pending) ends that flow and starts afresh, so Connect always
+// works. Also the quiet reconnect at start-up, which never asks. Plain module (no
+// `vscode`): the questions are injected, so the steps are tested against the
+// real server on Node.
 
 import { WrongPassphraseError } from '../client/errors';
 import { isRoomName } from '../protocol/names';
@@ -36,6 +39,8 @@ export interface ConnectUi {
 export interface ConnectDeps {
   ui: ConnectUi;
   sessions: Pick<SessionHost, 'current' | 'ensure'>;
+  /** Rejects (with the ClientError to show) when nothing answers at the address (reachability.ts). */
+  probe(server: string): Promise<void>;
   keys: KeyStore;
   rooms: WindowRooms;
   /** Joins with the saved passphrase or asks (join-flow.ts), showing errors itself; whether it joined. */
@@ -44,67 +49,118 @@ export interface ConnectDeps {
   log: { error(line: string): void; warn(line: string): void };
 }
 
+/** One run of the flow: superseded (aborted) by a new Connect while it waits on the user. */
+interface Run {
+  readonly abort: AbortController;
+  /** Waiting on a question (or the join's prompts), not on the network. */
+  asking: boolean;
+  promise: Promise<void>;
+}
+
 export class ConnectFlow {
-  /** The flow in progress, so a second invocation waits for it instead of racing. */
-  private running: Promise<void> | undefined;
+  private running: Run | undefined;
 
   constructor(private readonly deps: ConnectDeps) {}
 
-  /** Runs the flow, or returns the one already running. */
+  /**
+   * Runs the flow. While one runs and is busy connecting, a second call gets
+   * that one; while one waits on a question, the second call ends it (its open
+   * question counts as cancelled) and starts a new one.
+   */
   connect(options: { askServer?: boolean; room?: string } = {}): Promise<void> {
-    if (this.running) return this.running;
-    this.running = this.run(options).finally(() => {
-      this.running = undefined;
+    const previous = this.running;
+    if (previous && !previous.asking) return previous.promise;
+    previous?.abort.abort();
+    const run: Run = { abort: new AbortController(), asking: false, promise: Promise.resolve() };
+    run.promise = this.run(run, options).finally(() => {
+      if (this.running === run) this.running = undefined;
     });
-    return this.running;
+    this.running = run;
+    return run.promise;
   }
 
-  private async run(options: { askServer?: boolean; room?: string }): Promise<void> {
+  /** A question of this run: its answer, or undefined once a newer Connect took over. */
+  private async ask<T>(run: Run, question: () => Promise<T>): Promise<T | undefined> {
+    if (run.abort.signal.aborted) return undefined;
+    run.asking = true;
+    const superseded = new Promise<undefined>((resolve) => run.abort.signal.addEventListener('abort', () => resolve(undefined), { once: true }));
+    try {
+      return await Promise.race([question(), superseded]);
+    } finally {
+      run.asking = false;
+    }
+  }
+
+  /**
+   * After a failed attempt: says so, and asks to change the server or try again.
+   * The server to try next, or undefined when the user gave up.
+   */
+  private async afterFailure(run: Run, error: unknown, server: string): Promise<string | undefined> {
+    this.deps.log.error(logLine(error));
+    this.deps.notice('error', userSentence(error));
+    // Settings are saved only after a connection worked, so a typo is not kept; offer to fix it.
+    const choice = await this.ask(run, () => this.deps.ui.connectFailed(userSentence(error)));
+    if (choice === 'change') return this.ask(run, () => this.deps.ui.askServer(server));
+    return choice === 'retry' ? server : undefined;
+  }
+
+  /** Probes the server until it answers (or the user gives up); the address that answered. */
+  private async reachable(run: Run, server: string): Promise<string | undefined> {
+    for (;;) {
+      if (this.deps.sessions.current?.server === server) return server;
+      try {
+        await this.deps.probe(server);
+        return server;
+      } catch (error) {
+        const next = await this.afterFailure(run, error, server);
+        if (!next) return undefined;
+        server = next;
+      }
+    }
+  }
+
+  private async run(run: Run, options: { askServer?: boolean; room?: string }): Promise<void> {
     const { ui } = this.deps;
     const s = ui.settings();
-    let server = s.server;
+    let server: string | undefined = s.server;
     // Already connected: "Connect to Server..." is how one changes server, so ask (prefilled).
     if (!server || validateServer(server) || (options.askServer ?? this.deps.sessions.current !== undefined)) {
-      const answer = await ui.askServer(server);
-      if (!answer) return;
-      server = answer;
+      server = await this.ask(run, () => ui.askServer(s.server));
+      if (!server) return;
     }
+    // Before the other questions: an address that does not answer is said at once.
+    server = await this.reachable(run, server);
+    if (!server) return;
     let room = options.room ?? s.room;
     if (!isRoomName(room)) {
-      const answer = await ui.askRoom(room);
+      const answer = await this.ask(run, () => ui.askRoom(room));
       if (!answer) return;
       room = answer;
     }
     let name = ui.configuredName();
     if (!name) {
-      const answer = await ui.askName(s.displayName);
+      const answer = await this.ask(run, () => ui.askName(s.displayName));
       if (!answer) return;
       name = answer;
     }
     let session: ChatSession;
     for (;;) {
+      if (run.abort.signal.aborted) return;
       try {
         session = await this.deps.sessions.ensure(server, name);
         break;
       } catch (error) {
-        this.deps.log.error(logLine(error));
-        this.deps.notice('error', userSentence(error));
-        // Settings are saved only after a connection worked, so a typo is not kept; offer to fix it.
-        const choice = await ui.connectFailed(userSentence(error));
-        if (choice === 'change') {
-          const answer = await ui.askServer(server);
-          if (!answer) return;
-          server = answer;
-        } else if (choice !== 'retry') {
-          return;
-        }
+        const next = await this.afterFailure(run, error, server);
+        if (!next) return;
+        server = next;
       }
     }
+    if (run.abort.signal.aborted) return;
     await ui.saveSetting('server', server);
     if (!ui.configuredName()) await ui.saveSetting('displayName', name);
     if (session.state.room(room)) {
       session.selectRoom(room);
-    } else if (!(await this.deps.join(session, room))) {
+    } else if (!(await this.ask(run, () => this.deps.join(session, room)))) {
       return;
     }
     await ui.saveSetting('room', room);

@@ -4,7 +4,7 @@
 // which the banner and status bar already show. Plain module (no `vscode`): the
 // VS Code surfaces are injected, so the rules are tested on Node.
 
-import type { ViewConnection, ViewItem, NoticeLevel } from '../protocol/webview';
+import type { NoticeLevel, ViewConnection, ViewItem, ViewRoomSummary } from '../protocol/webview';
 import type { NotificationSetting } from './config';
 import type { ChatState } from './state/chat-state';
 import { plainNotificationText, shouldNotify } from './state/notify';
@@ -16,7 +16,8 @@ export const CONNECTION_CODES: ReadonlySet<string> = new Set(['disconnected', 'u
 export interface NotifierSurfaces {
   viewVisible(): boolean;
   setBadge(count: number): void;
-  setStatus(connection: ViewConnection, room: string | null, unread: number): void;
+  /** The rooms' unread counts are shown apart: the current room's and the others'. */
+  setStatus(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[]): void;
   /** A toast with an "Open Chat" button; resolves true when it was clicked. */
   toast(text: string): Promise<boolean>;
   /** A line in the view's notice bar. */
@@ -34,7 +35,7 @@ export class Notifier {
   refresh(state: ChatState | undefined): void {
     const unread = state?.totalUnread() ?? 0;
     this.ui.setBadge(this.ui.viewVisible() ? 0 : unread);
-    this.ui.setStatus(state?.connection ?? { state: 'idle' }, state?.active ?? null, unread);
+    this.ui.setStatus(state?.connection ?? { state: 'idle' }, state?.active ?? null, state?.summaries() ?? []);
   }
 
   /**

@@ -1,7 +1,8 @@
 // The lifetime of this window's ChatSession: made (and connected) for a server
 // and display name when needed, replaced when either changes, closed on
 // disconnect; its events go to one listener and the view gets a fresh snapshot
-// whenever the session comes or goes. Plain module (no `vscode`): tested
+// whenever the session comes or goes. After Disconnect the view keeps the closed
+// session's history (read-only, state "closed") until another session comes. Plain module (no `vscode`): tested
 // against the real server on Node.
 
 import { ClientError } from '../client/errors';
@@ -35,6 +36,8 @@ export interface SessionHostDeps {
 export class SessionHost {
   private session: ChatSession | undefined;
   private stopEvents: (() => void) | undefined;
+  /** What a disconnected session showed, kept on screen read-only. */
+  private kept: ChatState | undefined;
 
   constructor(private readonly deps: SessionHostDeps) {}
 
@@ -42,9 +45,9 @@ export class SessionHost {
     return this.session;
   }
 
-  /** What the view shows: the session's state, or an empty one when there is none. */
+  /** What the view shows: the session's state, the one kept after Disconnect, or an empty one. */
   snapshot(): ViewSnapshot {
-    return (this.session?.state ?? new ChatState()).snapshot();
+    return (this.session?.state ?? this.kept ?? new ChatState()).snapshot();
   }
 
   /**
@@ -66,6 +69,7 @@ export class SessionHost {
       ...(this.deps.client ? { client: this.deps.client } : {}),
     });
     this.session = session;
+    this.kept = undefined;
     this.stopEvents = session.onEvent((event) => this.deps.onSessionEvent(event));
     this.deps.post({ type: 'snapshot', snapshot: session.state.snapshot() });
     this.deps.onChange();
@@ -83,10 +87,28 @@ export class SessionHost {
     return session;
   }
 
+  /**
+   * Disconnect: closes the session (its unsent messages stay in the outbox) but
+   * the view keeps its history, read-only, marked disconnected.
+   */
+  async disconnect(): Promise<void> {
+    const session = this.session;
+    if (!session) return;
+    this.session = undefined;
+    this.stopEvents?.();
+    this.stopEvents = undefined;
+    await session.close();
+    session.state.connection = { state: 'closed', server: session.server };
+    this.kept = session.state;
+    this.deps.post({ type: 'snapshot', snapshot: this.snapshot() });
+    this.deps.onChange();
+  }
+
   /** Closes the session (its unsent messages stay in the outbox) and shows the empty view. */
   async close(): Promise<void> {
     const session = this.session;
     this.session = undefined;
+    this.kept = undefined;
     this.stopEvents?.();
     this.stopEvents = undefined;
     if (session) await session.close();

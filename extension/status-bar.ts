@@ -1,7 +1,9 @@
-// The status-bar item: connection state and room at a glance; a click focuses the chat.
+// The status-bar item: connection state, the current room and the unread of the
+// other rooms at a glance (wording in state/status-text.ts); a click focuses the chat.
 
 import * as vscode from 'vscode';
-import type { ViewConnection } from '../protocol/webview';
+import type { ViewConnection, ViewRoomSummary } from '../protocol/webview';
+import { statusView } from './state/status-text';
 
 export const FOCUS_COMMAND = 'messageApp.focus';
 
@@ -11,41 +13,19 @@ export class ChatStatusBar implements vscode.Disposable {
   constructor() {
     this.item.name = 'Message App';
     this.item.command = FOCUS_COMMAND;
-    this.update({ state: 'idle' }, null, 0);
+    this.update({ state: 'idle' }, null, []);
     this.item.show();
   }
 
-  update(connection: ViewConnection, room: string | null, unread: number): void {
-    const { text, tooltip } = describe(connection, room);
-    this.item.text = unread > 0 ? `${text} (${unread})` : text;
-    this.item.tooltip = `${tooltip}${unread > 0 ? `\n${unread} unread` : ''}\nClick to open the chat.`;
-    this.item.backgroundColor =
-      connection.state === 'reconnecting' ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+  update(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[]): void {
+    const view = statusView(connection, room, rooms);
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.accessibilityInformation = { label: view.label, role: 'button' };
+    this.item.backgroundColor = view.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
   }
 
   dispose(): void {
     this.item.dispose();
-  }
-}
-
-function describe(c: ViewConnection, room: string | null): { text: string; tooltip: string } {
-  const where = c.server ? ` on ${c.server}` : '';
-  switch (c.state) {
-    case 'joined':
-      return { text: `$(comment-discussion) ${room ?? 'Chat'}`, tooltip: `Message App: connected to ${room ?? 'the server'}${where}` };
-    case 'hello':
-      return { text: '$(comment-discussion) Chat: no room', tooltip: `Message App: connected${where}, no room joined` };
-    case 'connecting':
-    case 'joining':
-      return { text: '$(sync~spin) Chat: connecting', tooltip: `Message App: connecting${where}` };
-    case 'reconnecting':
-      return { text: '$(sync~spin) Chat: reconnecting', tooltip: `Message App: connection lost${where}; reconnecting${c.detail ? `\n${c.detail}` : ''}` };
-    case 'idle':
-    case 'closed':
-      return { text: '$(comment-discussion) Chat: offline', tooltip: 'Message App: not connected' };
-    default: {
-      const unreachable: never = c.state;
-      return unreachable;
-    }
   }
 }

@@ -15,6 +15,10 @@ export interface MessageAppTestApi {
   /** The chat webview is resolved and has said `ready`. */
   viewReady(): boolean;
   disconnect(): Promise<void>;
+  /** From now on Leave Room's confirmation answers this instead of showing a modal dialog. */
+  answerLeave(answer: boolean): void;
+  /** The value last set for one of the menu's context keys (menu-context.ts). */
+  menuContext(key: string): string | boolean | undefined;
 }
 
 export interface TestApiDeps {
@@ -22,9 +26,11 @@ export interface TestApiDeps {
   keys: KeyStore;
   rooms: WindowRooms;
   viewReady(): boolean;
+  answerLeave(answer: boolean): void;
+  menuContext(key: string): string | boolean | undefined;
 }
 
-export function createTestApi({ sessions, keys, rooms, viewReady }: TestApiDeps): MessageAppTestApi {
+export function createTestApi({ sessions, keys, rooms, viewReady, answerLeave, menuContext }: TestApiDeps): MessageAppTestApi {
   return {
     join: async (server, room, name, passphrase, create) => {
       const session = await sessions.ensure(server, name);
@@ -40,6 +46,8 @@ export function createTestApi({ sessions, keys, rooms, viewReady }: TestApiDeps)
     },
     snapshot: () => sessions.snapshot(),
     viewReady,
-    disconnect: () => sessions.close(),
+    disconnect: () => sessions.disconnect(),
+    answerLeave,
+    menuContext,
   };
 }

@@ -50,10 +50,12 @@ export class ViewState {
         this.active = msg.snapshot.active;
         this.loadingOlder.clear();
         this.ready = true;
+        this.clearErrorOnceJoined();
         return { kind: 'all' };
       case 'connection':
         this.connection = msg.connection;
         this.me = msg.me;
+        this.clearErrorOnceJoined();
         return { kind: 'connection' };
       case 'upsert': {
         const room = this.ensureRoom(msg.room);
@@ -83,6 +85,16 @@ export class ViewState {
         return unreachable;
       }
     }
+  }
+
+  /** A "Cannot reach ..." from an earlier attempt is stale once a room is joined; an info note stays. */
+  private clearErrorOnceJoined(): void {
+    if (this.connection.state === 'joined' && this.notice?.level === 'error') this.notice = null;
+  }
+
+  /** Disconnected, the history stays readable: nothing can be sent, rooms switch without the host. */
+  get readOnly(): boolean {
+    return this.connection.state === 'closed';
   }
 
   private ensureRoom(name: string): ViewRoom {

@@ -6,9 +6,9 @@ export function connect(app: ChatApp): Promise<void> {
   return app.connectFlow.connect();
 }
 
-/** Closes the session; its unsent messages stay in the outbox for the next connect. */
+/** Closes the session, keeping its history on screen read-only; unsent messages stay in the outbox for the next connect. */
 export function disconnect(app: ChatApp): Promise<void> {
-  return app.sessions.close();
+  return app.sessions.disconnect();
 }
 
 export function focus(app: ChatApp): Promise<void> {

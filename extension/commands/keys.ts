@@ -2,9 +2,9 @@
 // Show My Fingerprint (to compare over another channel).
 
 import * as vscode from 'vscode';
-import { isRoomName } from '../../protocol/names';
 import type { ChatApp } from '../app';
 import { readSettings } from '../config';
+import { roomsWithSavedPassphrase } from '../menu-context';
 
 export async function forgetPassphrase(app: ChatApp): Promise<void> {
   const s = readSettings();
@@ -14,9 +14,7 @@ export async function forgetPassphrase(app: ChatApp): Promise<void> {
     void vscode.window.showInformationMessage('Message App: no server is set, so no passphrase is saved.');
     return;
   }
-  const rooms = new Set([...(session?.state.roomNames() ?? []), ...app.rooms.list(), ...(isRoomName(s.room) ? [s.room] : [])]);
-  const saved: string[] = [];
-  for (const room of rooms) if (await app.keys.passphrase(server, room)) saved.push(room);
+  const saved = await roomsWithSavedPassphrase(app.keys, server, [...(session?.state.roomNames() ?? []), ...app.rooms.list(), s.room]);
   if (saved.length === 0) {
     void vscode.window.showInformationMessage(`Message App: no saved passphrase for ${server}.`);
     return;

@@ -1,9 +1,10 @@
 // Room commands: Switch Room... (a quick pick of the joined rooms, or join
-// another) and Leave Room.
+// another) and Leave Room (after a confirmation).
 
 import * as vscode from 'vscode';
 import type { ChatApp } from '../app';
 import { saveSetting } from '../config';
+import { leaveActiveRoom } from '../leave-room';
 import { askRoom } from '../prompts';
 
 export async function switchRoom(app: ChatApp): Promise<void> {
@@ -31,10 +32,7 @@ export async function switchRoom(app: ChatApp): Promise<void> {
   await app.connectFlow.connect({ room, askServer: false });
 }
 
+/** Leave Room, after a modal confirmation (leave-room.ts). */
 export async function leaveRoom(app: ChatApp): Promise<void> {
-  const session = app.sessions.current;
-  const room = session?.state.active;
-  if (!session || !room) return; // the command table's guard said so already
-  await session.leave(room);
-  await app.rooms.forget(room);
+  await leaveActiveRoom({ session: app.sessions.current, rooms: app.rooms, confirm: (room) => app.confirmLeave(room) });
 }

@@ -2,7 +2,9 @@
 // (extension/session-host.ts) against the REAL server (a Bun child process on
 // 127.0.0.1 with a real SQLite file): questions only for what is missing,
 // settings saved only after a connection worked, changing the server after a
-// failure, one flow at a time, the quiet reconnect at start-up, and following a
+// failure, the reachability check right after the address, a new Connect that
+// ends a flow left waiting on a dismissed question, one flow at a time while
+// connecting, the quiet reconnect at start-up, and following a
 // passphrase another window saved (window-rooms.ts). The VS Code questions and
 // storage are the scripted fakes below: the only boundary Node cannot reach.
 
@@ -13,6 +15,7 @@ import { join } from 'node:path';
 import { ConnectFlow, type ConnectUi, type SettingKey } from '../../extension/connect-flow';
 import { joinWithPassphrase, type JoinPrompts } from '../../extension/join-flow';
 import { KeyStore, passphraseKey } from '../../extension/key-store';
+import { probeServer } from '../../extension/reachability';
 import type { SessionEvent } from '../../extension/session';
 import { SessionHost } from '../../extension/session-host';
 import { followSecretChange, WindowRooms } from '../../extension/window-rooms';
@@ -33,7 +36,7 @@ interface Harness {
   rooms: WindowRooms;
   settings: Record<SettingKey, string>;
   /** The user's answers, consumed in order; a missing answer is a cancel. */
-  answers: { server: string[]; room: string[]; name: string[]; afterFailure: Array<'change' | 'retry' | undefined>; passphrase: string[] };
+  answers: { server: string[]; room: string[]; name: string[]; afterFailure: Array<'change' | 'retry' | 'leave open' | undefined>; passphrase: string[] };
   asked: string[];
   saved: string[];
   notices: string[];
@@ -98,7 +101,9 @@ function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = n
     },
     connectFailed: async () => {
       h.asked.push('after failure');
-      return h.answers.afterFailure.shift();
+      const answer = h.answers.afterFailure.shift();
+      // A toast the user dismissed: VS Code never settles its promise.
+      return answer === 'leave open' ? new Promise<undefined>(() => undefined) : answer;
     },
     saveSetting: async (key, value) => {
       h.saved.push(`${key}=${value}`);
@@ -111,6 +116,7 @@ function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = n
   h.flow = new ConnectFlow({
     ui,
     sessions: h.host,
+    probe: (address) => probeServer(address),
     keys: h.keys,
     rooms: h.rooms,
     join: async (session, room) => (await joinWithPassphrase(session, h.keys, room, prompts)) !== 'cancelled',
@@ -193,6 +199,38 @@ describe('extension connect flow against the real server', function () {
     assert.equal(h.host.current, undefined);
   });
 
+  it('checks that the server answers right after the address is entered, before the room and name questions', async () => {
+    const h = track(harness());
+    h.answers.server.push(NOWHERE);
+    await h.flow.connect();
+    assert.deepEqual(h.asked, [`server ()`, 'after failure']);
+    assert.ok(h.notices.some((n) => n.startsWith('error Cannot reach the chat server at 127.0.0.1:1')), h.notices.join('\n'));
+    assert.equal(h.host.current, undefined);
+  });
+
+  it('lets a new Connect work while the failure question is left open (a dismissed toast)', async () => {
+    const h = track(harness({ server: NOWHERE, room: 'flow-again', displayName: 'Lea' }));
+    h.answers.afterFailure.push('leave open');
+    const first = h.flow.connect();
+    while (!h.asked.includes('after failure')) await new Promise((r) => setTimeout(r, 10));
+    // The user fixes the server setting and clicks Connect again.
+    h.settings.server = server.address;
+    h.answers.passphrase.push('room words 7');
+    const second = h.flow.connect();
+    assert.notEqual(second, first, 'a new flow, not the stuck one');
+    await second;
+    await first; // the stuck flow ended too, instead of waiting forever
+    assert.equal(h.host.current?.state.active, 'flow-again');
+    assert.deepEqual(h.saved, [`server=${server.address}`, 'room=flow-again']);
+    assert.equal(h.asked.filter((a) => a === 'focus').length, 1);
+  });
+
+  it('probes: resolves for the real server, rejects with a sentence where nothing listens', async () => {
+    await probeServer(server.address);
+    await assert.rejects(probeServer(NOWHERE), (e: Error & { code?: string }) => e.code === 'unreachable' && /^Cannot reach the chat server at 127\.0\.0\.1:1 \(ECONNREFUSED\)\.$/.test(e.message));
+    await assert.rejects(probeServer('no port'), (e: Error & { code?: string }) => e.code === 'invalid_input');
+  });
+
   it('runs one flow at a time: a second Connect waits for the first', async () => {
     const h = track(harness({ server: server.address, room: 'flow-once', displayName: 'Eva' }));
     h.answers.passphrase.push('room words 4');
@@ -232,6 +270,26 @@ describe('extension connect flow against the real server', function () {
     assert.equal(h.host.current, undefined);
     const last = h.posts.at(-1);
     assert.ok(last?.type === 'snapshot' && last.snapshot.rooms.length === 0 && last.snapshot.connection.state === 'idle', 'the view is emptied');
+  });
+
+  it('keeps the history on screen, read-only, after Disconnect, until another session comes', async () => {
+    const h = track(harness({ server: server.address, room: 'flow-keep', displayName: 'Max' }));
+    h.answers.passphrase.push('room words 8');
+    await h.flow.connect();
+    const cid = await h.host.current!.sendText('flow-keep', 'still here after disconnect');
+    while (!h.host.current!.state.findItem('flow-keep', cid)?.id) await new Promise((r) => setTimeout(r, 10));
+    await h.host.disconnect();
+    assert.equal(h.host.current, undefined, 'the connection is closed');
+    const last = h.posts.at(-1);
+    assert.ok(last?.type === 'snapshot', 'the view gets the kept history');
+    assert.equal(last.snapshot.connection.state, 'closed');
+    assert.deepEqual(last.snapshot.rooms.map((r) => r.room), ['flow-keep']);
+    assert.ok(last.snapshot.rooms[0]!.items.some((i) => i.cid === cid), 'the message is still shown');
+    assert.deepEqual(h.host.snapshot(), last.snapshot, 'a reloaded view gets the same');
+    await h.host.disconnect(); // twice is harmless
+    await h.host.ensure(server.address, 'Max');
+    assert.equal(h.host.snapshot().rooms.length, 0, 'a new session starts from its own state');
+    assert.notEqual(h.host.snapshot().connection.state, 'closed');
   });
 
   it('keeps trying a server that is down at start-up, and drops the session when a Connect fails', async () => {

@@ -34,7 +34,7 @@ function fake(): Fake {
     notices: [],
     viewVisible: () => f.visible,
     setBadge: (n) => f.badge.push(n),
-    setStatus: (c, room, unread) => f.status.push(`${c.state} ${room ?? '-'} ${unread}`),
+    setStatus: (c, room, rooms) => f.status.push(`${c.state} ${room ?? '-'} ${rooms.map((r) => `${r.room}:${r.unread}`).join(',')}`),
     toast: async (text) => {
       f.toasts.push(text);
       return f.clickOpen;
@@ -63,7 +63,7 @@ describe('extension notifier', () => {
     n.refresh(stateWithUnread(2));
     n.refresh(undefined);
     assert.deepEqual(f.badge, [2, 0, 0]);
-    assert.deepEqual(f.status, ['joined team 2', 'joined team 2', 'idle - 0']);
+    assert.deepEqual(f.status, ['joined team team:2', 'joined team team:2', 'idle - ']);
   });
 
   it("toasts someone else's unread message while the view is hidden, at most once per gap", async () => {

@@ -24,7 +24,11 @@ export class ChatApp {
 
   constructor(doc: Document, container: HTMLElement, private readonly host: HostChannel) {
     this.banner = new Banner(doc, () => host.post({ type: 'command', command: 'connect' }));
-    this.tabs = new RoomTabs(doc, (room) => host.post({ type: 'selectRoom', room }));
+    this.tabs = new RoomTabs(doc, (room) => {
+      // Disconnected, there is no session to ask: the kept history switches rooms here.
+      if (this.state.readOnly) this.handle({ type: 'rooms', rooms: this.state.rooms, active: room });
+      else host.post({ type: 'selectRoom', room });
+    });
     this.list = new MessageList(doc, {
       loadOlder: () => {
         const room = this.state.active;
@@ -48,7 +52,9 @@ export class ChatApp {
     this.noticeText = h(doc, 'span', { class: 'notice-text' });
     const dismiss = h(doc, 'button', { type: 'button', class: 'notice-close', 'aria-label': 'Dismiss', title: 'Dismiss' }, [icon(doc, 'close')]);
     dismiss.addEventListener('click', () => {
-      this.notice.hidden = true;
+      // Forgotten, not only hidden: a later redraw must not bring it back.
+      this.state.notice = null;
+      this.renderNotice();
       this.composer.focus();
     });
     this.notice = h(doc, 'div', { class: 'notice', 'data-testid': TESTID.notice, hidden: true }, [this.noticeText, dismiss]);
@@ -120,14 +126,9 @@ export class ChatApp {
       case 'older':
         if (change.room === this.state.active) this.renderMessages('prepend');
         return;
-      case 'notice': {
-        const notice = this.state.notice;
-        this.notice.hidden = !notice;
-        this.noticeText.textContent = notice?.text ?? '';
-        this.notice.setAttribute('role', notice?.level === 'error' ? 'alert' : 'status');
-        this.notice.className = `notice ${notice?.level ?? ''}`;
+      case 'notice':
+        this.renderNotice();
         return;
-      }
       case 'focus':
         this.composer.focus();
         return;
@@ -144,16 +145,30 @@ export class ChatApp {
     this.renderConnection();
   }
 
+  private renderNotice(): void {
+    const notice = this.state.notice;
+    this.notice.hidden = !notice;
+    this.noticeText.textContent = notice?.text ?? '';
+    this.notice.setAttribute('role', notice?.level === 'error' ? 'alert' : 'status');
+    this.notice.className = `notice ${notice?.level ?? ''}`;
+  }
+
   private renderConnection(): void {
     const { connection } = this.state;
     this.root.setAttribute('data-state', connection.state);
     this.banner.render(connection, this.state.rooms.length > 0);
+    // Joining clears a stale error notice (state.ts), so the notice follows the connection too.
+    this.renderNotice();
     const room = this.state.active;
-    const canSend = room !== null;
-    // Messages typed while reconnecting are kept as pending and sent on reconnect.
+    // Messages typed while reconnecting are kept as pending and sent on reconnect; after Disconnect nothing can be sent.
+    const canSend = room !== null && !this.state.readOnly;
     this.composer.setEnabled(
       canSend,
-      canSend ? `Message #${room} (Enter to send, Shift+Enter for a new line)` : 'Connect to a room to chat',
+      canSend
+        ? `Message #${room} (Enter to send, Shift+Enter for a new line)`
+        : this.state.readOnly && room !== null
+          ? 'Disconnected: connect again to write'
+          : 'Connect to a room to chat',
     );
   }
 

@@ -21,7 +21,8 @@ export function bannerText(connection: ViewConnection, hasRooms: boolean): strin
     case 'reconnecting':
       return 'Connection lost. Reconnecting…';
     case 'closed':
-      return connection.detail ? `Disconnected: ${connection.detail}` : 'Disconnected.';
+      if (connection.detail) return `Disconnected: ${connection.detail}`;
+      return hasRooms ? 'Disconnected. The messages below are read-only until you connect again.' : 'Disconnected.';
     default: {
       const unreachable: never = connection.state;
       return unreachable;

@@ -61,9 +61,11 @@ function defineTests(root: Mocha.Suite): void {
     await api?.disconnect();
   });
 
-  test('the extension activates and registers its commands', async () => {
+  test('the extension activates at start-up (no command needed) and registers its commands', async () => {
     const extension = vscode.extensions.getExtension<MessageAppTestApi | undefined>(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is installed`);
+    // onStartupFinished: the status bar shows the state before the user touches anything.
+    await until('activation at start-up', () => extension.isActive);
     api = await extension.activate();
     assert.ok(extension.isActive);
     assert.ok(api, 'the test API is returned outside production mode');
@@ -110,14 +112,26 @@ function defineTests(root: Mocha.Suite): void {
     assert.ok(item.kind === 'text' && item.from.name === 'Peer' && item.text === 'answer from the peer');
   });
 
-  test('Leave Room and Disconnect (the commands) leave the room and close the connection', async () => {
+  test('the menu context says "in a room" while joined', async () => {
     assert.ok(api);
+    await until('the context key', () => api?.menuContext('messageApp.state') === 'inRoom');
+    await until('the passphrase key', () => api?.menuContext('messageApp.hasPassphrase') === true);
+  });
+
+  test('Leave Room asks first: "no" keeps the room; then Leave Room and Disconnect leave it and close the connection', async () => {
+    assert.ok(api);
+    api.answerLeave(false);
+    await vscode.commands.executeCommand('messageApp.leaveRoom');
+    assert.equal(api.snapshot().rooms.some((r) => r.room === room), true, 'a "no" keeps the room');
+    api.answerLeave(true);
     await vscode.commands.executeCommand('messageApp.leaveRoom');
     assert.equal(api.snapshot().rooms.some((r) => r.room === room), false);
     await vscode.commands.executeCommand('messageApp.disconnect');
     const snap = api.snapshot();
-    assert.equal(snap.connection.state, 'idle');
+    // Disconnect keeps what was shown (here: no room, it was left), marked closed.
+    assert.equal(snap.connection.state, 'closed');
     assert.deepEqual(snap.rooms, []);
+    await until('the context key', () => api?.menuContext('messageApp.state') === 'offline');
   });
 }
 
