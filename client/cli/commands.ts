@@ -252,7 +252,8 @@ async function context(values: Values, server: string, trustFingerprint: string 
   const store = new FileStateStore(dir);
   const timeoutSec = values.timeout === undefined ? 30 : positiveInt(values.timeout, '--timeout');
   const tls: false | TlsOptions = values.insecure ? false : await resolveTls(server, await readCa(values), trustFingerprint, timeoutSec * 1000);
-  if (values.insecure) process.stderr.write(`Warning: --insecure: talking to ${server} without TLS; the network sees room names and timing.\n`);
+  // On a terminal only: a script that chose --insecure wants clean stderr.
+  if (values.insecure && process.stderr.isTTY) process.stderr.write(`Warning: --insecure: talking to ${server} without TLS; the network sees room names and timing.\n`);
   const replay = new ReplayMemory(new ReplayFileStore(join(dir, 'replay')));
   const roomParams = new RoomParamsFile(roomParamsPath());
   return {

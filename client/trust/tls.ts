@@ -92,7 +92,18 @@ export function probeCertificate(
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
       socket.destroy();
-      reject(new ClientError('unreachable', `Cannot reach the chat server over TLS at ${address} (${error.code ?? error.message}).`));
+      const code = error.code ?? '';
+      // Something answered, but not with TLS: most likely a server run with --tls off. Never fall back to plaintext.
+      if (code.startsWith('ERR_SSL') || code === 'EPROTO' || code === 'ECONNRESET') {
+        reject(
+          new ClientError(
+            'untrusted_certificate',
+            `The server at ${address} did not answer with TLS (${code}); if it runs with --tls off, connecting needs --insecure, which lets the network read room names and timing.`,
+          ),
+        );
+        return;
+      }
+      reject(new ClientError('unreachable', `Cannot reach the chat server at ${address} (${code || error.message}).`));
     });
   });
 }

@@ -182,9 +182,20 @@ export interface ChatRun {
   lines: Record<string, unknown>[];
 }
 
+let cliConfigHome: string | undefined;
+
+/**
+ * The config folder CLI runs share unless a test gives its own XDG_CONFIG_HOME: a temporary one,
+ * so pins of certificates and room parameters never touch the user's own.
+ */
+export function testConfigHome(): string {
+  cliConfigHome ??= mkdtempSync(join(tmpdir(), 'message-app-cli-config-'));
+  return cliConfigHome;
+}
+
 function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   // No inherited passphrase or config: each test says what it means.
-  const base: NodeJS.ProcessEnv = { ...process.env, MESSAGE_APP_PASSPHRASE: undefined };
+  const base: NodeJS.ProcessEnv = { ...process.env, MESSAGE_APP_PASSPHRASE: undefined, XDG_CONFIG_HOME: testConfigHome() };
   return { ...base, ...env };
 }
 
