@@ -2,7 +2,8 @@
 // room-parameter pins, the replay memory, the trust decision and the time shown for a message.
 
 import { describe, expect, test } from 'bun:test';
-import { statSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatInvite, parseInvite } from '../../client/invite';
 import { assertSendableName, escapeName, invisibleIn, looksLike, pinKeyOf, skeleton } from '../../client/names';
@@ -11,7 +12,9 @@ import { MemoryReplayStore, ReplayFileStore, ReplayMemory } from '../../client/r
 import { checkRoomParams, MemoryRoomParamStore, RoomParamsChangedError, RoomParamsFile } from '../../client/room-params';
 import { messageTimes } from '../../client/signed-time';
 import { KnownServersFile, MemoryTrustStore } from '../../client/trust/known-servers';
-import { CertificateChangedError, decideTrust, parseFingerprint } from '../../client/trust/tls';
+import { CertificateChangedError, decideTrust, fingerprintOfDer, parseFingerprint } from '../../client/trust/tls';
+import { certificateFingerprint } from '../../server/tls';
+import { REPO_ROOT } from '../support/server';
 import { tempDir } from './helpers';
 
 const FP_A = 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -187,5 +190,26 @@ describe('signed time', () => {
     expect(messageTimes(1_000_000, 1_000_000 + 5 * 60_000)).toEqual({ signed: 1_000_000 });
     expect(messageTimes(1_000_000, 1_000_000 + 5 * 60_000 + 1)).toEqual({ signed: 1_000_000, server: 1_300_001 });
     expect(messageTimes(1_000_000 + 10 * 60_000, 1_000_000)).toEqual({ signed: 1_600_000, server: 1_000_000 });
+  });
+});
+
+describe('vectors (test/vectors/trust-v1.json)', () => {
+  const vectors = JSON.parse(readFileSync(join(REPO_ROOT, 'test/vectors/trust-v1.json'), 'utf8')) as {
+    fingerprints: { certificate: string; opensslSha256: string; fingerprint: string }[];
+    invites: { text: string; server: string; room: string; fingerprint?: string }[];
+  };
+
+  test.each(vectors.fingerprints)('fingerprint of $certificate', (v) => {
+    const pem = readFileSync(join(REPO_ROOT, v.certificate), 'utf8');
+    // The client (DER from the TLS socket) and the server (PEM on disk) compute the same string.
+    expect(fingerprintOfDer(new X509Certificate(pem).raw)).toBe(v.fingerprint);
+    expect(certificateFingerprint(pem)).toBe(v.fingerprint);
+    expect(Buffer.from(v.fingerprint.slice(7), 'base64').toString('hex')).toBe(v.opensslSha256.replaceAll(':', '').toLowerCase());
+  });
+
+  test.each(vectors.invites)('invite $text', (v) => {
+    const { text, ...expected } = v;
+    expect(parseInvite(text)).toEqual(expected);
+    expect(formatInvite(expected)).toBe(text);
   });
 });

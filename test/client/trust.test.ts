@@ -73,6 +73,16 @@ describe('server TLS by default', () => {
     expect(again.lines.map((l) => l.text)).toEqual(['first']);
   }, 60_000);
 
+  test('the client core connects with a pin that matches and fails fatally on one that does not', async () => {
+    const good = makeClient(server.address, 'Ada', { tls: { pin: server.fingerprint ?? '' } });
+    await good.client.connect();
+    expect(good.client.state).not.toBe('closed');
+    good.client.close();
+    const bad = makeClient(server.address, 'Ada', { tls: { pin: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+    await expect(bad.client.connect()).rejects.toMatchObject({ code: 'certificate_changed' });
+    bad.client.close();
+  }, 30_000);
+
   test('an invite fills in server, room and fingerprint and pins without a prompt', async () => {
     const config = freshConfig();
     const invite = `message-app://${server.address}/tofu#${server.fingerprint}`;
