@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:f
 import { dirname, join } from 'node:path';
 import { generate } from 'selfsigned';
 import { certificateFingerprint } from '../../server/tls';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { DEFAULT_KDF } from '../../client/keys';
 import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
 import { makeClient, runChat, tempDir } from './helpers';
@@ -95,6 +95,32 @@ describe('server TLS by default', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('not a Message App invite');
   }, 60_000);
+
+  // `script` (util-linux) gives the CLI a real terminal; Node has no pty of its own.
+  test.skipIf(spawnSync('script', ['--version']).status !== 0)('on a terminal, first use asks with the fingerprint and pins on "yes"', async () => {
+    const config = freshConfig();
+    const command = [BUN_BINARY, join(REPO_ROOT, 'client/cli/chat.ts'), 'read', '--server', server.address, '--room', 'tofu', '--identity', ident('dan')]
+      .map((a) => `'${a}'`)
+      .join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...STRONG, ...config } });
+    let out = '';
+    let answered = false;
+    child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      if (!answered && out.includes('(yes/no)? ')) {
+        answered = true;
+        child.stdin.write('yes\r');
+      }
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    expect(out).toContain(`The authenticity of the chat server at ${server.address} can't be established.`);
+    expect(out).toContain(`Its TLS certificate fingerprint is ${server.fingerprint}.`);
+    expect(code).toBe(0);
+    expect(out).toContain('"text":"first"');
+    expect(knownServers(config)[server.address]).toBe(server.fingerprint ?? '');
+  }, 30_000);
 
   test('a changed certificate is a hard failure naming both fingerprints (exit 5) until `chat trust` pins the new one', async () => {
     const config = freshConfig();
