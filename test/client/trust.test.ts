@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { generate } from 'selfsigned';
 import { certificateFingerprint } from '../../server/tls';
 import { spawn, spawnSync } from 'node:child_process';
+import { loadOrCreateIdentity } from '../../client/cli/identity-file';
 import { DEFAULT_KDF } from '../../client/keys';
 import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
 import { makeClient, runChat, tempDir } from './helpers';
@@ -290,10 +291,20 @@ describe('plaintext, room parameters, passphrases, names and replays', () => {
     expect((await runChat(['send', ...plain('names', 'ada'), '--name', 'Ada', '--text', 'real'], { ...STRONG, ...config })).code).toBe(0);
     // Cyrillic capital A (U+0410): another key under a name that looks like "Ada".
     expect((await runChat(['send', ...plain('names', 'eve'), '--name', '\u0410da', '--text', 'fake'], { ...STRONG, ...config })).code).toBe(0);
+    // An older client could still send an invisible character: the core under a name it did not check.
+    // Ada's own key: only the invisible character keeps it from being verified.
+    const sneaky = makeClient(server.address, 'Ada', { identity: await loadOrCreateIdentity(ident('ada')), createKdf: DEFAULT_KDF, kdfFloor: DEFAULT_KDF });
+    await sneaky.client.connect();
+    await sneaky.client.joinRoom('names', STRONG.MESSAGE_APP_PASSPHRASE);
+    (sneaky.client as unknown as { name: string }).name = 'Ada\u200B'; // what setName now refuses
+    await sneaky.client.sendText('names', 'sneaky');
+    await sneaky.waitFor((events) => events.some((e) => e.type === 'acked'), 10_000, 'sneaky acked');
+    sneaky.client.close();
     const read = await runChat(['read', ...plain('names', 'carol')], { ...STRONG, ...config });
-    expect(read.lines.map((l) => [l.text, l.verified])).toEqual([
-      ['real', true],
-      ['fake', false],
+    expect(read.lines.map((l) => [l.text, (l.from as { name: string }).name, l.verified])).toEqual([
+      ['real', 'Ada', true],
+      ['fake', '\u0410da', false],
+      ['sneaky', 'Ada\\u{200B}', false],
     ]);
   }, 90_000);
 
