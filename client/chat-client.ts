@@ -49,7 +49,7 @@ import {
 } from './errors';
 import { DEFAULT_KDF, checkKdf, deriveRoomKeys, fingerprint, joinProof, newSalt, utf8, type Identity, type RoomKeys } from './keys';
 import { assertSendableName, invisibleIn, pinKeyOf } from './names';
-import { checkRoomParams, type RoomParamStore } from './room-params';
+import { checkRoomParams, checkRoomVanished, type RoomParamStore } from './room-params';
 import type { ReplayMemory } from './replay';
 import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxEntry, type OutboxStore, type PinStore } from './storage';
 
@@ -393,6 +393,7 @@ export class ChatClient {
         let joined: Reply<'joined'>;
         if (!info.exists || !info.salt || !info.kdf) {
           if (!create) throw new NoRoomError(room);
+          if (this.options.roomParams) await checkRoomVanished(this.options.roomParams, this.address, room);
           const weak = this.options.checkNewPassphrase?.(passphrase, room);
           if (weak !== undefined) throw new ClientError('invalid_input', weak, room);
           const kdf = this.options.createKdf ?? DEFAULT_KDF;
@@ -415,8 +416,8 @@ export class ChatClient {
           }
         } else {
           // Reuse keys already derived for this very salt (a retry after a lost connection).
+          if (this.options.roomParams) await checkRoomParams(this.options.roomParams, this.address, room, { salt: info.salt, kdf: info.kdf });
           if (!record.keys || !salt || !sameBytes(salt, info.salt)) {
-            if (this.options.roomParams) await checkRoomParams(this.options.roomParams, this.address, room, { salt: info.salt, kdf: info.kdf });
             salt = info.salt;
             record.keys = await this.derive(passphrase, room, info.salt, info.kdf);
           }

@@ -41,6 +41,14 @@ export async function checkRoomParams(store: RoomParamStore, server: string, roo
   if (changes.length > 0) throw new RoomParamsChangedError(server, room, changes.join(', '));
 }
 
+/**
+ * Before creating a room the server says does not exist: with a pin, the room existed, so a
+ * "no such room" is a change too (a new room would take new parameters under the old name).
+ */
+export async function checkRoomVanished(store: RoomParamStore, server: string, room: string): Promise<void> {
+  if (await store.get(server, room)) throw new RoomParamsChangedError(server, room, 'it says the room does not exist any more');
+}
+
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }

@@ -9,7 +9,7 @@ import { formatInvite, parseInvite } from '../../client/invite';
 import { assertSendableName, escapeName, invisibleIn, looksLike, pinKeyOf, skeleton } from '../../client/names';
 import { checkNewPassphrase, generatePassphrase, MIN_GUESSES } from '../../client/passphrase';
 import { MemoryReplayStore, ReplayFileStore, ReplayMemory } from '../../client/replay';
-import { checkRoomParams, MemoryRoomParamStore, RoomParamsChangedError, RoomParamsFile } from '../../client/room-params';
+import { checkRoomParams, checkRoomVanished, MemoryRoomParamStore, RoomParamsChangedError, RoomParamsFile } from '../../client/room-params';
 import { messageTimes } from '../../client/signed-time';
 import { KnownServersFile, MemoryTrustStore } from '../../client/trust/known-servers';
 import { CertificateChangedError, decideTrust, fingerprintOfDer, parseFingerprint } from '../../client/trust/tls';
@@ -211,5 +211,14 @@ describe('vectors (test/vectors/trust-v1.json)', () => {
     const { text, ...expected } = v;
     expect(parseInvite(text)).toEqual(expected);
     expect(formatInvite(expected)).toBe(text);
+  });
+});
+
+describe('room-parameter pins in the client core', () => {
+  test('a pinned room that the server says is gone is not made again silently', async () => {
+    const store = new MemoryRoomParamStore();
+    await checkRoomVanished(store, 'h:1', 'r');
+    await store.set('h:1', 'r', { salt: new Uint8Array(16), kdf: { n: 131072, r: 8, p: 1 } });
+    await expect(checkRoomVanished(store, 'h:1', 'r')).rejects.toThrow(/does not exist any more/);
   });
 });
