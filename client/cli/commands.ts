@@ -49,6 +49,7 @@ Options for every command:
   --trust FP        accept the server certificate with this fingerprint (SHA256:...) without asking
   --ca FILE         also trust this PEM CA certificate
   --insecure        plain TCP, no TLS: anyone on the network sees room names and timing
+  --tls             TLS (the default; accepted for older scripts)
   --timeout SEC     give up waiting for the server after SEC seconds (send, read; default 30)
 
 TLS is on by default. A certificate no CA vouches for is shown by fingerprint on first contact and
