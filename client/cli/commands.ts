@@ -381,6 +381,9 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
   const pending = new Map<string, ShownItem>();
   let wasJoined = false;
   let down = false;
+  /** Set once the run must end with this exit code (a certificate that changed while following). */
+  let fatalExit: ((code: number) => void) | undefined;
+  let fatalCode: number | undefined;
   client.onEvent((e: ChatEvent) => {
     switch (e.type) {
       case 'message':
@@ -408,6 +411,11 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
         return;
       case 'error':
         if (e.code !== 'disconnected' && e.code !== 'unreachable') process.stderr.write(`${e.message}\n`);
+        // The connection does not retry these: end the run with their exit code instead of waiting forever.
+        if (e.code === 'certificate_changed' || e.code === 'untrusted_certificate') {
+          fatalCode = EXIT.certificate;
+          fatalExit?.(fatalCode);
+        }
         return;
       case 'room':
       case 'presence':
@@ -428,12 +436,14 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
   }
 
   return new Promise<number>((resolve) => {
-    const stop = (): void => {
+    const stop = (code: number = EXIT.ok): void => {
       client.close();
-      void ctx.replay.flush().then(() => resolve(EXIT.ok));
+      void ctx.replay.flush().then(() => resolve(code));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    fatalExit = stop;
+    if (fatalCode !== undefined) return stop(fatalCode);
+    process.once('SIGINT', () => stop());
+    process.once('SIGTERM', () => stop());
     if (name !== undefined) {
       const lines = createInterface({ input: process.stdin, terminal: false });
       lines.on('line', (line) => {

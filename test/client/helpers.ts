@@ -263,6 +263,15 @@ export class FollowProcess {
     }
   }
 
+  /** Waits for it to end by itself: its exit code, or 'running' when it has not ended after `ms`. */
+  async exitWithin(ms: number): Promise<number | null | 'running'> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms)));
+    const result = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return result;
+  }
+
   /** Interrupts it like Ctrl-C and returns the exit code. */
   async stop(): Promise<number | null> {
     this.child.kill('SIGINT');

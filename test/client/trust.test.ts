@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { loadOrCreateIdentity } from '../../client/cli/identity-file';
 import { DEFAULT_KDF } from '../../client/keys';
 import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
-import { makeClient, runChat, tempDir } from './helpers';
+import { FollowProcess, makeClient, runChat, tempDir } from './helpers';
 
 const STRONG = { MESSAGE_APP_PASSPHRASE: 'mutable crust plywood tripod gravel unfilled' };
 let dir: string;
@@ -153,6 +153,40 @@ describe('server TLS by default', () => {
     expect(knownServers(config)[server.address]).toBe(fresh);
     expect((await runChat(['read', ...args], { ...STRONG, ...config })).code).toBe(0);
   }, 90_000);
+});
+
+describe('a certificate that changes while following', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer({ tls: true });
+  }, 30_000);
+  afterAll(async () => {
+    await server.remove();
+  });
+
+  test('follow ends with exit 5 when the reconnect meets another certificate', async () => {
+    const config = freshConfig();
+    const old = server.fingerprint ?? '';
+    const follow = new FollowProcess(['--server', server.address, '--room', 'watch', '--identity', ident('ada'), '--name', 'Ada', '--trust', old], {
+      ...STRONG,
+      ...config,
+    });
+    try {
+      await follow.waitFor((f) => f.stderr.includes('Pinned the certificate'), 15_000, 'pinned');
+      follow.type('before');
+      await follow.waitFor((f) => f.texts.includes('before'), 15_000, 'first message');
+      await server.stop();
+      const folder = dirname(server.dataFile);
+      rmSync(join(folder, 'tls-cert.pem'));
+      rmSync(join(folder, 'tls-key.pem'));
+      await server.restart();
+      expect(await follow.exitWithin(20_000)).toBe(5);
+      expect(follow.stderr).toContain('has CHANGED');
+      expect(follow.stderr).toContain(server.fingerprint ?? 'missing');
+    } finally {
+      await follow.stop();
+    }
+  }, 60_000);
 });
 
 describe('a certificate a CA vouches for', () => {
