@@ -144,7 +144,7 @@ export interface ChatClientOptions {
   /** Remembers (sender key, cid) -> id across restarts, so a replay under a new id is dropped. Default: none kept. */
   replay?: ReplayMemory;
   /** Called before this client creates a room: a sentence refuses the passphrase (client/passphrase.ts). */
-  checkNewPassphrase?: (passphrase: string, room: string) => string | undefined;
+  checkNewPassphrase?: (passphrase: string, room: string) => string | undefined | Promise<string | undefined>;
   /** Test code only: accept KDF parameters down to this floor. */
   kdfFloor?: KdfParams;
   /** Messages shown on the first join of a room with no cursor (default 50). */
@@ -394,7 +394,7 @@ export class ChatClient {
         if (!info.exists || !info.salt || !info.kdf) {
           if (!create) throw new NoRoomError(room);
           if (this.options.roomParams) await checkRoomVanished(this.options.roomParams, this.address, room);
-          const weak = this.options.checkNewPassphrase?.(passphrase, room);
+          const weak = await this.options.checkNewPassphrase?.(passphrase, room);
           if (weak !== undefined) throw new ClientError('invalid_input', weak, room);
           const kdf = this.options.createKdf ?? DEFAULT_KDF;
           salt = newSalt();

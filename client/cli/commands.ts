@@ -12,7 +12,6 @@ import { MemoryCursorStore } from '../storage';
 import { isRoomName } from '../../protocol/names';
 import { parseAddress, type TlsOptions } from '../connection';
 import { parseInvite } from '../invite';
-import { checkNewPassphrase, generatePassphrase } from '../passphrase';
 import { ReplayFileStore, ReplayMemory } from '../replay';
 import { RoomParamsFile } from '../room-params';
 import { KnownServersFile } from '../trust/known-servers';
@@ -127,6 +126,7 @@ export async function main(argv: string[]): Promise<number> {
     if (values[key] !== undefined && !ALLOWED[command].includes(key)) throw new UsageError(`"${command}" does not take --${key}.`);
   }
   if (command === 'passphrase') {
+    const { generatePassphrase } = await import('../passphrase');
     process.stdout.write(`${generatePassphrase()}\n`);
     return EXIT.ok;
   }
@@ -272,7 +272,9 @@ async function context(values: Values, server: string, trustFingerprint: string 
         pins: store,
         roomParams,
         replay,
-        checkNewPassphrase: (passphrase, room) => {
+        checkNewPassphrase: async (passphrase, room) => {
+          // Loaded only when a room is about to be created: the estimator's dictionaries are large.
+          const { checkNewPassphrase } = await import('../passphrase');
           const verdict = checkNewPassphrase(passphrase, [room]);
           return verdict.ok ? undefined : verdict.sentence;
         },
