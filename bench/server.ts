@@ -64,7 +64,7 @@ async function launch(target: Target, limits: 'lifted' | 'default' = 'lifted'): 
     target === 'server'
       ? ((dir = mkdtempSync(join(tmpdir(), 'message-app-bench-'))),
         // The rate limit is for abuse, not for a benchmark of capacity: lifted here.
-        [bun, ...(process.env.BENCH_PROFILE ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, '--cpu-prof-interval=200'] : []), join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), ...(limits === 'lifted' ? ['--rate', '1000000', '--burst', '1000000'] : []), '--sync', SYNC])
+        [bun, ...(process.env.BENCH_PROFILE ? ['--cpu-prof-md', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, '--cpu-prof-interval=200'] : []), join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), ...(limits === 'lifted' ? ['--rate', '1000000', '--burst', '1000000'] : []), '--sync', SYNC, '--tls', 'off'])
       : [bun, join(ROOT, 'bench/bare-relay.ts'), '--host', '127.0.0.1', '--port', '0'];
   // The bench room uses the tests' small KDF, which only a test-configured server accepts (server/config.ts).
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe', env: { ...process.env, MESSAGE_APP_TEST_KDF_FLOOR: '1024' } });

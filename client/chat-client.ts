@@ -48,6 +48,9 @@ import {
   type ClientErrorCode,
 } from './errors';
 import { DEFAULT_KDF, checkKdf, deriveRoomKeys, fingerprint, joinProof, newSalt, utf8, type Identity, type RoomKeys } from './keys';
+import { assertSendableName, invisibleIn, pinKeyOf } from './names';
+import { checkRoomParams, checkRoomVanished, type RoomParamStore } from './room-params';
+import type { ReplayMemory } from './replay';
 import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxEntry, type OutboxStore, type PinStore } from './storage';
 
 export type ClientState = 'idle' | 'connecting' | 'hello' | 'joining' | 'joined' | 'reconnecting' | 'closed';
@@ -136,6 +139,12 @@ export interface ChatClientOptions {
   pins?: PinStore;
   /** KDF parameters for rooms this client creates (default N=2^17, r=8, p=1). */
   createKdf?: KdfParams;
+  /** Pins of each room's salt and KDF (issue 11): a later different `room` reply is refused. Default: none kept. */
+  roomParams?: RoomParamStore;
+  /** Remembers (sender key, cid) -> id across restarts, so a replay under a new id is dropped. Default: none kept. */
+  replay?: ReplayMemory;
+  /** Called before this client creates a room: a sentence refuses the passphrase (client/passphrase.ts). */
+  checkNewPassphrase?: (passphrase: string, room: string) => string | undefined | Promise<string | undefined>;
   /** Test code only: accept KDF parameters down to this floor. */
   kdfFloor?: KdfParams;
   /** Messages shown on the first join of a room with no cursor (default 50). */
@@ -258,6 +267,7 @@ export class ChatClient {
 
   /** Changes the display name used on messages sent from now on. */
   setName(name: string): void {
+    assertSendableName(name);
     const normalized = normalizeDisplayName(name);
     if (normalized === null) {
       throw new ClientError('invalid_input', 'A display name is 1 to 64 characters with no control characters.');
@@ -383,6 +393,9 @@ export class ChatClient {
         let joined: Reply<'joined'>;
         if (!info.exists || !info.salt || !info.kdf) {
           if (!create) throw new NoRoomError(room);
+          if (this.options.roomParams) await checkRoomVanished(this.options.roomParams, this.address, room);
+          const weak = await this.options.checkNewPassphrase?.(passphrase, room);
+          if (weak !== undefined) throw new ClientError('invalid_input', weak, room);
           const kdf = this.options.createKdf ?? DEFAULT_KDF;
           salt = newSalt();
           record.keys = await this.derive(passphrase, room, salt, kdf);
@@ -403,6 +416,7 @@ export class ChatClient {
           }
         } else {
           // Reuse keys already derived for this very salt (a retry after a lost connection).
+          if (this.options.roomParams) await checkRoomParams(this.options.roomParams, this.address, room, { salt: info.salt, kdf: info.kdf });
           if (!record.keys || !salt || !sameBytes(salt, info.salt)) {
             salt = info.salt;
             record.keys = await this.derive(passphrase, room, info.salt, info.kdf);
@@ -410,6 +424,10 @@ export class ChatClient {
           await this.ready();
           this.assertCurrent(record);
           joined = await this.request(record, { t: 'join', room, proof: joinProof(record.keys, this.challenge()) }, 'joined');
+        }
+        // Pinned once the proof was accepted: these parameters really open the room.
+        if (this.options.roomParams && salt && !(await this.options.roomParams.get(this.address, room))) {
+          await this.options.roomParams.set(this.address, room, { salt, kdf: info.exists && info.kdf ? info.kdf : this.options.createKdf ?? DEFAULT_KDF });
         }
         await this.roomJoined(record, joined);
         record.established = true;
@@ -437,6 +455,7 @@ export class ChatClient {
     this.emit({ type: 'presence', room, online: joined.online });
     this.updateState();
     await this.pins.load(room);
+    await this.options.replay?.load(room);
     this.announcePending(record);
     const epoch = this.epoch;
     record.catchingUp = true; // already set when `joined` arrived; `held` keeps what came since
@@ -706,12 +725,19 @@ export class ChatClient {
       }
       if (!this.dedupe.add(room, body.from.key, body.cid)) return null;
     }
+    // Outside `live` too: a page fetched later must not show a replay either.
+    if (this.options.replay && !this.options.replay.accept(room, Buffer.from(body.from.key).toString('hex'), body.cid, m.id)) {
+      this.log(`replay dropped in ${room}: cid ${body.cid} came again as id ${m.id}`);
+      // A page shows the slot; 'cid_mismatch' is the nearest existing reason (this cid belongs to another id).
+      return live ? null : { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: 'cid_mismatch' };
+    }
     return this.shownItem(room, body, m.id, m.ts);
   }
 
   private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
-    const verified = this.pins.check(room, body.from.name, body.from.key);
+    // Pins are keyed by the TR39 skeleton, so "Аda" (Cyrillic) meets Ada's pin; invisible characters never verify.
+    const verified = this.pins.check(room, pinKeyOf(body.from.name), body.from.key) && invisibleIn(body.from.name).length === 0;
     const own = sameBytes(body.from.key, this.identity.publicKey);
     const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
     if (body.k === 'text') return { ...base, kind: 'text', text: body.text };

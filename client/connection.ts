@@ -3,11 +3,12 @@
 // pings, one outbound write queue, and framed decoding of the server's frames.
 
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { decodeBody, encodeFrameBody } from '../protocol/codec';
 import { DEFAULT_MAX_FRAME, PROTOCOL_VERSION } from '../protocol/constants';
 import { parseServerFrame, type ClientFrame, type ServerFrame } from '../protocol/frames';
 import { FrameDecoder } from '../protocol/framing';
+import { CertificateChangedError, fingerprintOfDer } from './trust/tls';
 import {
   ClientError,
   DisconnectedError,
@@ -25,6 +26,12 @@ export interface TlsOptions {
   servername?: string;
   /** Only for tests against a throwaway certificate. */
   rejectUnauthorized?: boolean;
+  /**
+   * The pinned certificate fingerprint ("SHA256:..."; client/trust/tls.ts). With a pin only the
+   * pin counts: a different certificate fails (fatal) even when a CA vouches for it, and the pinned
+   * one is accepted though no CA does.
+   */
+  pin?: string;
 }
 
 export interface ConnectionOptions {
@@ -132,6 +139,7 @@ export class Connection {
     this.hello = undefined;
     const { host, port, tls } = this.opts;
     let socket: Socket;
+    const { pin, ...tlsOptions } = typeof tls === 'object' ? tls : {};
     try {
       socket = tls
         ? tlsConnect({
@@ -139,7 +147,9 @@ export class Connection {
             port,
             // SNI takes host names only (RFC 6066); an IP address is checked against the certificate's IP SANs.
             ...(isIP(host) ? {} : { servername: host }),
-            ...(typeof tls === 'object' ? tls : {}),
+            ...tlsOptions,
+            // A pin replaces CA verification; it is checked on secureConnect below.
+            ...(pin !== undefined ? { rejectUnauthorized: false } : {}),
           })
         : netConnect({ host, port });
     } catch (error) {
@@ -159,6 +169,11 @@ export class Connection {
     }, this.opts.connectTimeoutMs);
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       if (socket !== this.socket) return;
+      if (pin !== undefined) {
+        const got = fingerprintOfDer((socket as TLSSocket).getPeerCertificate().raw);
+        // Not retried: a changed certificate stays changed until the user trusts it on purpose.
+        if (got !== pin) return this.lost(new CertificateChangedError(this.address, pin, got), true);
+      }
       socket.setKeepAlive(true, 30_000);
       this.socketOpened();
     });

@@ -7,6 +7,8 @@ export type ClientErrorCode =
   | ErrorCode
   | 'unreachable'
   | 'untrusted_certificate'
+  | 'certificate_changed'
+  | 'room_params_changed'
   | 'protocol_mismatch'
   | 'kdf_refused'
   | 'disconnected'

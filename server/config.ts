@@ -12,6 +12,8 @@ export interface ServerConfig {
   dataFile: string;
   maxFrame: number;
   maxConnections: number;
+  /** TLS is on unless `--tls off`; without cert/key files a self-signed pair lives beside dataFile (server/tls.ts). */
+  tls: boolean;
   tlsCert?: string;
   tlsKey?: string;
   /** A connection that has joined no room this long after `hello` is closed. */
@@ -79,8 +81,10 @@ Options (each also read from the environment variable shown):
   --data FILE             SQLite file, folder created if missing (MESSAGE_APP_DATA, default ${DEFAULTS.data})
   --max-frame BYTES       largest frame body accepted (MESSAGE_APP_MAX_FRAME, default ${DEFAULTS.maxFrame})
   --max-connections N     connection cap; more get "busy" (MESSAGE_APP_MAX_CONNECTIONS, default ${DEFAULTS.maxConnections})
-  --tls-cert FILE         PEM certificate; with --tls-key serves TLS (MESSAGE_APP_TLS_CERT)
-  --tls-key FILE          PEM private key (MESSAGE_APP_TLS_KEY)
+  --tls on|off            TLS (default on); off sends room names and timing in the clear (MESSAGE_APP_TLS)
+  --tls-cert FILE         PEM certificate; without it a self-signed one is made in the data folder (MESSAGE_APP_TLS_CERT)
+  --tls-key FILE          PEM private key, with --tls-cert (MESSAGE_APP_TLS_KEY)
+  --fingerprint           print the TLS certificate's SHA-256 fingerprint and exit
   --join-timeout SECONDS  close connections that join no room in time (MESSAGE_APP_JOIN_TIMEOUT, default ${DEFAULTS.joinTimeoutSeconds})
   --idle-timeout SECONDS  close connections silent this long (MESSAGE_APP_IDLE_TIMEOUT, default ${DEFAULTS.idleTimeoutSeconds})
   --sync normal|full      ack after the commit reached the WAL (normal: survives a crash of the
@@ -105,8 +109,10 @@ const OPTIONS = {
   data: { type: 'string' },
   'max-frame': { type: 'string' },
   'max-connections': { type: 'string' },
+  tls: { type: 'string' },
   'tls-cert': { type: 'string' },
   'tls-key': { type: 'string' },
+  fingerprint: { type: 'boolean' },
   'join-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
   rate: { type: 'string' },
@@ -120,7 +126,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export type ParsedCommandLine = { help: true } | { help: false; config: ServerConfig };
+/** `fingerprint`: print the certificate's fingerprint and exit instead of serving. */
+export type ParsedCommandLine = { help: true } | { help: false; fingerprint: boolean; config: ServerConfig };
 
 /**
  * Reads the configuration. Throws ConfigError with a sentence naming the flag
@@ -189,13 +196,21 @@ export function loadConfig(
   const tlsCert = pick('tls-cert', 'MESSAGE_APP_TLS_CERT')?.value;
   const tlsKey = pick('tls-key', 'MESSAGE_APP_TLS_KEY')?.value;
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
-    throw new ConfigError('--tls-cert and --tls-key go together: give both to serve TLS, or neither for plain TCP.');
+    throw new ConfigError('--tls-cert and --tls-key go together: give both, or neither for a self-signed certificate.');
   }
+  const tlsPick = pick('tls', 'MESSAGE_APP_TLS');
+  const tlsMode = tlsPick?.value ?? 'on';
+  if (tlsMode !== 'on' && tlsMode !== 'off') {
+    throw new ConfigError(`${tlsPick?.source ?? '--tls'} must be on or off, not ${JSON.stringify(tlsMode)}.`);
+  }
+  if (tlsMode === 'off' && tlsCert !== undefined) throw new ConfigError('--tls off and --tls-cert contradict each other: give one.');
+  if (tlsMode === 'off' && values.fingerprint) throw new ConfigError('--fingerprint needs TLS: drop --tls off.');
 
   const config: ServerConfig = {
     host,
     port,
     dataFile: resolve(cwd, data),
+    tls: tlsMode === 'on',
     maxFrame,
     maxConnections,
     joinTimeoutMs: joinTimeout * 1000,
@@ -216,5 +231,5 @@ export function loadConfig(
     config.tlsCert = resolve(cwd, tlsCert);
     config.tlsKey = resolve(cwd, tlsKey);
   }
-  return { help: false, config };
+  return { help: false, fingerprint: values.fingerprint === true, config };
 }

@@ -1,9 +1,9 @@
 // Entry point of the server: reads flags, opens the store, listens, and stops gracefully on SIGINT/SIGTERM.
 
-import { readFileSync } from 'node:fs';
 import { ConfigError, USAGE, loadConfig, type ServerConfig } from './config';
 import { Relay } from './relay';
 import { Store } from './store';
+import { loadTls, type TlsMaterial } from './tls';
 
 function log(message: string): void {
   process.stderr.write(`${new Date().toISOString()} ${message}\n`);
@@ -14,21 +14,10 @@ function fail(message: string, status: number): never {
   process.exit(status);
 }
 
-function readTls(config: ServerConfig): { cert: string; key: string } | undefined {
-  if (config.tlsCert === undefined || config.tlsKey === undefined) return undefined;
-  const read = (file: string, what: string): string => {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`Cannot read the TLS ${what} ${file}: ${error instanceof Error ? error.message : String(error)}.`);
-    }
-  };
-  return { cert: read(config.tlsCert, 'certificate'), key: read(config.tlsKey, 'key') };
-}
-
-function main(): void {
+async function main(): Promise<void> {
   let config: ServerConfig;
-  let tls: { cert: string; key: string } | undefined;
+  let tls: TlsMaterial | undefined;
+  let fingerprintOnly = false;
   try {
     const parsed = loadConfig(process.argv.slice(2), process.env, process.cwd());
     if (parsed.help) {
@@ -36,10 +25,25 @@ function main(): void {
       return;
     }
     config = parsed.config;
-    tls = readTls(config);
+    fingerprintOnly = parsed.fingerprint;
   } catch (error) {
     if (error instanceof ConfigError) fail(`${error.message}\nRun with --help to see the options.`, 2);
     throw error;
+  }
+  if (config.tls) {
+    try {
+      tls = await loadTls({ dataFile: config.dataFile, ...(config.tlsCert !== undefined && config.tlsKey !== undefined ? { certFile: config.tlsCert, keyFile: config.tlsKey } : {}) });
+    } catch (error) {
+      if (error instanceof ConfigError) fail(error.message, 2);
+      fail(`cannot create the TLS certificate: ${error instanceof Error ? error.message : String(error)}`, 1);
+    }
+    if (tls.created) log(`created a self-signed TLS certificate in the data folder (${tls.fingerprint})`);
+  } else {
+    log('WARNING: TLS is off (--tls off): anyone on the network sees room names, user timing and message sizes, and can record join proofs to guess passphrases offline');
+  }
+  if (fingerprintOnly && tls) {
+    process.stdout.write(`${tls.fingerprint}\n`);
+    return;
   }
 
   let store: Store;
@@ -51,7 +55,7 @@ function main(): void {
 
   let relay: Relay;
   try {
-    relay = new Relay({ config, store, log, ...(tls ? { tls } : {}) });
+    relay = new Relay({ config, store, log, ...(tls ? { tls: { cert: tls.cert, key: tls.key } } : {}) });
   } catch (error) {
     void store.close();
     fail(`cannot listen on ${config.host}:${config.port}: ${error instanceof Error ? error.message : String(error)}`, 1);
@@ -82,8 +86,9 @@ function main(): void {
 
   // The one line on stdout, printed once signals are handled: scripts and tests read the port from it.
   process.stdout.write(
-    `message-app server listening on ${config.host}:${relay.port} (${relay.tls ? 'tls' : 'tcp'}), data in ${config.dataFile}\n`,
+    `message-app server listening on ${config.host}:${relay.port} (${relay.tls ? 'tls' : 'tcp'}), data in ${config.dataFile}` +
+      `${tls ? `, certificate ${tls.fingerprint}` : ''}\n`,
   );
 }
 
-main();
+void main();

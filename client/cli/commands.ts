@@ -2,6 +2,7 @@
 // against ChatClient, and the exit code for each error. chat.ts is the entry point.
 
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ChatClient, type ChatEvent, type RoomItem, type ShownItem } from '../chat-client';
@@ -9,13 +10,19 @@ import { ClientError, ServerUnreachableError } from '../errors';
 import { FileStateStore } from '../file-store';
 import { MemoryCursorStore } from '../storage';
 import { isRoomName } from '../../protocol/names';
-import type { TlsOptions } from '../connection';
+import { parseAddress, type TlsOptions } from '../connection';
+import { parseInvite } from '../invite';
+import { ReplayFileStore, ReplayMemory } from '../replay';
+import { RoomParamsFile } from '../room-params';
+import { KnownServersFile } from '../trust/known-servers';
+import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
 import { loadOrCreateIdentity } from './identity-file';
 import { jsonLine, messageLine } from './output';
 import { getPassphrase, PASSPHRASE_ENV } from './passphrase';
-import { defaultIdentityPath, stateDir } from './paths';
+import { configDir, defaultIdentityPath, stateDir } from './paths';
+import { askYesNo } from './prompt';
 
-export const EXIT = { ok: 0, error: 1, wrongPassphrase: 2, unreachable: 3, noRoom: 4 } as const;
+export const EXIT = { ok: 0, error: 1, wrongPassphrase: 2, unreachable: 3, noRoom: 4, certificate: 5, roomParams: 6 } as const;
 
 const USAGE = `Usage: npm run chat -- <command> [options]
 
@@ -28,14 +35,28 @@ Commands:
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
           Prints the last N (default 20) messages, then new ones until interrupted.
           With --name, each line typed on stdin is sent (and a missing room is created).
+  passphrase
+          Prints a generated passphrase (six words from the EFF wordlist, about 77 bits).
+  trust   --server HOST:PORT [--trust FINGERPRINT]
+          Pins the server's current TLS certificate, replacing an old pin (after a changed certificate).
+  forget-room --server HOST:PORT --room ROOM
+          Forgets the pinned key parameters (salt, KDF) of a room, for a room deleted and made again.
 
 Options for every command:
+  --invite STRING   an invite (message-app://HOST:PORT/ROOM#SHA256:...) in place of --server, --room, --trust
   --identity FILE   identity key file (default: ${defaultIdentityPath()}), created once with mode 0600
-  --tls             connect with TLS;  --ca FILE  trust this PEM certificate (self-signed servers)
+  --trust FP        accept the server certificate with this fingerprint (SHA256:...) without asking
+  --ca FILE         also trust this PEM CA certificate
+  --insecure        plain TCP, no TLS: anyone on the network sees room names and timing
+  --tls             TLS (the default; accepted for older scripts)
   --timeout SEC     give up waiting for the server after SEC seconds (send, read; default 30)
 
+TLS is on by default. A certificate no CA vouches for is shown by fingerprint on first contact and
+pinned (in ${join(configDir(), 'known-servers.json')}) once accepted; a later different one fails.
+A new room needs a strong passphrase (about 10^14 guesses or more); joining accepts any.
 The passphrase comes from ${PASSPHRASE_ENV}, else a hidden prompt on a terminal.
-Exit codes: 0 ok, 1 other error, 2 wrong passphrase, 3 server unreachable, 4 no such room.
+Exit codes: 0 ok, 1 other error, 2 wrong passphrase, 3 server unreachable, 4 no such room,
+5 server certificate unknown, changed or invalid, 6 the server changed the room's key parameters.
 Scripts: "npm run -s chat -- ..." keeps npm's banner off stdout (or run "bun client/cli/chat.ts").`;
 
 class UsageError extends ClientError {
@@ -56,6 +77,9 @@ const OPTIONS = {
   identity: { type: 'string' },
   tls: { type: 'boolean' },
   ca: { type: 'string' },
+  insecure: { type: 'boolean' },
+  trust: { type: 'string' },
+  invite: { type: 'string' },
   timeout: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -63,11 +87,21 @@ const OPTIONS = {
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
-const ALLOWED: Record<'send' | 'read' | 'follow', readonly (keyof typeof OPTIONS)[]> = {
-  send: ['server', 'room', 'name', 'text', 'image', 'identity', 'tls', 'ca', 'timeout'],
-  read: ['server', 'room', 'limit', 'before', 'after', 'identity', 'tls', 'ca', 'timeout'],
-  follow: ['server', 'room', 'name', 'limit', 'identity', 'tls', 'ca'],
+const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room'] as const;
+type Command = (typeof COMMANDS)[number];
+const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
+  send: [...CONNECT, 'name', 'text', 'image', 'timeout'],
+  read: [...CONNECT, 'limit', 'before', 'after', 'timeout'],
+  follow: [...CONNECT, 'name', 'limit'],
+  passphrase: [],
+  trust: ['server', 'invite', 'ca', 'trust', 'timeout'],
+  'forget-room': ['server', 'room', 'invite'],
 };
+
+function isCommand(value: string): value is Command {
+  return (COMMANDS as readonly string[]).includes(value);
+}
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: { values: Values; positionals: string[] };
@@ -86,16 +120,38 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return EXIT.error;
   }
-  if (command !== 'send' && command !== 'read' && command !== 'follow') throw new UsageError(`Unknown command "${command}".`);
+  if (!isCommand(command)) throw new UsageError(`Unknown command "${command}".`);
   if (positionals.length > 1) throw new UsageError(`Unexpected argument "${positionals[1]}".`);
   for (const key of Object.keys(values) as (keyof typeof OPTIONS)[]) {
     if (values[key] !== undefined && !ALLOWED[command].includes(key)) throw new UsageError(`"${command}" does not take --${key}.`);
   }
-  const server = required(values.server, '--server HOST:PORT');
-  const room = required(values.room, '--room ROOM');
+  if (command === 'passphrase') {
+    const { generatePassphrase } = await import('../passphrase');
+    process.stdout.write(`${generatePassphrase()}\n`);
+    return EXIT.ok;
+  }
+  const invite = values.invite === undefined ? undefined : parseInvite(values.invite);
+  if (invite && (values.server !== undefined || values.room !== undefined)) throw new UsageError('Give --invite or --server/--room, not both.');
+  if (invite && values.insecure) throw new UsageError('An invite is for TLS; --insecure does not go with it.');
+  const server = invite?.server ?? required(values.server, '--server HOST:PORT');
+  parseAddress(server);
+  if (values.trust !== undefined && parseFingerprint(values.trust) === null) {
+    throw new UsageError('--trust takes a certificate fingerprint like SHA256: followed by 43 base64 characters.');
+  }
+  const trustFingerprint = values.trust ?? invite?.fingerprint;
+  if (command === 'trust') return trustCommand(server, trustFingerprint, values);
+  const room = invite?.room ?? required(values.room, '--room ROOM');
   if (!isRoomName(room)) throw new UsageError('Room names are 1-64 characters of a-z, 0-9, ".", "_" or "-" and start with a letter or digit.');
+  if (command === 'forget-room') {
+    await new RoomParamsFile(roomParamsPath()).forget(server, room);
+    process.stderr.write(`Forgot the key parameters of room "${room}" on ${server}; the next join pins them again.\n`);
+    return EXIT.ok;
+  }
+  if (values.insecure && (values.trust !== undefined || values.ca !== undefined || values.tls)) {
+    throw new UsageError('--insecure turns TLS off; it does not go with --tls, --trust or --ca.');
+  }
   // Each command checks its own arguments before context() touches any file.
-  const ctx = (): Promise<Context> => context(values, server);
+  const ctx = (): Promise<Context> => context(values, server, trustFingerprint);
   switch (command) {
     case 'send':
       return send(ctx, room, values);
@@ -113,32 +169,115 @@ export async function main(argv: string[]): Promise<number> {
 interface Context {
   makeClient(opts: { name?: string; initialHistory: number }): ChatClient;
   timeoutMs: number;
+  replay: ReplayMemory;
 }
 
-async function context(values: Values, server: string): Promise<Context> {
+function knownServersPath(): string {
+  return join(configDir(), 'known-servers.json');
+}
+
+function roomParamsPath(): string {
+  return join(configDir(), 'room-params.json');
+}
+
+async function readCa(values: Values): Promise<string | undefined> {
+  if (values.ca === undefined) return undefined;
+  return readFile(values.ca, 'utf8').catch(() => {
+    throw new ClientError('invalid_input', `Cannot read the certificate file ${values.ca}.`);
+  });
+}
+
+/**
+ * The TLS options to connect with, after trust on first use: the pin when there is one (or the
+ * user, --trust or an invite accepts the certificate now), plain CA verification when a CA vouches.
+ * Throws CertificateChangedError or UnknownCertificateError (exit 5).
+ */
+async function resolveTls(server: string, ca: string | undefined, trustFingerprint: string | undefined, timeoutMs: number): Promise<TlsOptions> {
+  const { host, port } = parseAddress(server);
+  const known = new KnownServersFile(knownServersPath());
+  const probe = await probeCertificate(host, port, { ...(ca !== undefined ? { ca } : {}), timeoutMs });
+  const decision = await decideTrust(known, server, probe);
+  const base: TlsOptions = ca !== undefined ? { ca } : {};
+  switch (decision.kind) {
+    case 'pinned':
+      return { ...base, pin: decision.pin };
+    case 'ca':
+      return base;
+    case 'ask': {
+      if (trustFingerprint !== undefined) {
+        if (trustFingerprint !== decision.fingerprint) {
+          throw new UnknownCertificateError(server, decision.fingerprint, `it is not the expected ${trustFingerprint}; refusing to connect.`);
+        }
+      } else if (!(await askYesNo(firstUseQuestion(server, decision.fingerprint)))) {
+        throw new UnknownCertificateError(
+          server,
+          decision.fingerprint,
+          process.stdin.isTTY ? 'it was not accepted.' : `run in a terminal to be asked, or pass --trust ${decision.fingerprint} after checking it with the operator.`,
+        );
+      }
+      await known.set(server, decision.fingerprint);
+      process.stderr.write(`Pinned the certificate of ${server} (${decision.fingerprint}).\n`);
+      return { ...base, pin: decision.fingerprint };
+    }
+    default: {
+      const never: never = decision;
+      return never;
+    }
+  }
+}
+
+/** `chat trust`: pins the server's current certificate on purpose, replacing an old pin. */
+async function trustCommand(server: string, trustFingerprint: string | undefined, values: Values): Promise<number> {
+  const { host, port } = parseAddress(server);
+  const ca = await readCa(values);
+  const timeoutMs = (values.timeout === undefined ? 30 : positiveInt(values.timeout, '--timeout')) * 1000;
+  const probe = await probeCertificate(host, port, { ...(ca !== undefined ? { ca } : {}), timeoutMs });
+  const known = new KnownServersFile(knownServersPath());
+  const old = await known.get(server);
+  if (trustFingerprint !== undefined) {
+    if (trustFingerprint !== probe.fingerprint) {
+      throw new UnknownCertificateError(server, probe.fingerprint, `it is not the given ${trustFingerprint}; nothing was pinned.`);
+    }
+  } else if (!(await askYesNo(firstUseQuestion(server, probe.fingerprint)))) {
+    throw new UnknownCertificateError(server, probe.fingerprint, 'it was not accepted; pass --trust FINGERPRINT to pin it without a terminal.');
+  }
+  await known.set(server, probe.fingerprint);
+  process.stderr.write(`Pinned the certificate of ${server} (${probe.fingerprint})${old && old !== probe.fingerprint ? `, replacing ${old}` : ''}.\n`);
+  return EXIT.ok;
+}
+
+async function context(values: Values, server: string, trustFingerprint: string | undefined): Promise<Context> {
   const identityPath = values.identity ?? defaultIdentityPath();
   const identity = await loadOrCreateIdentity(identityPath);
-  const store = new FileStateStore(stateDir(identityPath, server, identity.publicKey));
-  let tls: boolean | TlsOptions | undefined = values.tls;
-  if (values.ca !== undefined) {
-    const ca = await readFile(values.ca, 'utf8').catch(() => {
-      throw new ClientError('invalid_input', `Cannot read the certificate file ${values.ca}.`);
-    });
-    tls = { ca };
-  }
+  const dir = stateDir(identityPath, server, identity.publicKey);
+  const store = new FileStateStore(dir);
   const timeoutSec = values.timeout === undefined ? 30 : positiveInt(values.timeout, '--timeout');
+  const tls: false | TlsOptions = values.insecure ? false : await resolveTls(server, await readCa(values), trustFingerprint, timeoutSec * 1000);
+  // On a terminal only: a script that chose --insecure wants clean stderr.
+  if (values.insecure && process.stderr.isTTY) process.stderr.write(`Warning: --insecure: talking to ${server} without TLS; the network sees room names and timing.\n`);
+  const replay = new ReplayMemory(new ReplayFileStore(join(dir, 'replay')));
+  const roomParams = new RoomParamsFile(roomParamsPath());
   return {
     timeoutMs: timeoutSec * 1000,
+    replay,
     makeClient: ({ name, initialHistory }) =>
       new ChatClient({
         address: server,
-        ...(tls !== undefined ? { tls } : {}),
+        tls: tls === false ? false : tls,
         identity,
         ...(name !== undefined ? { name } : {}),
         outbox: store,
         // Each run starts from the newest messages; the outbox and pins persist.
         cursors: new MemoryCursorStore(),
         pins: store,
+        roomParams,
+        replay,
+        checkNewPassphrase: async (passphrase, room) => {
+          // Loaded only when a room is about to be created: the estimator's dictionaries are large.
+          const { checkNewPassphrase } = await import('../passphrase');
+          const verdict = checkNewPassphrase(passphrase, [room]);
+          return verdict.ok ? undefined : verdict.sentence;
+        },
         initialHistory,
         log: process.env.MESSAGE_APP_DEBUG ? (line) => process.stderr.write(`debug: ${line}\n`) : undefined,
       }),
@@ -169,6 +308,7 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
     });
   } finally {
     client.close();
+    await ctx.replay.flush();
   }
 }
 
@@ -201,6 +341,7 @@ async function read(makeContext: () => Promise<Context>, room: string, values: V
     return EXIT.ok;
   } finally {
     client.close();
+    await ctx.replay.flush();
   }
 }
 
@@ -242,6 +383,9 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
   const pending = new Map<string, ShownItem>();
   let wasJoined = false;
   let down = false;
+  /** Set once the run must end with this exit code (a certificate that changed while following). */
+  let fatalExit: ((code: number) => void) | undefined;
+  let fatalCode: number | undefined;
   client.onEvent((e: ChatEvent) => {
     switch (e.type) {
       case 'message':
@@ -269,6 +413,11 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
         return;
       case 'error':
         if (e.code !== 'disconnected' && e.code !== 'unreachable') process.stderr.write(`${e.message}\n`);
+        // The connection does not retry these: end the run with their exit code instead of waiting forever.
+        if (e.code === 'certificate_changed' || e.code === 'untrusted_certificate') {
+          fatalCode = EXIT.certificate;
+          fatalExit?.(fatalCode);
+        }
         return;
       case 'room':
       case 'presence':
@@ -289,12 +438,14 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
   }
 
   return new Promise<number>((resolve) => {
-    const stop = (): void => {
+    const stop = (code: number = EXIT.ok): void => {
       client.close();
-      resolve(EXIT.ok);
+      void ctx.replay.flush().then(() => resolve(code));
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    fatalExit = stop;
+    if (fatalCode !== undefined) return stop(fatalCode);
+    process.once('SIGINT', () => stop());
+    process.once('SIGTERM', () => stop());
     if (name !== undefined) {
       const lines = createInterface({ input: process.stdin, terminal: false });
       lines.on('line', (line) => {
@@ -361,6 +512,11 @@ export function exitCodeFor(error: unknown): number {
         return EXIT.unreachable;
       case 'no_room':
         return EXIT.noRoom;
+      case 'untrusted_certificate':
+      case 'certificate_changed':
+        return EXIT.certificate;
+      case 'room_params_changed':
+        return EXIT.roomParams;
       default:
         return EXIT.error;
     }

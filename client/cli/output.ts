@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import type { RoomItem } from '../chat-client';
+import { escapeName } from '../names';
 
 export type MessageLine =
   | { id: number; ts: number; cid: string; error: string }
@@ -19,7 +20,8 @@ export type MessageLine =
 export function messageLine(item: RoomItem): MessageLine {
   const { id, ts, cid } = item;
   if (item.kind === 'placeholder') return { id, ts, cid, error: item.error };
-  const base = { id, ts, cid, from: { name: item.from.name, fingerprint: item.from.fingerprint }, verified: item.verified };
+  // Invisible and bidi characters shown as \u{...}: "Ada\u200B" must not print as "Ada" (issue 11).
+  const base = { id, ts, cid, from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint }, verified: item.verified };
   if (item.kind === 'text') return { ...base, kind: 'text', text: item.text };
   const { mime, w, h, data } = item.image;
   return {

@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
-import { FollowProcess, runChat, tempDir } from './helpers';
+import { FollowProcess, runChat, tempDir, testConfigHome } from './helpers';
 
 let server: TestServer;
 let dir: string;
@@ -25,8 +25,9 @@ afterAll(async () => {
 });
 
 const ident = (who: string): string => join(dir, `${who}.json`);
-const PASS = { MESSAGE_APP_PASSPHRASE: 'correct horse' };
-const common = (room: string, who: string): string[] => ['--server', server.address, '--room', room, '--identity', ident(who)];
+const PASS = { MESSAGE_APP_PASSPHRASE: 'correct horse battery staple' };
+// This suite's server speaks plaintext (test/support/server.ts); trust.test.ts covers TLS.
+const common = (room: string, who: string): string[] => ['--server', server.address, '--room', room, '--identity', ident(who), '--insecure'];
 
 /** A one-line sentence: no stack trace, no "at file:line". */
 function expectOneSentence(stderr: string): void {
@@ -95,7 +96,7 @@ describe('chat CLI', () => {
     await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
     const freePort = (probe.address() as { port: number }).port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const down = await runChat(['read', '--server', `127.0.0.1:${freePort}`, '--room', 'cli-codes', '--identity', ident('bob')], PASS);
+    const down = await runChat(['read', '--server', `127.0.0.1:${freePort}`, '--room', 'cli-codes', '--identity', ident('bob'), '--insecure'], PASS);
     expect(down.code).toBe(3);
     expect(down.stderr).toBe(`Cannot reach the chat server at 127.0.0.1:${freePort} (ECONNREFUSED).\n`);
 
@@ -111,7 +112,7 @@ describe('chat CLI', () => {
     expect(noPass.stderr).toBe('Set MESSAGE_APP_PASSPHRASE or run in a terminal to be asked for the passphrase.\n');
     const followMissing = await runChat(['follow', ...common('cli-no-such-room', 'bob')], PASS);
     expect(followMissing.code).toBe(4);
-    const followDown = await runChat(['follow', '--server', `127.0.0.1:${freePort}`, '--room', 'cli-codes', '--identity', ident('bob')], PASS);
+    const followDown = await runChat(['follow', '--server', `127.0.0.1:${freePort}`, '--room', 'cli-codes', '--identity', ident('bob'), '--insecure'], PASS);
     expect(followDown.code).toBe(3);
     for (const r of [wrong, down, missing, usage, noPass, followMissing, followDown]) expectOneSentence(r.stderr);
   }, 60_000);
@@ -193,20 +194,20 @@ describe('chat CLI on a terminal', () => {
   test.skipIf(!hasScript)('asks for the passphrase without echoing it', async () => {
     await runChat(['send', ...common('cli-tty', 'ada'), '--name', 'Ada', '--text', 'typed at a tty'], PASS);
     const command = [BUN_BINARY, join(REPO_ROOT, 'client/cli/chat.ts'), 'read', ...common('cli-tty', 'bob')].map((a) => `'${a}'`).join(' ');
-    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSAGE_APP_PASSPHRASE: '' } });
+    const child = spawn('script', ['-qec', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, MESSAGE_APP_PASSPHRASE: '', XDG_CONFIG_HOME: testConfigHome() } });
     let out = '';
     let typed = false;
     child.stdout.setEncoding('utf8').on('data', (text: string) => {
       out += text;
       if (!typed && out.includes('Passphrase for room "cli-tty": ')) {
         typed = true;
-        child.stdin.write('correct horse\r');
+        child.stdin.write('correct horse battery staple\r');
       }
     });
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
     expect(out).toContain('"text":"typed at a tty"');
-    expect(out).not.toContain('correct horse');
+    expect(out).not.toContain('correct horse battery staple');
   }, 60_000);
 });
 
@@ -216,13 +217,16 @@ describe('chat CLI over TLS', () => {
     const tlsServer = await startServer({ args: ['--tls-cert', join(fixtures, 'tls-cert.pem'), '--tls-key', join(fixtures, 'tls-key.pem')] });
     try {
       const args = (who: string): string[] => ['--server', tlsServer.address, '--room', 'cli-tls', '--identity', ident(who), '--tls'];
-      const sent = await runChat(['send', ...args('ada'), '--ca', join(fixtures, 'tls-cert.pem'), '--name', 'Ada', '--text', 'secure'], PASS);
+      // A fresh config folder: no pin, so --ca (a CA that vouches for the certificate) is what lets it in.
+      const PASS_TLS = { ...PASS, XDG_CONFIG_HOME: tempDir('message-app-cli-ca-') };
+      const sent = await runChat(['send', ...args('ada'), '--ca', join(fixtures, 'tls-cert.pem'), '--name', 'Ada', '--text', 'secure'], PASS_TLS);
       expect(sent.code).toBe(0);
-      const read = await runChat(['read', ...args('bob'), '--ca', join(fixtures, 'tls-cert.pem')], PASS);
+      const read = await runChat(['read', ...args('bob'), '--ca', join(fixtures, 'tls-cert.pem')], PASS_TLS);
       expect(read.lines.map((l) => l.text)).toEqual(['secure']);
-      const untrusted = await runChat(['read', ...args('bob')], PASS);
-      expect(untrusted.code).toBe(1);
-      expect(untrusted.stderr).toStartWith(`The TLS certificate of the server at ${tlsServer.address} is not trusted`);
+      // Without --ca and without a terminal an unknown certificate fails with exit 5, naming its fingerprint.
+      const untrusted = await runChat(['read', ...args('bob')], PASS_TLS);
+      expect(untrusted.code).toBe(5);
+      expect(untrusted.stderr).toStartWith(`The TLS certificate of the server at ${tlsServer.address} is not known (SHA256:`);
       expectOneSentence(untrusted.stderr);
     } finally {
       await tlsServer.stop();

@@ -182,9 +182,20 @@ export interface ChatRun {
   lines: Record<string, unknown>[];
 }
 
+let cliConfigHome: string | undefined;
+
+/**
+ * The config folder CLI runs share unless a test gives its own XDG_CONFIG_HOME: a temporary one,
+ * so pins of certificates and room parameters never touch the user's own.
+ */
+export function testConfigHome(): string {
+  cliConfigHome ??= mkdtempSync(join(tmpdir(), 'message-app-cli-config-'));
+  return cliConfigHome;
+}
+
 function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   // No inherited passphrase or config: each test says what it means.
-  const base: NodeJS.ProcessEnv = { ...process.env, MESSAGE_APP_PASSPHRASE: undefined };
+  const base: NodeJS.ProcessEnv = { ...process.env, MESSAGE_APP_PASSPHRASE: undefined, XDG_CONFIG_HOME: testConfigHome() };
   return { ...base, ...env };
 }
 
@@ -250,6 +261,15 @@ export class FollowProcess {
       if (Date.now() > deadline) throw new Error(`follow: timed out waiting for ${what}; stdout:\n${this.stdoutText}\nstderr:\n${this.stderrText}`);
       await new Promise((r) => setTimeout(r, 25));
     }
+  }
+
+  /** Waits for it to end by itself: its exit code, or 'running' when it has not ended after `ms`. */
+  async exitWithin(ms: number): Promise<number | null | 'running'> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<'running'>((resolve) => (timer = setTimeout(() => resolve('running'), ms)));
+    const result = await Promise.race([this.exited, timeout]);
+    clearTimeout(timer);
+    return result;
   }
 
   /** Interrupts it like Ctrl-C and returns the exit code. */

@@ -59,6 +59,8 @@ export async function postOlder(opts: { repoRoot: string; stateDir: string; serv
   const args = (sender: string, i: number): string[] => [
     'send', '--server', opts.server, '--room', ROOM, '--name', `${sender} (CLI)`, '--text', olderText(i),
     '--identity', join(opts.stateDir, `cli-${sender.toLowerCase()}`, 'identity.json'),
+    // The e2e server runs with --tls off (test/support/server.ts) until the extension speaks TLS.
+    '--insecure',
   ];
   // The first through npm itself; the rest run the same `chat` script command directly, which saves
   // npm's own start-up (over half a second a message on a busy 2-core machine).

@@ -9,8 +9,13 @@ import { fileURLToPath } from 'node:url';
 export interface StartServerOptions {
   /** SQLite file; default: chat.db in a new temporary folder, removed when the test process exits. */
   dataFile?: string;
-  /** Extra flags, e.g. ['--max-frame', '4096']. --host, --port and --data are set here. */
+  /**
+   * Extra flags, e.g. ['--max-frame', '4096']. --host, --port and --data are set here, and
+   * `--tls off` unless `tls` is true or the flags name --tls or --tls-cert themselves.
+   */
   args?: string[];
+  /** Serve TLS (the server's default, with a self-signed certificate in the data folder). */
+  tls?: boolean;
   /** Extra environment variables for the server process. */
   env?: Record<string, string>;
   /** How long to wait for the listening line (default 15 s). */
@@ -23,6 +28,8 @@ export interface TestServer {
   /** "127.0.0.1:PORT" */
   address: string;
   dataFile: string;
+  /** The certificate fingerprint from the listening line, when serving TLS. */
+  fingerprint: string | undefined;
   /** Graceful stop (SIGTERM); resolves once the process has exited. */
   stop(): Promise<void>;
   /** Hard kill (SIGKILL), like a crash or power cut of the process. */
@@ -47,7 +54,7 @@ const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(i
 export const REPO_ROOT = resolve(here, '..', '..');
 export const BUN_BINARY = join(REPO_ROOT, 'node_modules', '.bin', process.platform === 'win32' ? 'bun.exe' : 'bun');
 const SERVER_MAIN = join(REPO_ROOT, 'server', 'main.ts');
-const LISTENING = /^message-app server listening on (.+):(\d+) \((tcp|tls)\), data in (.+)$/m;
+const LISTENING = /^message-app server listening on (.+):(\d+) \((tcp|tls)\), data in (.+?)(?:, certificate (SHA256:\S+))?$/m;
 
 /**
  * Test-only server variables (server/config.ts): rooms may use scrypt N down to
@@ -83,6 +90,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   const dataFile = opts.dataFile ?? tempDataFile();
   const host = '127.0.0.1';
   let port = 0;
+  let fingerprint: string | undefined;
+  // Most tests speak plaintext to the server; TLS tests ask for it (see StartServerOptions.args).
+  const extra = opts.args ?? [];
+  const tlsArgs = opts.tls === true || extra.includes('--tls') || extra.includes('--tls-cert') ? [] : ['--tls', 'off'];
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let lastExitCode: number | null = null;
@@ -92,7 +103,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
   const launch = async (wantedPort: number): Promise<void> => {
     const proc = spawn(
       BUN_BINARY,
-      [SERVER_MAIN, '--host', host, '--port', String(wantedPort), '--data', dataFile, ...(opts.args ?? [])],
+      [SERVER_MAIN, '--host', host, '--port', String(wantedPort), '--data', dataFile, ...tlsArgs, ...extra],
       { cwd: REPO_ROOT, env: { ...process.env, ...TEST_ENV, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child = proc;
@@ -125,6 +136,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
         proc.stdout?.off('data', onData);
         proc.off('exit', onExit);
         port = Number(match[2]);
+        fingerprint = match[5];
         resolveStart();
       };
       const onExit = (code: number | null): void => {
@@ -159,6 +171,9 @@ export async function startServer(opts: StartServerOptions = {}): Promise<TestSe
       return `${host}:${port}`;
     },
     dataFile,
+    get fingerprint() {
+      return fingerprint;
+    },
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
     restart: async () => {

@@ -13,7 +13,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 const bun = join(root, 'node_modules', '.bin', 'bun');
 const data = join(mkdtempSync(join(tmpdir(), 'message-app-vscode-')), 'chat.db');
 
-const server = spawn(bun, [join(root, 'server', 'main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', data], {
+const server = spawn(bun, [join(root, 'server', 'main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', data, '--tls', 'off'], {
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const address = await new Promise((ok, fail) => {
