@@ -108,6 +108,8 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
       return 'The server is at its connection limit; retrying shortly.';
     case 'internal':
       return `The server had an internal error${where}; try again.`;
+    case 'no_blob':
+      return `The server does not hold that file${where} (it was never completely uploaded, or it expired).`;
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

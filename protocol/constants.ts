@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'busy',
   'internal',
+  // Section 8 (files): a blob that is unknown, or not yet complete for a download.
+  'no_blob',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

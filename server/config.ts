@@ -25,6 +25,8 @@ export interface ServerConfig {
   maxQueueBytes: number;
   /** When an ack may go out: after the commit reached the WAL file (normal) or after an fsync (full). */
   sync: SyncMode;
+  /** Largest file (plaintext bytes a blob implies) a `blob_put` may announce (PROTOCOL.md section 8.3). */
+  maxFile: number;
 }
 
 export const DEFAULTS = {
@@ -39,6 +41,7 @@ export const DEFAULTS = {
   burst: 400,
   maxQueueBytes: 8 * 1024 * 1024,
   sync: 'normal',
+  maxFile: 1024 * 1024 * 1024,
 } as const;
 
 /** A bad flag or variable: main prints `message` (a sentence) and exits with status 2. */
@@ -63,6 +66,7 @@ Options (each also read from the environment variable shown):
   --sync normal|full      ack after the commit reached the WAL (normal: survives a crash of the
                           server, not a power cut) or after an fsync (full: survives power cuts,
                           at the disk's fsync latency) (MESSAGE_APP_SYNC, default ${DEFAULTS.sync})
+  --max-file BYTES        largest file accepted, refused before any byte (MESSAGE_APP_MAX_FILE, default ${DEFAULTS.maxFile})
   --rate N                frames per second per connection (MESSAGE_APP_RATE, default ${DEFAULTS.rate})
   --burst N               frames a connection may send at once (MESSAGE_APP_BURST, default ${DEFAULTS.burst})
   -h, --help              show this help
@@ -81,6 +85,7 @@ const OPTIONS = {
   rate: { type: 'string' },
   burst: { type: 'string' },
   sync: { type: 'string' },
+  'max-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -133,6 +138,7 @@ export function loadConfig(
   const idleTimeout = int('idle-timeout', 'MESSAGE_APP_IDLE_TIMEOUT', DEFAULTS.idleTimeoutSeconds, 1, 86_400);
   const rate = int('rate', 'MESSAGE_APP_RATE', DEFAULTS.rate, 1, 1_000_000);
   const burst = int('burst', 'MESSAGE_APP_BURST', DEFAULTS.burst, 1, 1_000_000);
+  const maxFile = int('max-file', 'MESSAGE_APP_MAX_FILE', DEFAULTS.maxFile, 0, 2 ** 50);
   const syncPick = pick('sync', 'MESSAGE_APP_SYNC');
   const sync = syncPick?.value ?? DEFAULTS.sync;
   if (sync !== 'normal' && sync !== 'full') {
@@ -156,6 +162,7 @@ export function loadConfig(
     burst,
     maxQueueBytes: DEFAULTS.maxQueueBytes,
     sync,
+    maxFile,
   };
   if (tlsCert !== undefined && tlsKey !== undefined) {
     config.tlsCert = resolve(cwd, tlsCert);
