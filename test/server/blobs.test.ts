@@ -64,7 +64,7 @@ async function upload(c: WireClient, room: string, blob: string, file: Sealed, s
   const end = Math.min(file.chunks.length, stopAt);
   while (acked < end) {
     while (next < end && next - acked < WINDOW) {
-      c.send({ t: 'blob_chunk', room, blob, i: next, data: file.chunks[next] });
+      c.send({ t: 'blob_chunk', room, blob, i: next, data: file.chunks[next]! });
       next++;
     }
     const ack = await c.next('blob_ack', (f) => f.blob === blob && f.i === acked);
@@ -151,7 +151,7 @@ describe('blobs on the real server', () => {
     const partial = await upload(first, auth.room, blob, file, 10);
     expect(partial).toMatchObject({ acked: 10, done: false });
     // Chunks still in flight may or may not have landed; a dropped socket loses nothing acked.
-    first.send({ t: 'blob_chunk', room: auth.room, blob, i: 10, data: file.chunks[10] });
+    first.send({ t: 'blob_chunk', room: auth.room, blob, i: 10, data: file.chunks[10]! });
     first.close();
     const again = await member(auth);
     const resumed = await upload(again, auth.room, blob, file);
@@ -190,7 +190,7 @@ describe('blobs on the real server', () => {
     expect(await mallory.error('not_joined')).toMatchObject({ room: auth.room, blob });
     mallory.send({ t: 'blob_put', room: auth.room, blob: randomCid(), size: 1000, chunk: C });
     expect((await mallory.error('not_joined')).room).toBe(auth.room);
-    mallory.send({ t: 'blob_chunk', room: auth.room, blob, i: 0, data: file.chunks[0] });
+    mallory.send({ t: 'blob_chunk', room: auth.room, blob, i: 0, data: file.chunks[0]! });
     expect((await mallory.error('not_joined')).room).toBe(auth.room);
     // The same blob id in her own room is another blob: it does not exist there.
     mallory.send({ t: 'blob_get', room: other.room, blob });
@@ -224,12 +224,12 @@ describe('blobs on the real server', () => {
     await upload(alice, auth.room, blob, file, 3);
     alice.send({ t: 'blob_get', room: auth.room, blob });
     expect(await alice.error('no_blob')).toMatchObject({ blob });
-    alice.send({ t: 'blob_chunk', room: auth.room, blob, i: 5, data: file.chunks[5] });
+    alice.send({ t: 'blob_chunk', room: auth.room, blob, i: 5, data: file.chunks[5]! });
     expect((await alice.error('bad_frame')).msg).toContain('gap');
     alice.send({ t: 'blob_chunk', room: auth.room, blob, i: 3, data: file.chunks[3]!.subarray(1) });
     expect((await alice.error('bad_frame')).msg).toContain('bytes');
     // A chunk already held is acked again without being written (a resend after reconnecting).
-    alice.send({ t: 'blob_chunk', room: auth.room, blob, i: 1, data: file.chunks[1] });
+    alice.send({ t: 'blob_chunk', room: auth.room, blob, i: 1, data: file.chunks[1]! });
     expect(await alice.next('blob_ack', (f) => f.blob === blob && f.i === 1)).toMatchObject({ have: 3 * C, done: false });
     alice.send({ t: 'blob_put', room: auth.room, blob, size: file.size + 1, chunk: C });
     expect((await alice.error('bad_frame')).blob).toBe(blob);
