@@ -135,10 +135,12 @@ export async function* encryptStream(
   key: Uint8Array,
   chunk: number,
   plaintext: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  /** Counter of the first chunk, when resuming from chunk `firstIndex` of the file (default 0). */
+  firstIndex = 0,
 ): AsyncGenerator<Uint8Array> {
   checkKey(key);
   checkChunk(chunk);
-  let index = 0;
+  let index = firstIndex;
   for await (const [piece, last] of withLast(rechunk(plaintext, chunk))) {
     yield sealChunk(key, index, last, piece);
     index++;
