@@ -194,8 +194,22 @@ export class BlobTransfers {
         onProgress?.({ done: written, total: ref.size });
         this.send({ t: 'blob_get', room: ref.room, blob: ref.blob, offset: kept * C });
         // One ciphertext chunk is gathered at a time and decrypted synchronously, so memory stays flat.
-        let pending = new Uint8Array(C);
+        const pending = new Uint8Array(C);
         let filled = 0;
+        /** Decrypts one whole ciphertext chunk and appends its plaintext to the .part file. */
+        const take = (sealed: Uint8Array): void => {
+          const plain = openChunk(ref.key, index, index === total - 1, sealed);
+          if (!plain) {
+            keepPart = false;
+            throw new FileTransferError('damaged', `Part ${index + 1} of the file does not decrypt: it was changed or damaged.`);
+          }
+          let w = 0;
+          while (w < plain.length) w += writeSync(fd, plain, w, plain.length - w, written + w);
+          hash.update(plain);
+          written += plain.length;
+          index++;
+          onProgress?.({ done: written, total: ref.size });
+        };
         let expectAt = kept * C;
         for (;;) {
           const piece = await next();
@@ -207,24 +221,19 @@ export class BlobTransfers {
           let at = 0;
           while (at < piece.data.length) {
             const want = Math.min(C, size - index * C);
-            const take = Math.min(want - filled, piece.data.length - at);
-            pending.set(piece.data.subarray(at, at + take), filled);
-            filled += take;
-            at += take;
+            if (filled === 0 && piece.data.length - at >= want) {
+              // The usual case, a piece holding whole chunks: decrypt in place, no copy.
+              take(piece.data.subarray(at, at + want));
+              at += want;
+              continue;
+            }
+            const n = Math.min(want - filled, piece.data.length - at);
+            pending.set(piece.data.subarray(at, at + n), filled);
+            filled += n;
+            at += n;
             if (filled === want) {
-              const plain = openChunk(ref.key, index, index === total - 1, pending.subarray(0, want));
-              if (!plain) {
-                keepPart = false;
-                throw new FileTransferError('damaged', `Part ${index + 1} of the file does not decrypt: it was changed or damaged.`);
-              }
-              let w = 0;
-              while (w < plain.length) w += writeSync(fd, plain, w, plain.length - w, written + w);
-              hash.update(plain);
-              written += plain.length;
-              index++;
+              take(pending.subarray(0, want));
               filled = 0;
-              pending = new Uint8Array(C);
-              onProgress?.({ done: written, total: ref.size });
             }
           }
           if (piece.last) break;

@@ -3,7 +3,7 @@
 import type { ClientFrame, ServerFrame } from '../../protocol/frames';
 import type { Connection } from '../connection';
 import type { Room } from '../rooms';
-import { BlobError, type BlobStore } from './store';
+import { BlobError, type BlobReader, type BlobStore } from './store';
 
 type BlobFrame = Extract<ClientFrame, { t: 'blob_put' | 'blob_chunk' | 'blob_get' }>;
 
@@ -56,22 +56,27 @@ export class BlobFrames {
 
   /** Checks the range at once (errors answer the request), then streams it without holding up the connection's other frames. */
   private startDownload(conn: Connection, room: Room, frame: Extract<BlobFrame, { t: 'blob_get' }>): void {
-    const blob = this.store.find(room.id, frame.blob);
-    if (!blob) throw new BlobError('no_blob', `blob ${frame.blob} does not exist or is not complete`);
+    const reader = this.store.openReader(room.id, frame.blob);
     const offset = frame.offset ?? 0;
-    if (offset >= blob.size) throw new BlobError('bad_frame', `offset ${offset} is past the end of blob ${frame.blob} (${blob.size} bytes)`);
-    const end = Math.min(blob.size, frame.length === undefined ? blob.size : offset + frame.length);
-    void this.download(conn, room, frame.blob, blob.chunk, offset, end).catch((error: unknown) => this.fail(conn, room.name, frame.blob, error));
+    if (offset >= reader.size) {
+      reader.close();
+      throw new BlobError('bad_frame', `offset ${offset} is past the end of blob ${frame.blob} (${reader.size} bytes)`);
+    }
+    const end = Math.min(reader.size, frame.length === undefined ? reader.size : offset + frame.length);
+    void this.download(conn, room, frame.blob, reader, offset, end)
+      .catch((error: unknown) => this.fail(conn, room.name, frame.blob, error))
+      .finally(() => reader.close());
   }
 
   /** Sends [offset, end) in pieces along chunk boundaries, reading each chunk only when the previous output has drained. */
-  private async download(conn: Connection, room: Room, blob: string, chunk: number, offset: number, end: number): Promise<void> {
+  private async download(conn: Connection, room: Room, blob: string, reader: BlobReader, offset: number, end: number): Promise<void> {
+    const chunk = reader.chunk;
     let at = offset;
     while (at < end) {
       // The member may have left, or the connection closed, meanwhile: stop quietly.
       if (!conn.isOpen || conn.rooms.get(room.name) !== room) return;
       const index = Math.floor(at / chunk);
-      const bytes = this.store.readChunk(room.id, blob, index);
+      const bytes = reader.read(index);
       if (!bytes) {
         this.log(`blob ${blob} of room ${room.name}: chunk ${index} fails its checksum on disk`);
         throw new BlobError('internal', `chunk ${index} of blob ${blob} is damaged on the server`);

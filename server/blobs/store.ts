@@ -46,6 +46,14 @@ export interface BlobState {
   done: boolean;
 }
 
+/** A complete blob open for reading; `read` returns null for a chunk whose bytes fail their CRC. */
+export interface BlobReader {
+  size: number;
+  chunk: number;
+  read(index: number): Uint8Array | null;
+  close(): void;
+}
+
 interface Meta {
   size: number;
   chunk: number;
@@ -267,16 +275,33 @@ export class BlobStore {
 
   /** Reads chunk `index` of a complete blob, checked against its CRC; null if the bytes on disk are damaged. */
   readChunk(roomId: number, blob: string, index: number): Uint8Array | null {
+    const reader = this.openReader(roomId, blob);
+    try {
+      return reader.read(index);
+    } finally {
+      reader.close();
+    }
+  }
+
+  /** Opens a complete blob for reading chunk after chunk (a download), keeping its files open until close(). */
+  openReader(roomId: number, blob: string): BlobReader {
     const meta = this.readMeta(roomId, blob);
-    if (!meta) throw new BlobError('no_blob', `blob ${blob} does not exist`);
+    if (!meta || !this.isComplete(roomId, blob)) throw new BlobError('no_blob', `blob ${blob} does not exist or is not complete`);
     const data = openSync(this.path(roomId, blob, ''), 'r');
     const sums = openSync(this.path(roomId, blob, '.sums'), 'r');
-    try {
-      return this.readChunkFrom({ meta, chunks: 0, data, sums }, index);
-    } finally {
-      closeSync(data);
-      closeSync(sums);
-    }
+    const open: Upload = { meta, chunks: 0, data, sums };
+    let closed = false;
+    return {
+      size: meta.size,
+      chunk: meta.chunk,
+      read: (index) => this.readChunkFrom(open, index),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        closeSync(data);
+        closeSync(sums);
+      },
+    };
   }
 
   private readChunkFrom(upload: Upload, index: number): Uint8Array | null {
