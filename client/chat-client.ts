@@ -661,6 +661,10 @@ export class ChatClient {
       case 'hello':
       case 'pong':
         return; // handled by the connection
+      case 'blob_state':
+      case 'blob_ack':
+      case 'blob_data':
+        return; // file transfers (PROTOCOL.md section 9) run on their own connection, not through ChatClient
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
@@ -671,6 +675,7 @@ export class ChatClient {
   private serverError(frame: Extract<ServerFrame, { t: 'error' }>): void {
     const room = frame.room;
     this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
+    if (frame.blob !== undefined) return; // about a file transfer, not about this client's requests
     if (room && frame.cid) {
       // About one of our sends (never a room request): it stays in the outbox and goes again.
       const p = this.pending.get(room)?.get(frame.cid);

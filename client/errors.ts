@@ -112,6 +112,8 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
       return `The server had an internal error${where}; try again.`;
     case 'full':
       return room ? `The server is out of space for room "${room}".` : 'The server is out of space.';
+    case 'no_blob':
+      return `The server does not hold that file${where} (it was never completely uploaded, or it expired).`;
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

@@ -30,6 +30,8 @@ export const ERROR_CODES = [
   'busy',
   'internal',
   'full',
+  // Section 8 (files): a blob that is unknown, or not yet complete for a download.
+  'no_blob',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

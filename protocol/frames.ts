@@ -35,7 +35,11 @@ export type ServerFrame =
   | { t: 'page'; room: string; msgs: StoredMessage[]; more: boolean }
   | { t: 'presence'; room: string; online: number }
   | { t: 'pong'; n: number }
-  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string };
+  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string; blob?: string }
+  // Section 8 (files).
+  | { t: 'blob_state'; room: string; blob: string; size: number; chunk: number; have: number; done: boolean }
+  | { t: 'blob_ack'; room: string; blob: string; i: number; have: number; done: boolean }
+  | { t: 'blob_data'; room: string; blob: string; offset: number; data: Uint8Array; last: boolean };
 
 export type ClientFrame =
   | { t: 'room'; room: string }
@@ -44,7 +48,14 @@ export type ClientFrame =
   | { t: 'leave'; room: string }
   | { t: 'send'; room: string; cid: string; env: Uint8Array }
   | { t: 'history'; room: string; before?: number; after?: number; limit?: number }
-  | { t: 'ping'; n: number };
+  | { t: 'ping'; n: number }
+  // Section 8 (files).
+  | { t: 'blob_put'; room: string; blob: string; size: number; chunk: number }
+  | { t: 'blob_chunk'; room: string; blob: string; i: number; data: Uint8Array }
+  | { t: 'blob_get'; room: string; blob: string; offset?: number; length?: number };
+
+/** A blob id (section 9.1): the same characters and length as a cid, so it is also a safe file name. */
+export const isBlobId = isCid;
 
 export type ServerFrameType = ServerFrame['t'];
 export type ClientFrameType = ClientFrame['t'];
@@ -83,7 +94,7 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
   if (t === 'ping') {
     return isCount(f.n) ? { ok: true, frame: { t, n: f.n } } : reject('ping needs an integer n', f);
   }
-  if (!(['room', 'create', 'join', 'leave', 'send', 'history'] as const).includes(t as never)) {
+  if (!(['room', 'create', 'join', 'leave', 'send', 'history', 'blob_put', 'blob_chunk', 'blob_get'] as const).includes(t as never)) {
     return reject(`unknown frame type ${JSON.stringify(t.slice(0, 32))}`);
   }
   if (!isString(f.room)) return reject(`${t} needs a room`, f);
@@ -121,8 +132,39 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
       if (frame.limit === 0) return reject('history limit must be at least 1', f);
       return { ok: true, frame };
     }
+    case 'blob_put':
+    case 'blob_chunk':
+    case 'blob_get':
+      return parseBlobFrame(t, room, f);
   }
   return reject('unreachable');
+}
+
+/** The blob frames of section 9.3, after `t` and `room` were checked. */
+function parseBlobFrame(t: 'blob_put' | 'blob_chunk' | 'blob_get', room: string, f: Fields): ParseResult<ClientFrame> {
+  if (!isBlobId(f.blob)) return reject(`${t} needs a blob id of 8-64 characters A-Z a-z 0-9 _ -`, f);
+  const blob = f.blob;
+  switch (t) {
+    case 'blob_put':
+      if (!isCount(f.size) || f.size === 0) return reject('blob_put needs a positive integer size', f);
+      if (!isCount(f.chunk) || f.chunk === 0) return reject('blob_put needs a positive integer chunk', f);
+      return { ok: true, frame: { t, room, blob, size: f.size, chunk: f.chunk } };
+    case 'blob_chunk':
+      if (!isCount(f.i)) return reject('blob_chunk needs a non-negative integer i', f);
+      if (!isBytes(f.data) || f.data.length === 0) return reject('blob_chunk needs non-empty data', f);
+      return { ok: true, frame: { t, room, blob, i: f.i, data: f.data } };
+    case 'blob_get': {
+      const frame: ClientFrame & { t: 'blob_get' } = { t, room, blob };
+      for (const key of ['offset', 'length'] as const) {
+        const v = f[key];
+        if (v === undefined || v === null) continue;
+        if (!isCount(v)) return reject(`blob_get ${key} must be a non-negative integer`, f);
+        frame[key] = v;
+      }
+      if (frame.length === 0) return reject('blob_get length must be at least 1', f);
+      return { ok: true, frame };
+    }
+  }
 }
 
 function isStoredMessage(value: unknown): value is StoredMessage {
@@ -178,8 +220,21 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
       const frame: ServerFrame = { t: 'error', code: f.code, msg: f.msg };
       if (isRoomName(f.room)) frame.room = f.room;
       if (isCid(f.cid)) frame.cid = f.cid;
+      if (isBlobId(f.blob)) frame.blob = f.blob;
       return frame;
     }
+    case 'blob_state':
+      return isRoomName(f.room) && isBlobId(f.blob) && isCount(f.size) && isCount(f.chunk) && isCount(f.have) && typeof f.done === 'boolean'
+        ? { t: 'blob_state', room: f.room, blob: f.blob, size: f.size, chunk: f.chunk, have: f.have, done: f.done }
+        : null;
+    case 'blob_ack':
+      return isRoomName(f.room) && isBlobId(f.blob) && isCount(f.i) && isCount(f.have) && typeof f.done === 'boolean'
+        ? { t: 'blob_ack', room: f.room, blob: f.blob, i: f.i, have: f.have, done: f.done }
+        : null;
+    case 'blob_data':
+      return isRoomName(f.room) && isBlobId(f.blob) && isCount(f.offset) && isBytes(f.data) && typeof f.last === 'boolean'
+        ? { t: 'blob_data', room: f.room, blob: f.blob, offset: f.offset, data: f.data, last: f.last }
+        : null;
     default:
       return null;
   }

@@ -44,6 +44,8 @@ export interface ServerConfig {
   kdfFloorN: number;
   /** Tests only (MESSAGE_APP_TEST_FREE_BYTES_FILE): a file whose number replaces the volume's free bytes. */
   testFreeBytesFile?: string;
+  /** Largest file (plaintext bytes a blob implies) a `blob_put` may announce (PROTOCOL.md section 9.3). */
+  maxFile: number;
 }
 
 export const DEFAULTS = {
@@ -64,6 +66,7 @@ export const DEFAULTS = {
   maxRoomBytes: 5 * 1024 ** 3,
   minFreeBytes: 1024 ** 3,
   kdfFloorN: 2 ** 15,
+  maxFile: 1024 * 1024 * 1024,
 } as const;
 
 /** A bad flag or variable: main prints `message` (a sentence) and exits with status 2. */
@@ -90,6 +93,7 @@ Options (each also read from the environment variable shown):
   --sync normal|full      ack after the commit reached the WAL (normal: survives a crash of the
                           server, not a power cut) or after an fsync (full: survives power cuts,
                           at the disk's fsync latency) (MESSAGE_APP_SYNC, default ${DEFAULTS.sync})
+  --max-file BYTES        largest file accepted, refused before any byte (MESSAGE_APP_MAX_FILE, default ${DEFAULTS.maxFile})
   --rate N                frames per second per connection (MESSAGE_APP_RATE, default ${DEFAULTS.rate})
   --burst N               frames a connection may send at once (MESSAGE_APP_BURST, default ${DEFAULTS.burst})
   --max-connections-per-address N
@@ -123,6 +127,7 @@ const OPTIONS = {
   'max-rooms': { type: 'string' },
   'max-room-bytes': { type: 'string' },
   'min-free-bytes': { type: 'string' },
+  'max-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -176,6 +181,7 @@ export function loadConfig(
   const idleTimeout = int('idle-timeout', 'MESSAGE_APP_IDLE_TIMEOUT', DEFAULTS.idleTimeoutSeconds, 1, 86_400);
   const rate = int('rate', 'MESSAGE_APP_RATE', DEFAULTS.rate, 1, 1_000_000);
   const burst = int('burst', 'MESSAGE_APP_BURST', DEFAULTS.burst, 1, 1_000_000);
+  const maxFile = int('max-file', 'MESSAGE_APP_MAX_FILE', DEFAULTS.maxFile, 0, 2 ** 50);
   const syncPick = pick('sync', 'MESSAGE_APP_SYNC');
   const sync = syncPick?.value ?? DEFAULTS.sync;
   if (sync !== 'normal' && sync !== 'full') {
@@ -225,6 +231,7 @@ export function loadConfig(
     maxRoomBytes,
     minFreeBytes,
     kdfFloorN,
+    maxFile,
   };
   if (testFreeBytesFile !== undefined) config.testFreeBytesFile = resolve(cwd, testFreeBytesFile);
   if (tlsCert !== undefined && tlsKey !== undefined) {

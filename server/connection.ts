@@ -112,6 +112,8 @@ export class Connection implements Member {
   private reading = true;
   /** Whether the socket is paused for the rate limit or a pending answer (not for a stop). */
   private paused = false;
+  /** Downloads waiting for the unsent output to shrink (PROTOCOL.md section 9.3). */
+  private drainWaiters: { below: number; resolve: () => void }[] = [];
 
   constructor(
     private readonly wire: Wire,
@@ -268,8 +270,38 @@ export class Connection implements Member {
     if (written < bytes.length) this.enqueue(bytes.subarray(written));
   };
 
+  /**
+   * Resolves once the output written so far has gone to the socket except at
+   * most `bytes`, or the connection is gone; yields to the event loop either
+   * way, so a download never starves other connections.
+   */
+  drainedBelow(bytes: number): Promise<void> {
+    return new Promise<void>((resolve) =>
+      setImmediate(() => {
+        if (this.queuedBytes <= bytes || this.stateValue === 'closed' || this.ended) resolve();
+        else this.drainWaiters.push({ below: bytes, resolve });
+      }),
+    );
+  }
+
+  private wakeDrainWaiters(): void {
+    if (this.drainWaiters.length === 0) return;
+    const gone = this.stateValue === 'closed' || this.ended;
+    const waiting = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiting) {
+      if (gone || this.queuedBytes <= w.below) w.resolve();
+      else this.drainWaiters.push(w);
+    }
+  }
+
   /** Bun's drain callback: the socket can take more. */
   drained(): void {
+    this.drainOutput();
+    this.wakeDrainWaiters();
+  }
+
+  private drainOutput(): void {
     while (this.queueHead < this.queue.length) {
       const head = this.queue[this.queueHead];
       if (!head) break;
@@ -304,6 +336,7 @@ export class Connection implements Member {
     this.queue = [];
     this.queueHead = 0;
     this.queuedBytes = 0;
+    this.wakeDrainWaiters();
   }
 
   // ---- input --------------------------------------------------------------

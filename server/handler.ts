@@ -9,6 +9,7 @@ import { kdfProblem, type HourlyLimit, type ProofThrottle } from './limits';
 import { ed25519PublicKey, verifyJoinProof } from './proof';
 import type { Room, Rooms } from './rooms';
 import type { AppendResult, Store } from './store';
+import type { BlobFrames } from './blobs/frames';
 
 /**
  * Room for the fields around an envelope, so every frame we send stays under
@@ -31,6 +32,8 @@ export interface HandlerOptions {
   disk: DiskSpace;
   /** Smallest scrypt N a room may use (2^15 but in tests). */
   kdfFloorN: number;
+  /** The blob frames of PROTOCOL.md section 9; without it they are refused as bad frames. */
+  blobs?: BlobFrames;
 }
 
 type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
@@ -98,6 +101,12 @@ export class FrameHandler implements InboundHandler {
         return this.history(conn, frame);
       case 'ping':
         conn.send({ t: 'pong', n: frame.n });
+        return;
+      case 'blob_put':
+      case 'blob_chunk':
+      case 'blob_get':
+        if (!this.options.blobs) throw new ProtocolError('bad_frame', 'this server does not store files', frame.room);
+        this.options.blobs.handle(conn, frame);
         return;
       default: {
         const unreachable: never = frame;

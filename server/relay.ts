@@ -10,6 +10,9 @@ import { DiskSpace } from './disk';
 import { AddressCounter, HourlyLimit, ProofThrottle } from './limits';
 import { Rooms } from './rooms';
 import type { Store } from './store';
+import { BlobFrames } from './blobs/frames';
+import { BlobStore } from './blobs/store';
+import { FRAME_SLACK } from './handler';
 
 interface SocketData {
   conn?: Connection;
@@ -30,6 +33,8 @@ const KEEPALIVE_MS = 30_000;
 const CLOSE_GRACE_MS = 5_000;
 /** How long a graceful stop waits for output to drain before dropping connections. */
 const STOP_GRACE_MS = 3_000;
+/** How often unfinished uploads past their 24 hours are looked for. */
+const BLOB_EXPIRY_EVERY_MS = 60 * 60 * 1000;
 
 export class Relay {
   readonly connections = new Set<Connection>();
@@ -40,6 +45,9 @@ export class Relay {
   private readonly newRooms: HourlyLimit;
   private readonly sweeper: ReturnType<typeof setInterval>;
   private stopping = false;
+  /** The blob store; `blobs.roomBytes(roomId)` is what a room quota counts besides messages. */
+  readonly blobs: BlobStore;
+  private readonly blobSweeper: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayOptions) {
     const { config, store, log } = options;
@@ -49,6 +57,15 @@ export class Relay {
       reserve: config.minFreeBytes,
       ...(config.testFreeBytesFile !== undefined ? { testFile: config.testFreeBytesFile } : {}),
     });
+    // Blobs (PROTOCOL.md section 9) live beside the database; a chunk travels in one frame.
+    this.blobs = new BlobStore(`${config.dataFile}.blobs`, {
+      sync: config.sync,
+      maxFile: config.maxFile,
+      maxChunk: config.maxFrame - FRAME_SLACK,
+      log,
+    });
+    this.blobs.expire();
+    this.blobSweeper = setInterval(() => this.blobs.expire(), BLOB_EXPIRY_EVERY_MS);
     this.handler = new FrameHandler(store, new Rooms(store), this.throttle, {
       maxFrame: config.maxFrame,
       log,
@@ -57,6 +74,7 @@ export class Relay {
       maxRoomBytes: config.maxRoomBytes,
       disk,
       kdfFloorN: config.kdfFloorN,
+      blobs: new BlobFrames(this.blobs, log),
     });
     const relay = this;
     this.listener = Bun.listen<SocketData>({
@@ -160,6 +178,7 @@ export class Relay {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.sweeper);
+    clearInterval(this.blobSweeper);
     this.listener.stop(false);
     // Read nothing more, commit what was received and send those acks, then close.
     for (const conn of this.connections) conn.stopReading();
@@ -171,5 +190,6 @@ export class Relay {
     }
     for (const conn of this.connections) conn.cutOff('the server is stopping');
     this.listener.stop(true);
+    this.blobs.close();
   }
 }

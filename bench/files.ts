@@ -1,0 +1,169 @@
+// Benchmark (npm run bench:files): a file up and down through the real server on loopback (encrypted, chunked, resumable path), beside a plain copy of the same bytes over one loopback TCP socket; prints MB/s and peak RSS.
+
+import type { Subprocess } from 'bun';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { pipeline } from 'node:stream/promises';
+import { decodeBody, encodeFrameBody } from '../protocol/codec';
+import { parseServerFrame, type ClientFrame } from '../protocol/frames';
+import { FrameDecoder } from '../protocol/framing';
+import { KDF_FLOOR, deriveRoomKeys, joinProof, newSalt } from '../client/keys';
+import { DEFAULT_FILE_CHUNK, newFileKey } from '../client/files/stream-crypto';
+import { BlobTransfers, fileSha256, type BlobChannel, type FileRef } from '../client/files/transfer';
+
+const ROOT = resolve(import.meta.dir, '..');
+const { values: flags } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '1024' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (flags.help) {
+  process.stdout.write(`Usage: npm run bench:files [-- --mb N]
+Uploads and downloads an N MiB file (default 1024) through the real server on loopback,
+then copies the same file over one plain loopback TCP socket; prints MB/s and peak RSS.\n`);
+  process.exit(0);
+}
+const MIB = 1024 * 1024;
+const SIZE = Math.max(1, Number(flags.mb)) * MIB;
+const dir = mkdtempSync(join(tmpdir(), 'message-app-bench-files-'));
+
+/** Peak resident memory of a process so far (the kernel's high-water mark). */
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Samples this process's RSS while `work` runs: our own high-water mark also holds earlier phases. */
+async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number }> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 20);
+  const start = performance.now();
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { result, seconds: (performance.now() - start) / 1000, peakMb: peak / MIB };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+async function startServer(): Promise<{ proc: Subprocess<'ignore', 'pipe', 'pipe'>; port: number }> {
+  const args = [process.execPath, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000'];
+  const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+  const reader = proc.stdout.getReader();
+  let text = '';
+  const deadline = Date.now() + 15_000;
+  while (!/listening on [^:]+:(\d+)/.test(text)) {
+    if (Date.now() > deadline) throw new Error('the server did not start');
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the server exited: ${await new Response(proc.stderr).text()}`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  return { proc, port: Number(/listening on [^:]+:(\d+)/.exec(text)?.[1]) };
+}
+
+/** A joined connection feeding a BlobTransfers, as a client would hold one. */
+async function joined(port: number, room: string, create: boolean, keys: Awaited<ReturnType<typeof deriveRoomKeys>>, salt: Uint8Array): Promise<{ transfers: BlobTransfers; socket: Socket }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  socket.setNoDelay(true);
+  const channel: BlobChannel = {
+    send: (frame: ClientFrame) => !socket.destroyed && (socket.write(encodeFrameBody(frame)), true),
+  };
+  const transfers = new BlobTransfers(channel);
+  const decoder = new FrameDecoder(64 * MIB);
+  await new Promise<void>((ready, fail) => {
+    socket.on('data', (chunk: Buffer) => {
+      for (const body of decoder.push(chunk).frames) {
+        const frame = parseServerFrame(decodeBody(body));
+        if (!frame) continue;
+        if (frame.t === 'hello') {
+          const proof = joinProof(keys, frame.challenge);
+          channel.send(create ? { t: 'create', room, salt, kdf: KDF_FLOOR, auth: keys.authPublic, proof } : { t: 'join', room, proof });
+        } else if (frame.t === 'joined') ready();
+        else if (frame.t === 'error' && frame.blob === undefined) fail(new Error(`${frame.code}: ${frame.msg}`));
+        else transfers.receive(frame);
+      }
+    });
+    socket.on('close', () => transfers.disconnected());
+  });
+  return { transfers, socket };
+}
+
+/** The baseline: the same file read, sent over one loopback TCP socket and written to disk, with Node streams. */
+async function plainCopy(source: string, target: string): Promise<void> {
+  const server = createServer();
+  const received = new Promise<void>((done, fail) => {
+    server.on('connection', (socket) => {
+      pipeline(socket, createWriteStream(target)).then(done, fail);
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  const socket = connect({ host: '127.0.0.1', port: address.port });
+  await pipeline(createReadStream(source, { highWaterMark: MIB }), socket);
+  await received;
+  server.close();
+}
+
+function writeSource(path: string): void {
+  // Random 1 MiB blocks, each used once per 64 MiB: enough entropy that nothing compresses, quick to make.
+  const blocks = Array.from({ length: 64 }, () => randomBytes(MIB));
+  const fd = openSync(path, 'w');
+  for (let at = 0, k = 0; at < SIZE; at += MIB, k++) {
+    const block = blocks[k % blocks.length] as Buffer;
+    writeSync(fd, block, 0, Math.min(MIB, SIZE - at));
+  }
+  closeSync(fd);
+}
+
+async function main(): Promise<void> {
+  const source = join(dir, 'source.bin');
+  writeSource(source);
+  const sha256 = await fileSha256(source);
+  const { proc, port } = await startServer();
+  try {
+    const room = 'bench-files';
+    const salt = newSalt();
+    const keys = await deriveRoomKeys('bench passphrase', room, salt, KDF_FLOOR);
+    const alice = await joined(port, room, true, keys, salt);
+    const bob = await joined(port, room, false, keys, salt);
+    const ref: FileRef = { room, blob: 'bench-blob-0001', key: newFileKey(), chunk: DEFAULT_FILE_CHUNK, size: SIZE };
+    const up = await sampled(() => alice.transfers.upload(ref, source));
+    const serverAfterUp = peakRssMb(proc.pid);
+    const out = join(dir, 'saved.bin');
+    const down = await sampled(() => bob.transfers.download({ ...ref, sha256 }, out));
+    const serverPeak = peakRssMb(proc.pid);
+    if (statSync(out).size !== SIZE) throw new Error('the downloaded file has the wrong size');
+    alice.socket.destroy();
+    bob.socket.destroy();
+    rmSync(out);
+    const copy = await sampled(() => plainCopy(source, join(dir, 'copy.bin')));
+    const mbps = (s: number): string => (SIZE / MIB / s).toFixed(0).padStart(6);
+    const rows = [
+      ['upload (encrypt, server stores)', mbps(up.seconds), up.peakMb.toFixed(0), serverAfterUp.toFixed(0)],
+      ['download (server reads, decrypt, SHA-256, rename)', mbps(down.seconds), down.peakMb.toFixed(0), serverPeak.toFixed(0)],
+      ['plain copy over one loopback TCP socket', mbps(copy.seconds), copy.peakMb.toFixed(0), '-'],
+    ];
+    process.stdout.write(`file of ${SIZE / MIB} MiB, chunk ${DEFAULT_FILE_CHUNK / MIB} MiB, server --sync normal, loopback\n`);
+    process.stdout.write(`${'path'.padEnd(50)} ${'MiB/s'.padStart(6)}  client peak RSS MB  server peak RSS MB\n`);
+    for (const [name, speed, client, server] of rows) {
+      process.stdout.write(`${String(name).padEnd(50)} ${speed}  ${String(client).padStart(18)}  ${String(server).padStart(18)}\n`);
+    }
+    process.stdout.write(`up/plain ${(copy.seconds / up.seconds).toFixed(2)}, down/plain ${(copy.seconds / down.seconds).toFixed(2)} (target at least 0.33 each)\n`);
+  } finally {
+    proc.kill();
+    await proc.exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,264 @@
+// File transfers over the blob frames (PROTOCOL.md section 9.3): upload with a window of chunks in flight and resume, download into PATH.part, renamed only after the SHA-256 check.
+
+import { createHash } from 'node:crypto';
+import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import type { ClientFrame, ServerFrame } from '../../protocol/frames';
+import { TAG_BYTES, chunkCount, cipherSize, encryptStream, openChunk } from './stream-crypto';
+
+/** Chunks of an upload in flight at once: enough to keep a loopback or LAN link busy, little memory (8 x 1 MiB). */
+export const UPLOAD_WINDOW = 8;
+/** A transfer that hears nothing from the server this long fails (the caller resumes later). */
+const SILENCE_MS = 30_000;
+
+export type FileTransferErrorCode = 'server' | 'damaged' | 'disconnected' | 'timeout' | 'changed' | 'busy';
+
+/** A transfer that failed; the message is a sentence for users, `code` says what to do next. */
+export class FileTransferError extends Error {
+  constructor(
+    readonly code: FileTransferErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'FileTransferError';
+  }
+}
+
+/** Where transfers send frames; false means not connected (the transfer fails and can resume later). */
+export interface BlobChannel {
+  send(frame: ClientFrame): boolean;
+}
+
+type BlobReply = Extract<ServerFrame, { t: 'blob_state' | 'blob_ack' | 'blob_data' }> | Extract<ServerFrame, { t: 'error' }>;
+
+export interface FileRef {
+  room: string;
+  blob: string;
+  key: Uint8Array;
+  /** Plaintext chunk size. */
+  chunk: number;
+  /** Plaintext size. */
+  size: number;
+}
+
+export interface Progress {
+  /** Plaintext bytes done (including what an earlier attempt did). */
+  done: number;
+  total: number;
+}
+
+/** SHA-256 of a file, read as a stream. */
+export async function fileSha256(path: string): Promise<Uint8Array> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
+  return new Uint8Array(hash.digest());
+}
+
+/**
+ * Runs blob transfers over one channel: the owner hands every server frame to
+ * `receive`; frames about other blobs are ignored. One transfer per blob at a time.
+ */
+export class BlobTransfers {
+  private readonly listeners = new Map<string, (frame: BlobReply | 'disconnected') => void>();
+
+  constructor(private readonly channel: BlobChannel) {}
+
+  /** Feeds a server frame in; returns whether a transfer took it. */
+  receive(frame: ServerFrame): boolean {
+    if (frame.t !== 'blob_state' && frame.t !== 'blob_ack' && frame.t !== 'blob_data' && frame.t !== 'error') return false;
+    if (frame.room === undefined || frame.blob === undefined) return false;
+    const listener = this.listeners.get(`${frame.room}/${frame.blob}`);
+    if (!listener) return false;
+    listener(frame);
+    return true;
+  }
+
+  /** Fails every running transfer (the connection went down); they resume when called again. */
+  disconnected(): void {
+    for (const listener of [...this.listeners.values()]) listener('disconnected');
+  }
+
+  private send(frame: ClientFrame): void {
+    if (!this.channel.send(frame)) throw new FileTransferError('disconnected', 'Not connected to the server; the transfer will resume.');
+  }
+
+  /**
+   * Runs `body` with a queue of this blob's replies: `next()` waits for the next
+   * one (with a timeout), and an `error` frame or a disconnect rejects it.
+   */
+  private async session<T>(ref: FileRef, body: (next: () => Promise<Exclude<BlobReply, { t: 'error' }>>) => Promise<T>): Promise<T> {
+    const key = `${ref.room}/${ref.blob}`;
+    if (this.listeners.has(key)) throw new FileTransferError('busy', 'This file is already being transferred.');
+    const queue: (BlobReply | 'disconnected')[] = [];
+    let wake: (() => void) | undefined;
+    this.listeners.set(key, (frame) => {
+      queue.push(frame);
+      wake?.();
+    });
+    const next = async (): Promise<Exclude<BlobReply, { t: 'error' }>> => {
+      while (queue.length === 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timedOut = await new Promise<boolean>((resolve) => {
+          wake = () => resolve(false);
+          timer = setTimeout(() => resolve(true), SILENCE_MS);
+        });
+        clearTimeout(timer);
+        wake = undefined;
+        if (timedOut && queue.length === 0) throw new FileTransferError('timeout', 'The server stopped answering during the transfer; it will resume.');
+      }
+      const frame = queue.shift();
+      if (frame === undefined || frame === 'disconnected') {
+        throw new FileTransferError('disconnected', 'The connection dropped during the transfer; it will resume.');
+      }
+      if (frame.t === 'error') {
+        throw new FileTransferError('server', `The server refused the file transfer (${frame.code}): ${frame.msg}`);
+      }
+      return frame;
+    };
+    try {
+      return await body(next);
+    } finally {
+      this.listeners.delete(key);
+    }
+  }
+
+  /**
+   * Encrypts and uploads the file at `path`, resuming from what the server
+   * holds; at most UPLOAD_WINDOW chunks are in memory. Resolves once the whole
+   * blob is stored.
+   */
+  upload(ref: FileRef, path: string, onProgress?: (p: Progress) => void): Promise<void> {
+    const C = ref.chunk + TAG_BYTES;
+    const size = cipherSize(ref.size, ref.chunk);
+    const total = chunkCount(ref.size, ref.chunk);
+    return this.session(ref, async (next) => {
+      this.send({ t: 'blob_put', room: ref.room, blob: ref.blob, size, chunk: C });
+      const state = await next();
+      if (state.t !== 'blob_state') throw new FileTransferError('server', `The server answered ${state.t} to blob_put.`);
+      if (state.done) return;
+      const first = Math.floor(state.have / C);
+      let acked = first;
+      let index = first;
+      onProgress?.({ done: Math.min(first * ref.chunk, ref.size), total: ref.size });
+      const waitAck = async (): Promise<void> => {
+        const ack = await next();
+        if (ack.t !== 'blob_ack') throw new FileTransferError('server', `The server answered ${ack.t} to a chunk.`);
+        // Acks come in order; a repeated ack (of a resend) is harmless.
+        if (ack.i >= acked) acked = ack.i + 1;
+        onProgress?.({ done: Math.min(acked * ref.chunk, ref.size), total: ref.size });
+      };
+      const plain = createReadStream(path, { start: first * ref.chunk, highWaterMark: ref.chunk });
+      try {
+        for await (const sealed of encryptStream(ref.key, ref.chunk, plain, first)) {
+          if (index >= total) throw new FileTransferError('changed', 'The file grew while it was being sent.');
+          while (index - acked >= UPLOAD_WINDOW) await waitAck();
+          this.send({ t: 'blob_chunk', room: ref.room, blob: ref.blob, i: index, data: sealed });
+          index++;
+        }
+      } finally {
+        plain.destroy();
+      }
+      if (index !== total) throw new FileTransferError('changed', 'The file shrank while it was being sent.');
+      while (acked < total) await waitAck();
+    });
+  }
+
+  /**
+   * Downloads, decrypts and checks the file into `out`: bytes go to
+   * `out + ".part"` (an earlier partial download is continued from its last
+   * whole chunk), which is renamed to `out` only once the length and SHA-256
+   * match. A damaged, truncated or tampered blob removes the partial file.
+   */
+  download(ref: FileRef & { sha256: Uint8Array }, out: string, onProgress?: (p: Progress) => void): Promise<void> {
+    const C = ref.chunk + TAG_BYTES;
+    const size = cipherSize(ref.size, ref.chunk);
+    const total = chunkCount(ref.size, ref.chunk);
+    const partPath = `${out}.part`;
+    return this.session(ref, async (next) => {
+      closeSync(openSync(partPath, 'a', 0o600)); // create it if missing, keep it if resuming
+      const fd = openSync(partPath, 'r+');
+      let keepPart = true;
+      try {
+        // Resume from the last whole chunk already written, hashing what is kept.
+        const kept = Math.min(Math.floor(fstatSync(fd).size / ref.chunk), total - 1);
+        ftruncateSync(fd, kept * ref.chunk);
+        const hash = createHash('sha256');
+        const buffer = new Uint8Array(Math.min(ref.chunk, 1024 * 1024));
+        for (let at = 0; at < kept * ref.chunk; ) {
+          const n = readSync(fd, buffer, 0, Math.min(buffer.length, kept * ref.chunk - at), at);
+          if (n <= 0) break;
+          hash.update(buffer.subarray(0, n));
+          at += n;
+        }
+        let index = kept;
+        let written = kept * ref.chunk;
+        onProgress?.({ done: written, total: ref.size });
+        this.send({ t: 'blob_get', room: ref.room, blob: ref.blob, offset: kept * C });
+        // One ciphertext chunk is gathered at a time and decrypted synchronously, so memory stays flat.
+        const pending = new Uint8Array(C);
+        let filled = 0;
+        /** Decrypts one whole ciphertext chunk and appends its plaintext to the .part file. */
+        const take = (sealed: Uint8Array): void => {
+          const plain = openChunk(ref.key, index, index === total - 1, sealed);
+          if (!plain) {
+            keepPart = false;
+            throw new FileTransferError('damaged', `Part ${index + 1} of the file does not decrypt: it was changed or damaged.`);
+          }
+          let w = 0;
+          while (w < plain.length) w += writeSync(fd, plain, w, plain.length - w, written + w);
+          hash.update(plain);
+          written += plain.length;
+          index++;
+          onProgress?.({ done: written, total: ref.size });
+        };
+        let expectAt = kept * C;
+        for (;;) {
+          const piece = await next();
+          if (piece.t !== 'blob_data') throw new FileTransferError('server', `The server answered ${piece.t} to a download.`);
+          // A piece at another offset is left over from an earlier request for this blob
+          // (one that failed on our side); blobs never change, so skipping it loses nothing.
+          if (piece.offset !== expectAt) continue;
+          expectAt += piece.data.length;
+          let at = 0;
+          while (at < piece.data.length) {
+            const want = Math.min(C, size - index * C);
+            if (filled === 0 && piece.data.length - at >= want) {
+              // The usual case, a piece holding whole chunks: decrypt in place, no copy.
+              take(piece.data.subarray(at, at + want));
+              at += want;
+              continue;
+            }
+            const n = Math.min(want - filled, piece.data.length - at);
+            pending.set(piece.data.subarray(at, at + n), filled);
+            filled += n;
+            at += n;
+            if (filled === want) {
+              take(pending.subarray(0, want));
+              filled = 0;
+            }
+          }
+          if (piece.last) break;
+        }
+        if (index !== total || written !== ref.size) {
+          keepPart = false;
+          throw new FileTransferError('damaged', 'The file on the server is shorter than its message says: it is incomplete.');
+        }
+        const digest = new Uint8Array(hash.digest());
+        if (Buffer.compare(digest, ref.sha256) !== 0) {
+          keepPart = false;
+          throw new FileTransferError('damaged', 'The downloaded file does not match its SHA-256: it was not saved.');
+        }
+        closeSync(fd);
+        renameSync(partPath, out);
+        return;
+      } catch (error) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+        if (!keepPart) rmSync(partPath, { force: true });
+        throw error;
+      }
+    });
+  }
+}

@@ -1,0 +1,102 @@
+// The server side of the blob frames (PROTOCOL.md section 9.3): membership, upload chunks, and downloads paced by the socket's drain.
+
+import type { ClientFrame, ServerFrame } from '../../protocol/frames';
+import type { Connection } from '../connection';
+import type { Room } from '../rooms';
+import { BlobError, type BlobReader, type BlobStore } from './store';
+
+type BlobFrame = Extract<ClientFrame, { t: 'blob_put' | 'blob_chunk' | 'blob_get' }>;
+
+/** Unsent output a download lets build up before it waits for the socket to drain. */
+const DOWNLOAD_QUEUE_BYTES = 4 * 1024 * 1024;
+
+export class BlobFrames {
+  constructor(
+    private readonly store: BlobStore,
+    private readonly log: (message: string) => void,
+  ) {}
+
+  /** Handles one blob frame; every refusal becomes an `error` frame naming the room and blob. */
+  handle(conn: Connection, frame: BlobFrame): void {
+    try {
+      const room = conn.rooms.get(frame.room);
+      if (!room) throw new ProtocolRefusal('not_joined', `join room ${frame.room} first`);
+      switch (frame.t) {
+        case 'blob_put': {
+          const state = this.store.open(room.id, frame.blob, frame.size, frame.chunk);
+          conn.send({ t: 'blob_state', room: room.name, blob: frame.blob, ...state });
+          return;
+        }
+        case 'blob_chunk': {
+          const state = this.store.write(room.id, frame.blob, frame.i, frame.data);
+          conn.send({ t: 'blob_ack', room: room.name, blob: frame.blob, i: frame.i, have: state.have, done: state.done });
+          return;
+        }
+        case 'blob_get':
+          this.startDownload(conn, room, frame);
+          return;
+        default: {
+          const unreachable: never = frame;
+          throw new Error(`unhandled blob frame ${JSON.stringify(unreachable)}`);
+        }
+      }
+    } catch (error) {
+      this.fail(conn, frame.room, frame.blob, error);
+    }
+  }
+
+  private fail(conn: Connection, room: string, blob: string, error: unknown): void {
+    if (error instanceof BlobError || error instanceof ProtocolRefusal) {
+      conn.send({ t: 'error', code: error.code, msg: error.message, room, blob });
+      return;
+    }
+    this.log(`internal error on blob ${blob} of room ${room} from ${conn.address}: ${error instanceof Error ? error.message : String(error)}`);
+    conn.send({ t: 'error', code: 'internal', msg: 'the server failed to handle this blob request', room, blob });
+  }
+
+  /** Checks the range at once (errors answer the request), then streams it without holding up the connection's other frames. */
+  private startDownload(conn: Connection, room: Room, frame: Extract<BlobFrame, { t: 'blob_get' }>): void {
+    const reader = this.store.openReader(room.id, frame.blob);
+    const offset = frame.offset ?? 0;
+    if (offset >= reader.size) {
+      reader.close();
+      throw new BlobError('bad_frame', `offset ${offset} is past the end of blob ${frame.blob} (${reader.size} bytes)`);
+    }
+    const end = Math.min(reader.size, frame.length === undefined ? reader.size : offset + frame.length);
+    void this.download(conn, room, frame.blob, reader, offset, end)
+      .catch((error: unknown) => this.fail(conn, room.name, frame.blob, error))
+      .finally(() => reader.close());
+  }
+
+  /** Sends [offset, end) in pieces along chunk boundaries, reading each chunk only when the previous output has drained. */
+  private async download(conn: Connection, room: Room, blob: string, reader: BlobReader, offset: number, end: number): Promise<void> {
+    const chunk = reader.chunk;
+    let at = offset;
+    while (at < end) {
+      // The member may have left, or the connection closed, meanwhile: stop quietly.
+      if (!conn.isOpen || conn.rooms.get(room.name) !== room) return;
+      const index = Math.floor(at / chunk);
+      const bytes = reader.read(index);
+      if (!bytes) {
+        this.log(`blob ${blob} of room ${room.name}: chunk ${index} fails its checksum on disk`);
+        throw new BlobError('internal', `chunk ${index} of blob ${blob} is damaged on the server`);
+      }
+      const from = at - index * chunk;
+      const to = Math.min(bytes.length, end - index * chunk);
+      const frame: ServerFrame = { t: 'blob_data', room: room.name, blob, offset: at, data: bytes.subarray(from, to), last: index * chunk + to >= end };
+      conn.send(frame);
+      at = index * chunk + to;
+      await conn.drainedBelow(DOWNLOAD_QUEUE_BYTES);
+    }
+  }
+}
+
+/** A refusal that is not about the blob store (membership). */
+class ProtocolRefusal extends Error {
+  constructor(
+    readonly code: 'not_joined',
+    message: string,
+  ) {
+    super(message);
+  }
+}
