@@ -13,6 +13,13 @@ export type { Token };
  */
 export const MAX_NESTING = 20;
 
+/**
+ * At most this many tokens (blocks and inline spans) are built into elements; a
+ * message with more (thousands of code spans or links: made to be heavy, not
+ * read) is shown as plain text, so one message cannot make tens of thousands of nodes.
+ */
+export const MAX_TOKENS = 4096;
+
 // Longer links would be refused by the host's openLink guard anyway; keep them text.
 const MAX_URL_CHARS = 8192;
 
@@ -57,7 +64,7 @@ let parser: Parser | undefined;
 export interface ParsedMarkdown {
   /** Block tokens; `inline` tokens carry their inline `children`. */
   tokens: Token[];
-  /** true: nested too deep to render faithfully; show `source` as plain text. */
+  /** true: nested too deep or too many tokens to render; show `source` as plain text. */
   plain: boolean;
 }
 
@@ -65,6 +72,8 @@ export function parseMarkdown(source: string): ParsedMarkdown {
   parser ??= createParser();
   const tokens = parser.parse(source, {});
   // A block opened at the last level means its content was parsed at the limit, where markdown-it stops.
-  const plain = tokens.some((t) => t.nesting === 1 && t.level >= MAX_NESTING - 1);
+  let count = 0;
+  for (const t of tokens) count += 1 + (t.children?.length ?? 0);
+  const plain = count > MAX_TOKENS || tokens.some((t) => t.nesting === 1 && t.level >= MAX_NESTING - 1);
   return { tokens: plain ? [] : tokens, plain };
 }
