@@ -30,8 +30,18 @@ function toToken(t: ThemedToken, fg: string | undefined): CodeToken {
   return token;
 }
 
+/**
+ * Results kept per (theme, language, text): a room shown again (the view hidden
+ * and shown, a snapshot after reconnect) does not tokenize the same blocks again.
+ * Bounded by entries and by characters, oldest dropped first.
+ */
+const CACHE_ENTRIES = 512;
+const CACHE_CHARS = 4 * 1024 * 1024;
+
 export class CodeTokenizer {
   private readonly loaded = new Map<LanguageId, Promise<void>>();
+  private readonly cache = new Map<string, HighlightedCode>();
+  private cacheChars = 0;
   private themeName = '';
   private fg: string | undefined;
   private bg: string | undefined;
@@ -55,6 +65,9 @@ export class CodeTokenizer {
     await this.shiki.loadTheme({ ...theme, name });
     const resolved = this.shiki.getTheme(name);
     this.themeName = name;
+    // Results in the old colours are never asked for again.
+    this.cache.clear();
+    this.cacheChars = 0;
     this.fg = hex(resolved.fg);
     this.bg = hex(resolved.bg);
     return name;
@@ -69,11 +82,30 @@ export class CodeTokenizer {
     const id = resolveLanguage(lang);
     if (!id || !this.hasTheme || code.length > MAX_CODE_CHARS) return plainCode(code, id ?? 'text');
     await this.ensureLanguage(id);
+    const key = `${this.themeName}\u0000${id}\u0000${code}`;
+    const cached = this.cache.get(key);
+    if (cached) {
+      // Map order is the LRU order: move the hit to the newest end.
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+      return cached;
+    }
     const lines = this.shiki.codeToTokensBase(code, { lang: id, theme: this.themeName });
     const result: HighlightedCode = { lang: id, lines: lines.map((line) => line.map((t) => toToken(t, this.fg))) };
     if (this.fg) result.fg = this.fg;
     if (this.bg) result.bg = this.bg;
+    this.remember(key, result);
     return result;
+  }
+
+  private remember(key: string, result: HighlightedCode): void {
+    this.cache.set(key, result);
+    this.cacheChars += key.length;
+    for (const [oldest] of this.cache) {
+      if (this.cache.size <= CACHE_ENTRIES && this.cacheChars <= CACHE_CHARS) break;
+      this.cache.delete(oldest);
+      this.cacheChars -= oldest.length;
+    }
   }
 
   private ensureLanguage(id: LanguageId): Promise<void> {

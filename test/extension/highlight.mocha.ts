@@ -130,6 +130,24 @@ describe('code highlighter (Shiki, Oniguruma WebAssembly as in VS Code)', () => 
     }
   });
 
+  it('returns the same result for the same block until the theme changes', async () => {
+    const code = 'let cached = 1;';
+    const a = await tokenizer.highlight(code, 'ts');
+    assert.equal(await tokenizer.highlight(code, 'typescript'), a, 'an alias hits the same entry');
+    assert.notEqual(await tokenizer.highlight(code, 'js'), a, 'another language is another entry');
+    const fresh = await CodeTokenizer.create();
+    try {
+      await fresh.setTheme(await loadFallbackTheme('dark'));
+      const dark = await fresh.highlight(code, 'ts');
+      await fresh.setTheme(await loadFallbackTheme('dark'));
+      const again = await fresh.highlight(code, 'ts');
+      assert.notEqual(again, dark, 'setTheme empties the cache');
+      assert.deepEqual(again, dark);
+    } finally {
+      fresh.dispose();
+    }
+  });
+
   it('handles CRLF, empty code and code over the text limit (plain) without failing', async () => {
     assert.equal(codeText(await tokenizer.highlight('let a;\r\nlet b;', 'ts')), 'let a;\nlet b;');
     assert.deepEqual((await tokenizer.highlight('', 'ts')).lines.flat().map((t) => t.text).join(''), '');
