@@ -169,6 +169,19 @@ describe('Markdown renderer (happy-dom)', () => {
       assert.deepEqual(r.copied, ['let x\n// why']);
     });
 
+    it('never puts a colour that is not hex into CSS, even from tokens that skipped the guard', () => {
+      const hostile = {
+        lang: 'ts',
+        fg: 'red;background:url(https://evil.test/x)',
+        lines: [[{ text: 'a', color: 'url(https://evil.test/y)' }, { text: 'b', color: '#123456' }]],
+      } as HighlightedCode;
+      const code = highlightedCode(doc, hostile);
+      assert.equal(code.style.color, '');
+      const spans = Array.from(code.querySelectorAll('span')) as HTMLElement[];
+      assert.deepEqual(spans.map((s) => s.style.color), ['', '#123456']);
+      assert.equal(code.textContent, 'ab');
+    });
+
     it('makes inline, titled, reference (full, collapsed, shortcut), angle and bare links, each opened through the host', () => {
       const r = render(
         [

@@ -1,7 +1,7 @@
 // A code block's DOM: language label, Copy button, and the code itself, either
 // plain or built span by span from the host's highlighted tokens.
 
-import { FONT_STYLE, type HighlightedCode } from '../../protocol/highlight';
+import { FONT_STYLE, isHexColor, type HighlightedCode } from '../../protocol/highlight';
 import { h, icon } from '../elements/dom';
 
 export const CODE_TESTID = {
@@ -20,11 +20,15 @@ export function languageLabel(lang: string): string {
   return label.length > MAX_LABEL_CHARS ? `${label.slice(0, MAX_LABEL_CHARS - 1)}…` : label;
 }
 
-/** `<code>` with one span per token; colours go through the CSSOM (allowed by the CSP), never a style attribute string. */
+/**
+ * `<code>` with one span per token; colours go through the CSSOM (allowed by the
+ * CSP), never a style attribute string. The caller has run isHighlightedCode on
+ * what the host sent; colours are checked again here because they reach CSS.
+ */
 export function highlightedCode(doc: Document, code: HighlightedCode): HTMLElement {
   const el = h(doc, 'code', { class: 'md-code-text hl', 'data-testid': CODE_TESTID.code, 'data-lang': code.lang });
-  if (code.fg) el.style.color = code.fg;
-  if (code.bg) el.style.backgroundColor = code.bg;
+  if (isHexColor(code.fg)) el.style.color = code.fg;
+  if (isHexColor(code.bg)) el.style.backgroundColor = code.bg;
   code.lines.forEach((line, i) => {
     if (i > 0) el.append(doc.createTextNode('\n'));
     for (const token of line) {
@@ -34,7 +38,7 @@ export function highlightedCode(doc: Document, code: HighlightedCode): HTMLEleme
       }
       const span = doc.createElement('span');
       span.textContent = token.text;
-      if (token.color) span.style.color = token.color;
+      if (isHexColor(token.color)) span.style.color = token.color;
       const style = token.fontStyle ?? 0;
       if (style & FONT_STYLE.italic) span.style.fontStyle = 'italic';
       if (style & FONT_STYLE.bold) span.style.fontWeight = 'bold';
