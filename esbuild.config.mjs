@@ -5,6 +5,7 @@
 
 import { copyFileSync, mkdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
+import { shikiSeparate } from './esbuild.shiki.mjs';
 
 const watch = process.argv.includes('--watch');
 const dev = process.argv.includes('--dev') || watch;
@@ -18,6 +19,9 @@ const common = {
   legalComments: 'linked',
 };
 
+// Grammars and themes for code blocks, each in dist/shiki/ (see esbuild.shiki.mjs).
+const shiki = shikiSeparate();
+
 /** @type {esbuild.BuildOptions[]} */
 const builds = [
   {
@@ -28,6 +32,8 @@ const builds = [
     format: 'cjs',
     target: 'node20',
     external: ['vscode'],
+    plugins: [shiki.plugin],
+    supported: shiki.supported,
     // jimp's browser build would be picked by "browser" fields otherwise.
     mainFields: ['module', 'main'],
   },
@@ -67,6 +73,10 @@ copyFileSync('node_modules/@cwasm/jpeg-turbo/jpeg-turbo.wasm', 'dist/jpeg-turbo.
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));
+  // The grammar files follow the extension bundle's first build (grammars do not change while watching).
+  await contexts[0].rebuild();
+  await esbuild.build(shiki.options('dist'));
 } else {
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  await esbuild.build(shiki.options('dist'));
 }
