@@ -108,6 +108,8 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
       return 'The server is at its connection limit; retrying shortly.';
     case 'internal':
       return `The server had an internal error${where}; try again.`;
+    case 'full':
+      return `The server is out of space for this room${room ? ` ("${room}")` : ''}; the message stays queued and is sent again later.`;
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

@@ -29,6 +29,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'busy',
   'internal',
+  // The server is out of space for this room (issue 10); the refused send stays in the outbox.
+  'full',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

@@ -46,8 +46,6 @@ export type ClientFrame =
   | { t: 'history'; room: string; before?: number; after?: number; limit?: number }
   | { t: 'ping'; n: number };
 
-export type ServerFrameType = ServerFrame['t'];
-export type ClientFrameType = ClientFrame['t'];
 
 /** Why a client frame was refused; `room` and `cid` are echoed when they could be read. */
 export interface FrameRejection {

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ChatClient, type ChatEvent, type RoomItem, type ShownItem } from '../chat-client';
-import { ClientError, ServerUnreachableError } from '../errors';
+import { ClientError, ServerError, ServerUnreachableError } from '../errors';
 import { FileStateStore } from '../file-store';
 import { MemoryCursorStore } from '../storage';
 import { isRoomName } from '../../protocol/names';
@@ -157,9 +157,12 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
     await client.connect();
     return await withDeadline(client, ctx.timeoutMs, async () => {
       await client.joinRoom(room, passphrase, { create: true });
-      const acked = new Promise<{ id: number; ts: number }>((resolve) => {
+      const acked = new Promise<{ id: number; ts: number }>((resolve, reject) => {
         client.onEvent((e) => {
           if (e.type === 'acked' && e.room === room && e.cid === cid) resolve({ id: e.id, ts: e.ts });
+          // The server is out of space: waiting cannot help this run; the message stays in the
+          // outbox file and goes again on the next run that joins the room.
+          else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
         });
       });
       const cid = image ? await client.sendImage(room, image) : await client.sendText(room, values.text ?? '');
