@@ -31,7 +31,7 @@
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
 
 import { randomBytes } from 'node:crypto';
-import { MAX_TEXT_BYTES } from '../protocol/constants';
+import { MAX_TEXT_BYTES, PAGE_SIZE } from '../protocol/constants';
 import type { KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
@@ -352,7 +352,7 @@ export class ChatClient {
   }
 
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
-  async loadOlder(room: string, beforeId?: number, limit = 50): Promise<HistoryPage> {
+  async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
     const record = this.joinedRoom(room);
     const before = beforeId ?? record.oldestShown;
     const page = await this.fetchHistory(room, before === undefined ? { limit } : { before, limit });
@@ -459,7 +459,7 @@ export class ChatClient {
       record.cursor = undefined;
     }
     if (record.cursor === undefined) {
-      const initial = this.options.initialHistory ?? 50;
+      const initial = this.options.initialHistory ?? PAGE_SIZE;
       if (last > 0 && initial > 0) {
         const page = await this.historyPage(record, { limit: initial });
         for (const m of page.msgs) this.deliver(record, m);

@@ -3,7 +3,7 @@
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { decodeBody, encodeBody } from '../protocol/codec';
-import { MAX_TEXT_BYTES, SIGNATURE_BYTES } from '../protocol/constants';
+import { IMAGE_MIMES, MAX_TEXT_BYTES, SIGNATURE_BYTES, type ImageMime } from '../protocol/constants';
 import { isBytes, isCount, isFields, isString } from '../protocol/guards';
 import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
@@ -12,8 +12,6 @@ import { MemoryPinStore, type PinStore } from './storage';
 export const ENVELOPE_VERSION = 0x01;
 export const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-export const IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
-export type ImageMime = (typeof IMAGE_MIMES)[number];
 
 const AAD_CONTEXT = 'message-app/v1/env:';
 const SIG_CONTEXT = 'message-app/v1/sig:';

@@ -8,6 +8,7 @@ import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/ch
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
+import { PAGE_SIZE } from '../protocol/constants';
 import type { HostMessage, ViewItem } from '../protocol/webview';
 import { ChatState } from './state/chat-state';
 import { toViewItem } from './state/view-items';
@@ -38,7 +39,7 @@ export type SessionEvent =
 export type JoinOutcome = { created: boolean; online: number };
 
 /** How many messages a room shows when it is opened (the newest ones). */
-export const INITIAL_PAGE = 50;
+export const INITIAL_PAGE = PAGE_SIZE;
 
 export class ChatSession {
   readonly state = new ChatState();

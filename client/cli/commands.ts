@@ -8,6 +8,7 @@ import { ChatClient, type ChatEvent, type RoomItem, type ShownItem } from '../ch
 import { ClientError, ServerError, ServerUnreachableError } from '../errors';
 import { FileStateStore } from '../file-store';
 import { MemoryCursorStore } from '../storage';
+import { PAGE_SIZE } from '../../protocol/constants';
 import { isRoomName } from '../../protocol/names';
 import type { TlsOptions } from '../connection';
 import { loadOrCreateIdentity } from './identity-file';
@@ -187,7 +188,7 @@ async function loadImage(path: string): Promise<Parameters<ChatClient['sendImage
 }
 
 async function read(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
-  const limit = values.limit === undefined ? 50 : positiveInt(values.limit, '--limit');
+  const limit = values.limit === undefined ? PAGE_SIZE : positiveInt(values.limit, '--limit');
   if (values.before !== undefined && values.after !== undefined) throw new UsageError('Give --before or --after, not both.');
   const before = values.before === undefined ? undefined : positiveInt(values.before, '--before');
   const after = values.after === undefined ? undefined : nonNegativeInt(values.after, '--after');
