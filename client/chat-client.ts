@@ -37,7 +37,9 @@ import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body, type OpenFailure } from './envelope';
+import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
+import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
+import type { Sender } from './kinds/types';
 import {
   ClientError,
   ClosedError,
@@ -52,49 +54,9 @@ import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxEntry, 
 
 export type ClientState = 'idle' | 'connecting' | 'hello' | 'joining' | 'joined' | 'reconnecting' | 'closed';
 
-export interface Sender {
-  name: string;
-  key: Uint8Array;
-  /** "LYOC IQ4N 73YH RUIN RLDH 4RRM" */
-  fingerprint: string;
-}
-
-interface ItemBase {
-  /** Server id; 0 while the message is pending (not yet acked). */
-  id: number;
-  /** Server receive time (ms); the local time while pending. */
-  ts: number;
-  cid: string;
-}
-
-interface ShownBase extends ItemBase {
-  from: Sender;
-  /** false: this name was pinned to another identity key in this room ("changed key"). */
-  verified: boolean;
-  /** Sent by this identity. */
-  own: boolean;
-  /** The sender's clock, from inside the envelope. */
-  sentAt: number;
-}
-
-export interface TextItem extends ShownBase {
-  kind: 'text';
-  text: string;
-}
-
-export interface ImageItem extends ShownBase {
-  kind: 'image';
-  image: PreparedImage;
-}
-
-/** A message that failed to decrypt, verify, match its cid, or is of an unknown kind: never shown as content. */
-export interface PlaceholderItem extends ItemBase {
-  kind: 'placeholder';
-  error: OpenFailure;
-}
-
-export type ShownItem = TextItem | ImageItem;
-export type RoomItem = ShownItem | PlaceholderItem;
+// The item types live with their kinds (client/kinds/); re-exported here for the API's users.
+export type { Sender } from './kinds/types';
+export type { ImageItem, PlaceholderItem, RoomItem, ShownItem, TextItem } from './kinds/index';
 
 export type ChatEvent =
   | { type: 'state'; state: ClientState; detail?: string }
@@ -355,17 +317,27 @@ export class ChatClient {
   async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
     const record = this.joinedRoom(room);
     const before = beforeId ?? record.oldestShown;
-    const page = await this.fetchHistory(room, before === undefined ? { limit } : { before, limit });
-    const first = page.messages[0];
+    const raw = await this.historyPage(record, before === undefined ? { limit } : { before, limit });
+    // The oldest id of the raw page, so an ignored modifier at the start is not fetched again.
+    const first = raw.msgs[0];
     if (first && (record.oldestShown === undefined || first.id < record.oldestShown)) record.oldestShown = first.id;
-    return page;
+    const messages: RoomItem[] = [];
+    for (const m of raw.msgs) {
+      const item = this.openStored(record, m);
+      if (item) messages.push(item);
+    }
+    return { messages, more: raw.more };
   }
 
-  /** One page of history, opened (not emitted as events). */
+  /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
   async fetchHistory(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
     const record = this.joinedRoom(room);
     const page = await this.historyPage(record, query);
-    const messages = page.msgs.map((m) => this.openStored(record, m));
+    const messages: RoomItem[] = [];
+    for (const m of page.msgs) {
+      const item = this.openStored(record, m);
+      if (item) messages.push(item);
+    }
     return { messages, more: page.more };
   }
 
@@ -688,15 +660,20 @@ export class ChatClient {
    * own stored message into an ack (its ack was lost with a connection): returns
    * null when nothing should be shown.
    */
-  private openStored(record: RoomRecord, m: StoredMessage, live: true): RoomItem | null;
-  private openStored(record: RoomRecord, m: StoredMessage): RoomItem;
   private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | null {
     const room = record.name;
     const keys = record.keys;
     const opened = keys
       ? openEnvelope({ room, encKey: keys.encKey, cid: m.cid, env: m.env })
       : ({ ok: false, reason: 'undecryptable' } as const);
-    if (!opened.ok) return { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: opened.reason };
+    if (!opened.ok) {
+      // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
+      if (opened.reason === 'modifier') {
+        if (live) this.dedupe.add(room, opened.from.key, m.cid);
+        return null;
+      }
+      return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, opened.reason);
+    }
     const body = opened.body;
     if (live) {
       const own = sameBytes(body.from.key, this.identity.publicKey);
@@ -714,25 +691,19 @@ export class ChatClient {
     const verified = this.pins.check(room, body.from.name, body.from.key);
     const own = sameBytes(body.from.key, this.identity.publicKey);
     const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
-    if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
-    const image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
-    if (body.name !== undefined) image.name = body.name;
-    // Header checks only (type, size, real dimensions) before anything shows it.
-    const checked = (this.options.checkImage ?? defaultCheckImage)(image);
-    if (typeof checked === 'string') {
-      this.log(`image refused: ${checked}`);
-      return { kind: 'placeholder', id, ts, cid: body.cid, error: 'unsupported' };
-    }
-    return { ...base, kind: 'image', image: checked };
+    const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
+    if (typeof item !== 'string') return item;
+    this.log(`${body.k} refused: ${item}`);
+    return placeholder.toItem({ id, ts, cid: body.cid }, 'unsupported');
   }
 
   private ownItem(body: Body, id: number, ts: number): ShownItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: this.identity.fingerprint };
     const base = { id, ts, cid: body.cid, from, verified: true, own: true, sentAt: body.ts };
-    if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
-    const image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
-    if (body.name !== undefined) image.name = body.name;
-    return { ...base, kind: 'image', image };
+    const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: false });
+    // Our own bodies were checked when they were made; a kind refusing one is a bug in that kind.
+    if (typeof item === 'string') throw new TypeError(`own ${body.k} message refused: ${item}`);
+    return item;
   }
 
   private advanceCursor(record: RoomRecord, id: number): void {
