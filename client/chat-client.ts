@@ -16,7 +16,8 @@
 //   client.leaveRoom(room)
 //   await client.sendText(room, text) -> cid       emits `pending` at once, `acked` when stored
 //   await client.sendImage(room, image: PreparedImage) -> cid
-//   await client.loadOlder(room, beforeId?, limit = 50) -> { messages: RoomItem[] (oldest first), more }
+//   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
+//       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
 //   client.setName(name); client.state; client.address; client.fingerprint
 //   client.close()
@@ -76,6 +77,8 @@ export interface JoinResult {
   /** Highest message id in the room when joined (0 if none). */
   last: number;
   online: number;
+  /** Older messages exist than the oldest this join delivered: `loadOlder(room)` fetches them. */
+  more: boolean;
 }
 
 export interface HistoryPage {
@@ -152,7 +155,10 @@ interface RoomRecord {
   held: StoredMessage[];
   /** Highest id delivered (or covered by an ack while live). */
   cursor: number | undefined;
+  /** The oldest id this client delivered or paged in this session: `loadOlder` continues below it. */
   oldestShown: number | undefined;
+  /** Whether the server holds messages older than `oldestShown` (true until a page says otherwise). */
+  olderMore: boolean;
   online: number;
   joinPromise?: Promise<JoinResult>;
 }
@@ -267,6 +273,7 @@ export class ChatClient {
       held: [],
       cursor: undefined,
       oldestShown: undefined,
+      olderMore: true,
       online: 0,
     };
     this.rooms.set(room, record);
@@ -321,6 +328,7 @@ export class ChatClient {
     // The oldest id of the raw page, so an ignored modifier at the start is not fetched again.
     const first = raw.msgs[0];
     if (first && (record.oldestShown === undefined || first.id < record.oldestShown)) record.oldestShown = first.id;
+    if (beforeId === undefined) record.olderMore = raw.more;
     const messages: RoomItem[] = [];
     for (const m of raw.msgs) {
       const item = this.openStored(record, m);
@@ -385,7 +393,7 @@ export class ChatClient {
         }
         await this.roomJoined(record, joined);
         record.established = true;
-        return { room, created, last: joined.last, online: joined.online };
+        return { room, created, last: joined.last, online: joined.online, more: record.olderMore };
       } catch (error) {
         if (error instanceof DisconnectedError && this.stateValue !== 'closed') continue;
         if (error instanceof ClientError && error.code === 'bad_proof') throw new WrongPassphraseError(room);
@@ -435,6 +443,9 @@ export class ChatClient {
       if (last > 0 && initial > 0) {
         const page = await this.historyPage(record, { limit: initial });
         for (const m of page.msgs) this.deliver(record, m);
+        record.olderMore = page.more;
+      } else if (last === 0) {
+        record.olderMore = false;
       }
       if (record.cursor === undefined) this.advanceCursor(record, last);
       return;
