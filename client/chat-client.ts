@@ -16,7 +16,8 @@
 //   client.leaveRoom(room)
 //   await client.sendText(room, text) -> cid       emits `pending` at once, `acked` when stored
 //   await client.sendImage(room, image: PreparedImage) -> cid
-//   await client.loadOlder(room, beforeId?, limit = 50) -> { messages: RoomItem[] (oldest first), more }
+//   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
+//       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
 //   client.setName(name); client.state; client.address; client.fingerprint
 //   client.close()
@@ -31,13 +32,15 @@
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
 
 import { randomBytes } from 'node:crypto';
-import { MAX_TEXT_BYTES } from '../protocol/constants';
+import { MAX_TEXT_BYTES, PAGE_SIZE } from '../protocol/constants';
 import type { KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body, type OpenFailure } from './envelope';
+import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
+import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
+import type { Sender } from './kinds/types';
 import {
   ClientError,
   ClosedError,
@@ -55,49 +58,9 @@ import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxEntry, 
 
 export type ClientState = 'idle' | 'connecting' | 'hello' | 'joining' | 'joined' | 'reconnecting' | 'closed';
 
-export interface Sender {
-  name: string;
-  key: Uint8Array;
-  /** "LYOC IQ4N 73YH RUIN RLDH 4RRM" */
-  fingerprint: string;
-}
-
-interface ItemBase {
-  /** Server id; 0 while the message is pending (not yet acked). */
-  id: number;
-  /** Server receive time (ms); the local time while pending. */
-  ts: number;
-  cid: string;
-}
-
-interface ShownBase extends ItemBase {
-  from: Sender;
-  /** false: this name was pinned to another identity key in this room ("changed key"). */
-  verified: boolean;
-  /** Sent by this identity. */
-  own: boolean;
-  /** The sender's clock, from inside the envelope. */
-  sentAt: number;
-}
-
-export interface TextItem extends ShownBase {
-  kind: 'text';
-  text: string;
-}
-
-export interface ImageItem extends ShownBase {
-  kind: 'image';
-  image: PreparedImage;
-}
-
-/** A message that failed to decrypt, verify, match its cid, or is of an unknown kind: never shown as content. */
-export interface PlaceholderItem extends ItemBase {
-  kind: 'placeholder';
-  error: OpenFailure;
-}
-
-export type ShownItem = TextItem | ImageItem;
-export type RoomItem = ShownItem | PlaceholderItem;
+// The item types live with their kinds (client/kinds/); re-exported here for the API's users.
+export type { Sender } from './kinds/types';
+export type { ImageItem, PlaceholderItem, RoomItem, ShownItem, TextItem } from './kinds/index';
 
 export type ChatEvent =
   | { type: 'state'; state: ClientState; detail?: string }
@@ -117,6 +80,8 @@ export interface JoinResult {
   /** Highest message id in the room when joined (0 if none). */
   last: number;
   online: number;
+  /** Older messages exist than the oldest this join delivered: `loadOlder(room)` fetches them. */
+  more: boolean;
 }
 
 export interface HistoryPage {
@@ -199,7 +164,10 @@ interface RoomRecord {
   held: StoredMessage[];
   /** Highest id delivered (or covered by an ack while live). */
   cursor: number | undefined;
+  /** The oldest id this client delivered or paged in this session: `loadOlder` continues below it. */
   oldestShown: number | undefined;
+  /** Whether the server holds messages older than `oldestShown` (true until a page says otherwise). */
+  olderMore: boolean;
   online: number;
   joinPromise?: Promise<JoinResult>;
 }
@@ -315,6 +283,7 @@ export class ChatClient {
       held: [],
       cursor: undefined,
       oldestShown: undefined,
+      olderMore: true,
       online: 0,
     };
     this.rooms.set(room, record);
@@ -362,20 +331,31 @@ export class ChatClient {
   }
 
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
-  async loadOlder(room: string, beforeId?: number, limit = 50): Promise<HistoryPage> {
+  async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
     const record = this.joinedRoom(room);
     const before = beforeId ?? record.oldestShown;
-    const page = await this.fetchHistory(room, before === undefined ? { limit } : { before, limit });
-    const first = page.messages[0];
+    const raw = await this.historyPage(record, before === undefined ? { limit } : { before, limit });
+    // The oldest id of the raw page, so an ignored modifier at the start is not fetched again.
+    const first = raw.msgs[0];
     if (first && (record.oldestShown === undefined || first.id < record.oldestShown)) record.oldestShown = first.id;
-    return page;
+    if (beforeId === undefined) record.olderMore = raw.more;
+    const messages: RoomItem[] = [];
+    for (const m of raw.msgs) {
+      const item = this.openStored(record, m);
+      if (item) messages.push(item);
+    }
+    return { messages, more: raw.more };
   }
 
-  /** One page of history, opened (not emitted as events). */
+  /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
   async fetchHistory(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
     const record = this.joinedRoom(room);
     const page = await this.historyPage(record, query);
-    const messages = page.msgs.map((m) => this.openStored(record, m));
+    const messages: RoomItem[] = [];
+    for (const m of page.msgs) {
+      const item = this.openStored(record, m);
+      if (item) messages.push(item);
+    }
     return { messages, more: page.more };
   }
 
@@ -431,7 +411,7 @@ export class ChatClient {
         }
         await this.roomJoined(record, joined);
         record.established = true;
-        return { room, created, last: joined.last, online: joined.online };
+        return { room, created, last: joined.last, online: joined.online, more: record.olderMore };
       } catch (error) {
         if (error instanceof DisconnectedError && this.stateValue !== 'closed') continue;
         if (error instanceof ClientError && error.code === 'bad_proof') throw new WrongPassphraseError(room);
@@ -478,10 +458,13 @@ export class ChatClient {
       record.cursor = undefined;
     }
     if (record.cursor === undefined) {
-      const initial = this.options.initialHistory ?? 50;
+      const initial = this.options.initialHistory ?? PAGE_SIZE;
       if (last > 0 && initial > 0) {
         const page = await this.historyPage(record, { limit: initial });
         for (const m of page.msgs) this.deliver(record, m);
+        record.olderMore = page.more;
+      } else if (last === 0) {
+        record.olderMore = false;
       }
       if (record.cursor === undefined) this.advanceCursor(record, last);
       return;
@@ -712,15 +695,20 @@ export class ChatClient {
    * own stored message into an ack (its ack was lost with a connection): returns
    * null when nothing should be shown.
    */
-  private openStored(record: RoomRecord, m: StoredMessage, live: true): RoomItem | null;
-  private openStored(record: RoomRecord, m: StoredMessage): RoomItem;
   private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | null {
     const room = record.name;
     const keys = record.keys;
     const opened = keys
       ? openEnvelope({ room, encKey: keys.encKey, cid: m.cid, env: m.env })
       : ({ ok: false, reason: 'undecryptable' } as const);
-    if (!opened.ok) return { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: opened.reason };
+    if (!opened.ok) {
+      // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
+      if (opened.reason === 'modifier') {
+        if (live) this.dedupe.add(room, opened.from.key, m.cid);
+        return null;
+      }
+      return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, opened.reason);
+    }
     const body = opened.body;
     if (live) {
       const own = sameBytes(body.from.key, this.identity.publicKey);
@@ -745,25 +733,19 @@ export class ChatClient {
     const verified = this.pins.check(room, pinKeyOf(body.from.name), body.from.key) && invisibleIn(body.from.name).length === 0;
     const own = sameBytes(body.from.key, this.identity.publicKey);
     const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
-    if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
-    const image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
-    if (body.name !== undefined) image.name = body.name;
-    // Header checks only (type, size, real dimensions) before anything shows it.
-    const checked = (this.options.checkImage ?? defaultCheckImage)(image);
-    if (typeof checked === 'string') {
-      this.log(`image refused: ${checked}`);
-      return { kind: 'placeholder', id, ts, cid: body.cid, error: 'unsupported' };
-    }
-    return { ...base, kind: 'image', image: checked };
+    const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
+    if (typeof item !== 'string') return item;
+    this.log(`${body.k} refused: ${item}`);
+    return placeholder.toItem({ id, ts, cid: body.cid }, 'unsupported');
   }
 
   private ownItem(body: Body, id: number, ts: number): ShownItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: this.identity.fingerprint };
     const base = { id, ts, cid: body.cid, from, verified: true, own: true, sentAt: body.ts };
-    if (body.k === 'text') return { ...base, kind: 'text', text: body.text };
-    const image: PreparedImage = { mime: body.mime, w: body.w, h: body.h, data: body.data };
-    if (body.name !== undefined) image.name = body.name;
-    return { ...base, kind: 'image', image };
+    const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: false });
+    // Our own bodies were checked when they were made; a kind refusing one is a bug in that kind.
+    if (typeof item === 'string') throw new TypeError(`own ${body.k} message refused: ${item}`);
+    return item;
   }
 
   private advanceCursor(record: RoomRecord, id: number): void {

@@ -3,8 +3,11 @@
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { decodeBody, encodeBody } from '../protocol/codec';
-import { MAX_TEXT_BYTES, SIGNATURE_BYTES } from '../protocol/constants';
+import { SIGNATURE_BYTES } from '../protocol/constants';
 import { isBytes, isCount, isFields, isString } from '../protocol/guards';
+import { bodyFields, guardBody, isKindName, type Body } from './kinds/index';
+import type { BodySender } from './kinds/types';
+import { isModifier } from './kinds/unknown';
 import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
 import { MemoryPinStore, type PinStore } from './storage';
@@ -12,45 +15,20 @@ import { MemoryPinStore, type PinStore } from './storage';
 export const ENVELOPE_VERSION = 0x01;
 export const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-export const IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
-export type ImageMime = (typeof IMAGE_MIMES)[number];
 
 const AAD_CONTEXT = 'message-app/v1/env:';
 const SIG_CONTEXT = 'message-app/v1/sig:';
 
-export interface BodySender {
-  name: string;
-  /** 32-byte Ed25519 identity public key. */
-  key: Uint8Array;
-}
-
-export interface TextBody {
-  cid: string;
-  ts: number;
-  from: BodySender;
-  k: 'text';
-  text: string;
-}
-
-export interface ImageBody {
-  cid: string;
-  ts: number;
-  from: BodySender;
-  k: 'image';
-  mime: ImageMime;
-  w: number;
-  h: number;
-  data: Uint8Array;
-  name?: string;
-}
-
-export type Body = TextBody | ImageBody;
+export type { BodySender } from './kinds/types';
+export type { Body, ImageBody, TextBody } from './kinds/index';
 
 export type OpenFailure = 'undecryptable' | 'bad_signature' | 'cid_mismatch' | 'unsupported';
 
 export type OpenResult =
   | { ok: true; body: Body; bodyBytes: Uint8Array }
-  | { ok: false; reason: OpenFailure; /** the verified sender, when the failure came after the signature check */ from?: BodySender };
+  | { ok: false; reason: OpenFailure; /** the verified sender, when the failure came after the signature check */ from?: BodySender }
+  /** A verified modifier of a kind this client does not know (section 4): ignore it, silently. */
+  | { ok: false; reason: 'modifier'; from: BodySender; k: string };
 
 /**
  * The body's MessagePack bytes with keys in the protocol's order (cid, ts, from,
@@ -58,20 +36,7 @@ export type OpenResult =
  */
 export function encodeEnvelopeBody(body: Body): Uint8Array {
   const from = { name: body.from.name, key: body.from.key };
-  switch (body.k) {
-    case 'text':
-      return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, text: body.text });
-    case 'image': {
-      const map: Record<string, unknown> = { cid: body.cid, ts: body.ts, from, k: body.k, mime: body.mime, w: body.w, h: body.h };
-      if (body.name !== undefined) map.name = body.name;
-      map.data = body.data;
-      return encodeBody(map);
-    }
-    default: {
-      const never: never = body;
-      throw new TypeError(`unknown body kind ${String((never as { k: unknown }).k)}`);
-    }
-  }
+  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...bodyFields(body) });
 }
 
 function signedMessage(room: string, bodyBytes: Uint8Array): Uint8Array {
@@ -164,35 +129,11 @@ export function openEnvelope(input: OpenInput): OpenResult {
     if (!verifyBody(from.key, input.room, bodyBytes, signature)) return { ok: false, reason: 'bad_signature' };
     if (decoded.cid !== input.cid || !isCid(decoded.cid)) return { ok: false, reason: 'cid_mismatch', from };
     const base = { cid: decoded.cid, ts: decoded.ts, from };
-    switch (decoded.k) {
-      case 'text': {
-        const text = decoded.text;
-        if (!isString(text) || utf8(text).length > MAX_TEXT_BYTES) return { ok: false, reason: 'unsupported', from };
-        return { ok: true, body: { ...base, k: 'text', text }, bodyBytes };
-      }
-      case 'image': {
-        const { mime, w, h, data } = decoded;
-        const fileName = decoded.name;
-        if (
-          !isString(mime) ||
-          !(IMAGE_MIMES as readonly string[]).includes(mime) ||
-          !isCount(w) ||
-          !isCount(h) ||
-          w === 0 ||
-          h === 0 ||
-          !isBytes(data) ||
-          data.length === 0 ||
-          (fileName !== undefined && fileName !== null && !isString(fileName))
-        ) {
-          return { ok: false, reason: 'unsupported', from };
-        }
-        const body: ImageBody = { ...base, k: 'image', mime: mime as ImageMime, w, h, data };
-        if (isString(fileName)) body.name = fileName;
-        return { ok: true, body, bodyBytes };
-      }
-      default:
-        return { ok: false, reason: 'unsupported', from };
+    if (!isKindName(decoded.k)) {
+      return isModifier(decoded) ? { ok: false, reason: 'modifier', from, k: decoded.k } : { ok: false, reason: 'unsupported', from };
     }
+    const body = guardBody(decoded.k, decoded, base);
+    return body ? { ok: true, body, bodyBytes } : { ok: false, reason: 'unsupported', from };
   } catch {
     // Belt and braces: nothing a peer sends may crash the client.
     return { ok: false, reason: 'undecryptable' };

@@ -111,7 +111,7 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
     case 'internal':
       return `The server had an internal error${where}; try again.`;
     case 'full':
-      return room ? `The server is out of space for room "${room}".` : 'The server is out of space.';
+      return `The server is out of space for this room${room ? ` ("${room}")` : ''}; the message stays queued and is sent again later.`;
     case 'no_blob':
       return `The server does not hold that file${where} (it was never completely uploaded, or it expired).`;
     default: {

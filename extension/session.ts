@@ -8,6 +8,7 @@ import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/ch
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
+import { PAGE_SIZE } from '../protocol/constants';
 import type { HostMessage, ViewItem } from '../protocol/webview';
 import { ChatState } from './state/chat-state';
 import { toViewItem } from './state/view-items';
@@ -38,7 +39,7 @@ export type SessionEvent =
 export type JoinOutcome = { created: boolean; online: number };
 
 /** How many messages a room shows when it is opened (the newest ones). */
-export const INITIAL_PAGE = 50;
+export const INITIAL_PAGE = PAGE_SIZE;
 
 export class ChatSession {
   readonly state = new ChatState();
@@ -119,29 +120,38 @@ export class ChatSession {
     for (const item of staged?.room(room)?.items ?? []) this.state.upsert(room, item, false);
     this.state.setOnline(room, result.online);
     if (opts.activate !== false || this.state.active === null) this.state.setActive(room);
-    await this.loadNewest(room);
+    await this.showJoined(room, result.more);
     return { created: result.created, online: result.online };
   }
 
-  private async loadNewest(room: string): Promise<void> {
-    // The newest page, whatever the client delivered while joining (a first page, or a catch-up).
-    const page = await this.client.fetchHistory(room, { limit: INITIAL_PAGE });
-    this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+  /**
+   * After a join the model holds what the client delivered (its first page, or a
+   * catch-up after its cursor). Only when that is less than a page and the client
+   * says older messages exist does it ask for them: the page before the oldest
+   * shown, never the newest page a second time.
+   */
+  private async showJoined(room: string, more: boolean): Promise<void> {
+    const shown = this.state.room(room)?.items.length ?? 0;
+    if (more && shown < INITIAL_PAGE) {
+      const page = await this.client.loadOlder(room);
+      this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+    } else {
+      this.state.prependOlder(room, [], more);
+    }
     const model = this.state.room(room);
     // The whole room once: the webview merges by cid.
-    this.post({ type: 'older', room, items: model ? [...model.items] : [], more: page.more });
+    this.post({ type: 'older', room, items: model ? [...model.items] : [], more: model?.more ?? false });
     this.postRooms();
   }
 
-  /** Loads the page before the oldest message shown; the webview asked for it. */
+  /** Loads the page before the oldest message shown (the client keeps that position); the webview asked for it. */
   async loadOlder(room: string): Promise<void> {
     const model = this.state.room(room);
     let items: ViewItem[] = [];
     let more = model?.more ?? false;
     try {
-      const before = this.state.oldestId(room);
-      if (model && model.more && before !== undefined) {
-        const page = await this.client.loadOlder(room, before, INITIAL_PAGE);
+      if (model && model.more) {
+        const page = await this.client.loadOlder(room);
         items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
         more = page.more;
       }

@@ -9,6 +9,14 @@ export const FRAME_HEADER_BYTES = 4;
 
 export const HISTORY_DEFAULT_LIMIT = 50;
 export const HISTORY_MAX_LIMIT = 200;
+/** Messages a client shows when it opens a room and per "load older" page (section 7, Clients). */
+export const PAGE_SIZE = HISTORY_DEFAULT_LIMIT;
+
+/** The image types a body may carry (section 4, k = "image"; never SVG). */
+export const IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
+export type ImageMime = (typeof IMAGE_MIMES)[number];
+/** Longest image file name shown, in characters (section 7, Images). */
+export const MAX_FILE_NAME_LENGTH = 255;
 
 /** A text body carries at most 64 KiB of UTF-8 (section 4). */
 export const MAX_TEXT_BYTES = 64 * 1024;
@@ -29,8 +37,9 @@ export const ERROR_CODES = [
   'rate_limited',
   'busy',
   'internal',
+  // The server is out of space for this room (issue 10); the refused send stays in the outbox.
   'full',
-  // Section 8 (files): a blob that is unknown, or not yet complete for a download.
+  // Section 9 (files): a blob that is unknown, or not yet complete for a download.
   'no_blob',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

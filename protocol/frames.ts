@@ -57,8 +57,6 @@ export type ClientFrame =
 /** A blob id (section 9.1): the same characters and length as a cid, so it is also a safe file name. */
 export const isBlobId = isCid;
 
-export type ServerFrameType = ServerFrame['t'];
-export type ClientFrameType = ClientFrame['t'];
 
 /** Why a client frame was refused; `room` and `cid` are echoed when they could be read. */
 export interface FrameRejection {

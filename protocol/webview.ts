@@ -4,6 +4,7 @@
 // text, image bytes to show).
 
 import { isBytes, isCount, isFields, isString } from './guards';
+import { IMAGE_MIMES, type ImageMime } from './constants';
 import { isCid, isRoomName } from './names';
 
 /** Connection states shown in the view; the same names as the client's state events. */
@@ -13,8 +14,7 @@ export type ConnectionState = (typeof CONNECTION_STATES)[number];
 export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported'] as const;
 export type PlaceholderReason = (typeof PLACEHOLDER_REASONS)[number];
 
-export const IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
-export type ImageMime = (typeof IMAGE_MIMES)[number];
+export { IMAGE_MIMES, type ImageMime } from './constants';
 
 /** Who sent a message, as the view shows it. */
 export interface ViewSender {

@@ -6,9 +6,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ChatClient, type ChatEvent, type RoomItem, type ShownItem } from '../chat-client';
-import { ClientError, ServerUnreachableError } from '../errors';
+import { ClientError, ServerError, ServerUnreachableError } from '../errors';
 import { FileStateStore } from '../file-store';
 import { MemoryCursorStore } from '../storage';
+import { PAGE_SIZE } from '../../protocol/constants';
 import { isRoomName } from '../../protocol/names';
 import { parseAddress, type TlsOptions } from '../connection';
 import { parseInvite } from '../invite';
@@ -296,9 +297,12 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
     await client.connect();
     return await withDeadline(client, ctx.timeoutMs, async () => {
       await client.joinRoom(room, passphrase, { create: true });
-      const acked = new Promise<{ id: number; ts: number }>((resolve) => {
+      const acked = new Promise<{ id: number; ts: number }>((resolve, reject) => {
         client.onEvent((e) => {
           if (e.type === 'acked' && e.room === room && e.cid === cid) resolve({ id: e.id, ts: e.ts });
+          // The server is out of space: waiting cannot help this run; the message stays in the
+          // outbox file and goes again on the next run that joins the room.
+          else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
         });
       });
       const cid = image ? await client.sendImage(room, image) : await client.sendText(room, values.text ?? '');
@@ -324,7 +328,7 @@ async function loadImage(path: string): Promise<Parameters<ChatClient['sendImage
 }
 
 async function read(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
-  const limit = values.limit === undefined ? 50 : positiveInt(values.limit, '--limit');
+  const limit = values.limit === undefined ? PAGE_SIZE : positiveInt(values.limit, '--limit');
   if (values.before !== undefined && values.after !== undefined) throw new UsageError('Give --before or --after, not both.');
   const before = values.before === undefined ? undefined : positiveInt(values.before, '--before');
   const after = values.after === undefined ? undefined : nonNegativeInt(values.after, '--after');

@@ -20,10 +20,6 @@ export class ImageError extends Error {
   }
 }
 
-export function isImageError(value: unknown): value is ImageError {
-  return value instanceof ImageError;
-}
-
 /** "25 MB" style sizes for sentences, in units of 1024 x 1024 bytes like the limits themselves. */
 export function formatMegabytes(bytes: number): string {
   const mb = bytes / (1024 * 1024);

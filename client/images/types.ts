@@ -1,8 +1,8 @@
 // The image shape that is sent and received (PROTOCOL.md section 4, k = "image") and the limits around it.
 
-export type ImageMime = 'image/png' | 'image/jpeg';
+import type { ImageMime } from '../../protocol/constants';
 
-export const IMAGE_MIMES: readonly ImageMime[] = ['image/png', 'image/jpeg'];
+export { IMAGE_MIMES, type ImageMime } from '../../protocol/constants';
 
 /** An encoded image ready to go into an envelope body, or one received and checked. */
 export interface PreparedImage {
@@ -28,4 +28,4 @@ export const RECEIVED_MAX_BYTES = 16 * 1024 * 1024;
 export const RECEIVED_MAX_SIDE = 16384;
 export const RECEIVED_MAX_PIXELS = 50_000_000;
 /** File names longer than this are cut; they are only shown and offered for "Save As". */
-export const MAX_NAME_LENGTH = 255;
+export { MAX_FILE_NAME_LENGTH as MAX_NAME_LENGTH } from '../../protocol/constants';

@@ -14,8 +14,8 @@ import { ChatClient, type ChatClientOptions, type ChatEvent, type RoomItem } fro
 import { generateIdentity, type Identity } from '../../client/keys';
 import { MemoryOutboxStore, type OutboxStore } from '../../client/storage';
 
-/** Small scrypt cost so network suites stay fast; only allowed through the test-only floor option. */
-export const TEST_KDF: KdfParams = { n: 1024, r: 8, p: 1 };
+export { TEST_KDF } from '../support/kdf';
+import { TEST_KDF } from '../support/kdf';
 
 export function tempDir(prefix = 'message-app-client-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

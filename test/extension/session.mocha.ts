@@ -16,20 +16,10 @@ import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
 import type { HostMessage } from '../../protocol/webview';
 import { startServer, type TestServer } from '../support/server';
 import { InMemoryMemento, InMemorySecretStorage } from './fakes';
+import { TEST_KDF } from '../support/kdf';
+import { until } from '../support/until';
 
 // Cheap key derivation for tests only (the client refuses these parameters otherwise).
-const FAST_KDF = { n: 2 ** 10, r: 8, p: 1 };
-
-async function until<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 interface Harness {
   session: ChatSession;
   events: SessionEvent[];
@@ -47,7 +37,7 @@ function makeSession(server: string, name: string, opts: { identity?: Identity; 
     outbox: new FileStateStore(outboxDir),
     cursors: new MementoCursorStore(memento, server),
     pins: new MementoPinStore(memento, server),
-    client: { createKdf: FAST_KDF, kdfFloor: FAST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
+    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
   });
   const events: SessionEvent[] = [];
   const posts: HostMessage[] = [];

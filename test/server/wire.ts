@@ -7,8 +7,8 @@ import type { ClientFrame, KdfParams, ServerFrame } from '../../protocol/frames'
 import { parseServerFrame } from '../../protocol/frames';
 import { FrameDecoder } from '../../protocol/framing';
 
-/** Small scrypt parameters: the server never checks the KDF floor, so its tests can derive keys quickly. */
-export const TEST_KDF: KdfParams = { n: 1024, r: 8, p: 1 };
+export { TEST_KDF } from '../support/kdf';
+import { TEST_KDF } from '../support/kdf';
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export interface RoomAuth {

@@ -258,3 +258,29 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(m.root.querySelector('[data-room="ops"] [data-testid="room-unread"]')!.textContent, '1');
   });
 });
+
+describe('webview kind renderers (webview/kinds)', () => {
+  let m: Mounted;
+  beforeEach(() => {
+    m = mount();
+  });
+  afterEach(async () => {
+    await m.close();
+  });
+
+  it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
+    const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['image', 'placeholder', 'text']);
+    const urls: string[] = [];
+    const context = { doc: m.document, imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`) };
+    const text = renderBody(textItem(1, HOSTILE[0] ?? ''), context);
+    assert.equal(text.textContent, HOSTILE[0]);
+    assert.equal(text.querySelector('img'), null);
+    const image = renderBody(imageItem(2), context);
+    assert.equal(image.querySelector('img')?.getAttribute('src'), `blob:test/${imageItem(2).cid}`);
+    assert.deepEqual(urls, [imageItem(2).cid]);
+    const placeholder = renderBody({ kind: 'placeholder', id: 3, cid: 'cccccccccc', ts: 3, reason: 'unsupported' }, context);
+    assert.equal(placeholder.getAttribute('data-testid'), 'placeholder');
+    assert.ok((placeholder.textContent ?? '').length > 0);
+  });
+});

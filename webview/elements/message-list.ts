@@ -3,8 +3,9 @@
 // top, follows new ones when the reader is at the bottom, and asks for older
 // pages when scrolled to the top.
 
-import type { ViewImageItem, ViewItem } from '../../protocol/webview';
-import { buildRows, placeholderText, splitLinks, type Row } from '../state';
+import type { ViewImage, ViewItem } from '../../protocol/webview';
+import { renderBody, type RenderContext } from '../kinds/index';
+import { buildRows, type Row } from '../state';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
 
@@ -178,7 +179,7 @@ export class MessageList {
           icon(doc, 'error'),
           h(doc, 'time', { 'data-testid': TESTID.messageTime, datetime: new Date(item.ts).toISOString() }, [row.time]),
         ]),
-        h(doc, 'div', { class: 'placeholder', 'data-testid': TESTID.placeholder }, [placeholderText(item)]),
+        renderBody(item, this.renderContext),
       );
       return el;
     }
@@ -200,49 +201,23 @@ export class MessageList {
       el.append(h(doc, 'div', { class: 'meta' }, [h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending'])]));
     }
 
-    if (item.kind === 'text') {
-      const body = h(doc, 'div', { class: 'text', 'data-testid': TESTID.messageText });
-      for (const part of splitLinks(item.text)) {
-        if (part.kind === 'text') body.append(doc.createTextNode(part.text));
-        else body.append(h(doc, 'a', { href: part.url, 'data-url': part.url, 'data-testid': TESTID.messageLink }, [part.text]));
-      }
-      el.append(body);
-    } else {
-      el.append(this.drawImage(item));
-    }
+    el.append(renderBody(item, this.renderContext));
     return el;
   }
 
-  private drawImage(item: ViewImageItem): HTMLElement {
-    const doc = this.doc;
-    let url = this.imageUrls.get(item.cid);
+  private get renderContext(): RenderContext {
+    return { doc: this.doc, imageUrl: (cid, image) => this.imageUrl(cid, image) };
+  }
+
+  /** One blob: URL per message, made on first draw and released when the row goes (reconcile, clear). */
+  private imageUrl(cid: string, image: ViewImage): string {
+    let url = this.imageUrls.get(cid);
     if (!url) {
       // Copy into a fresh ArrayBuffer: the bytes may be a view into a larger buffer.
-      url = URL.createObjectURL(new Blob([item.image.data.slice()], { type: item.image.mime }));
-      this.imageUrls.set(item.cid, url);
+      url = URL.createObjectURL(new Blob([image.data.slice()], { type: image.mime }));
+      this.imageUrls.set(cid, url);
     }
-    const label = item.image.name ? `Image ${item.image.name}` : 'Image';
-    const img = h(doc, 'img', {
-      src: url,
-      width: item.image.w,
-      height: item.image.h,
-      alt: `${label}, ${item.image.w} by ${item.image.h} pixels. Press Enter to open it full size.`,
-      tabindex: 0,
-      'data-cid': item.cid,
-      'data-testid': TESTID.messageImage,
-      // Right-click: VS Code shows the webview/context menu with "Save Image As...".
-      'data-vscode-context': JSON.stringify({ webviewSection: 'image', cid: item.cid, preventDefaultContextMenuItems: true }),
-    });
-    const save = h(doc, 'vscode-button', {
-      secondary: true,
-      icon: 'save',
-      class: 'save-image',
-      'data-testid': TESTID.saveImage,
-      'data-save-cid': item.cid,
-      title: 'Save Image As...',
-      'aria-label': `Save ${label} as...`,
-    });
-    return h(doc, 'figure', { class: 'image' }, [img, h(doc, 'figcaption', {}, [item.image.name ?? '', save])]);
+    return url;
   }
 
   private onClick(event: Event): void {

@@ -1,0 +1,88 @@
+// The registry of message kinds: one line per kind. A Record over KindName, so the
+// compiler reports a kind that lacks a part; everything else dispatches through here.
+
+import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
+import { textKind, type TextBody, type TextItem, type TextLine } from './text';
+import { escapeName } from '../names';
+import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
+import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
+
+/** Per kind: its body, room item, view item and CLI line. One line here per kind. */
+interface KindTypes {
+  text: [TextBody, TextItem, ViewTextItem, TextLine];
+  image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
+}
+
+export type KindName = keyof KindTypes;
+/** Every body this client can show. */
+export type Body = KindTypes[KindName][0];
+/** A shown message (of a known kind). */
+export type ShownItem = KindTypes[KindName][1];
+export type RoomItem = ShownItem | PlaceholderItem;
+export type MessageLine = KindTypes[KindName][3] | PlaceholderLine;
+
+type Registry = { [K in KindName]: MessageKind<KindTypes[K][0], KindTypes[K][1], KindTypes[K][2], KindTypes[K][3]> };
+
+export const KINDS: Registry = {
+  text: textKind,
+  image: imageKind,
+};
+
+export function isKindName(k: string): k is KindName {
+  return Object.prototype.hasOwnProperty.call(KINDS, k);
+}
+
+// The helpers below are the single place where a value of the union meets its module.
+// TypeScript cannot relate `KINDS[item.kind]` to `item` across the mapped type (the
+// discriminant guarantees they match), hence this one widening.
+type AnyKind = MessageKind<Body, ShownItem, KindTypes[KindName][2], MessageLine>;
+function loose(k: KindName): AnyKind {
+  return KINDS[k] as unknown as AnyKind;
+}
+
+/** Reads a known kind's fields from a decoded body; null when they are invalid. */
+export function guardBody(k: KindName, fields: Record<string, unknown>, base: BodyBase): Body | null {
+  return loose(k).guard(fields, base);
+}
+
+/** The room item for a body, or a string saying why it cannot be shown. */
+export function bodyToItem(body: Body, base: ShownBase, context: ItemContext): ShownItem | string {
+  return loose(body.k).toItem(body, base, context);
+}
+
+export function bodyFields(body: Body): Record<string, unknown> {
+  return loose(body.k).fields(body);
+}
+
+export { placeholder, type PlaceholderItem, type PlaceholderLine };
+export type { ImageBody, ImageItem, TextBody, TextItem };
+
+/** The view item for a room item; `pending`: sent by us and not yet acked. */
+export function toViewItem(item: RoomItem, pending = false): ViewItem {
+  const id = pending || item.id === 0 ? null : item.id;
+  if (item.kind === 'placeholder') return placeholder.toViewItem(item, id);
+  return loose(item.kind).toViewItem(item, {
+    id,
+    cid: item.cid,
+    ts: item.ts,
+    // The key itself stays in the host; the view shows its fingerprint.
+    from: { name: item.from.name, fingerprint: item.from.fingerprint },
+    own: item.own,
+    verified: item.verified,
+    pending: id === null,
+  });
+}
+
+/** A short plain line for a notification. */
+export function previewText(item: ViewItem, max = 120): string {
+  if (item.kind === 'placeholder') return placeholder.preview();
+  return loose(item.kind).preview(item, max);
+}
+
+/** The CLI's JSON line for a room item. */
+export function toCliJson(item: RoomItem): MessageLine {
+  if (item.kind === 'placeholder') return placeholder.toCliJson(item);
+  const { id, ts, cid } = item;
+  return loose(item.kind).toCliJson(item, { id, ts, cid, from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint }, verified: item.verified });
+}

@@ -1,0 +1,24 @@
+// The webview's registry of kind renderers: one line per view item kind, a Record so a kind without a renderer does not compile.
+
+import type { ViewItem } from '../../protocol/webview';
+import { renderImage } from './image';
+import { renderPlaceholder } from './placeholder';
+import { renderText } from './text';
+import type { RenderContext, Renderer } from './types';
+
+type Renderers = { [K in ViewItem['kind']]: Renderer<Extract<ViewItem, { kind: K }>> };
+
+export const RENDERERS: Renderers = {
+  text: renderText,
+  image: renderImage,
+  placeholder: renderPlaceholder,
+};
+
+/** The body element of a view item, drawn by its kind's renderer. */
+export function renderBody(item: ViewItem, context: RenderContext): HTMLElement {
+  // The discriminant guarantees the renderer matches the item; TypeScript cannot relate them across the mapped type.
+  const render = RENDERERS[item.kind] as Renderer<ViewItem>;
+  return render(item, context);
+}
+
+export type { RenderContext } from './types';
