@@ -87,7 +87,7 @@ export class ChatApp {
 
   dispose(): void {
     this.stopListening?.();
-    this.list.clear();
+    this.list.dispose();
   }
 
   handle(message: HostMessage): void {
