@@ -212,7 +212,8 @@ export class MessageList {
       const heights = this.modelHeights();
       const viewTop = scrollTopFor(place, this.keys, heights, this.viewport());
       this.drawWindow(heights, viewTop);
-      this.scrollTo(place.kind === 'bottom' ? this.el.scrollHeight : this.base() + viewTop);
+      // The bottom is wherever the browser's content ends (list padding included); the model's own end where nothing is laid out.
+      this.scrollTo(place.kind === 'bottom' ? Math.max(this.base() + viewTop, this.el.scrollHeight - this.el.clientHeight) : this.base() + viewTop);
       if (!this.measure()) break;
     }
     this.updateTabStop();
