@@ -115,6 +115,12 @@ export interface ChatClientOptions {
   /** Messages shown on the first join of a room with no cursor (default 50). */
   initialHistory?: number;
   /**
+   * More missed messages than this after the saved cursor: the join shows the
+   * newest page as on a first join (the rest stays reachable with loadOlder)
+   * instead of fetching and opening every one. Default: no limit (the CLI reads all).
+   */
+  catchUpLimit?: number;
+  /**
    * Checks a received image before it is shown; a string is the refusal reason
    * (shown as an 'unsupported' placeholder). Default: checkReceivedImage.
    */
@@ -452,8 +458,10 @@ export class ChatClient {
   private async catchUp(record: RoomRecord, last: number): Promise<void> {
     if (record.cursor === undefined) {
       const saved = await this.cursors.getCursor(record.name);
-      // A cursor beyond the room's last id means the server lost its data: start over.
-      if (saved !== undefined && saved <= last) record.cursor = saved;
+      const limit = this.options.catchUpLimit ?? Infinity;
+      // A cursor beyond the room's last id means the server lost its data: start over. One far behind
+      // (a first join of this session only: a rejoin must not leave a gap in what is shown) opens at the newest page.
+      if (saved !== undefined && saved <= last && last - saved <= limit) record.cursor = saved;
     } else if (record.cursor > last) {
       record.cursor = undefined;
     }

@@ -40,6 +40,8 @@ export type JoinOutcome = { created: boolean; online: number };
 
 /** How many messages a room shows when it is opened (the newest ones). */
 export const INITIAL_PAGE = PAGE_SIZE;
+/** Missed messages a join still catches up one by one; beyond it the room opens at its newest page. */
+export const CATCH_UP_LIMIT = 4 * PAGE_SIZE;
 
 export class ChatSession {
   readonly state = new ChatState();
@@ -68,6 +70,8 @@ export class ChatSession {
       cursors: options.cursors,
       pins: options.pins,
       // Received images are checked (mime, size, dimensions) by the client's default checkImage before anything shows them.
+      // A window reloaded after a long absence opens at the newest page, not after opening every missed message (issue 16).
+      catchUpLimit: CATCH_UP_LIMIT,
       ...(options.client ?? {}),
     });
     this.stopClientEvents = this.client.onEvent((event) => this.onClientEvent(event));
