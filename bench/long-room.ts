@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     };
     await post(1, 10);
     const cursors = new MemoryCursorStore();
-    const first = await open(server.address, cursors, text(10));
+    await open(server.address, cursors, text(10));
     await post(11, COUNT);
     await new Promise((r) => setTimeout(r, 500));
     console.log(`posted ${COUNT} messages in ${ms(performance.now() - t)}`);
@@ -119,7 +119,6 @@ async function main(): Promise<void> {
     line('reload, cursor at the newest', await open(server.address, upToDate, text(COUNT)));
     // A window that last saw message 10 (first join above) and reloads after the rest was posted.
     line(`reload, old cursor (${COUNT - 10} messages missed)`, await open(server.address, cursors, text(COUNT)));
-    void first;
   } finally {
     await server.remove();
     rmSync(dir, { recursive: true, force: true });
