@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const poster = new ChatClient({ address: server.address, identity: generateIdentity(), name: 'Poster', outbox: new MemoryOutboxStore(), createKdf: TEST_KDF, kdfFloor: TEST_KDF });
     await poster.connect();
     await poster.joinRoom(ROOM, PASS, { create: true });
-    let t = performance.now();
+    const t = performance.now();
     const text = (i: number): string => `Message ${i} of ${COUNT}: the quick brown fox jumps over the lazy dog.`;
     let acked = 0;
     poster.onEvent((e) => {
