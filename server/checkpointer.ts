@@ -10,11 +10,8 @@ export interface CheckpointerSetup {
   log: string;
 }
 
-/**
- * From the store: checkpoint now (the WAL grew); truncate (a message was erased:
- * fold the WAL in and cut it to zero, so the old page is in no file); or close and exit.
- */
-export type CheckpointerRequest = 'checkpoint' | 'truncate' | 'close';
+/** From the store: checkpoint now (the WAL grew), or close and exit. */
+export type CheckpointerRequest = 'checkpoint' | 'close';
 /** To the store: a checkpoint failed (it is retried on the next request or tick). */
 export interface CheckpointerReport {
   error: string;
@@ -33,25 +30,22 @@ function start({ file, log }: CheckpointerSetup): void {
   db.run('PRAGMA synchronous = FULL');
   db.run('PRAGMA busy_timeout = 1000');
   const checkpoint = db.query('PRAGMA wal_checkpoint(PASSIVE)');
-  const truncate = db.query('PRAGMA wal_checkpoint(TRUNCATE)');
-  const run = (mode: 'passive' | 'truncate' = 'passive'): void => {
+  const run = (): void => {
     try {
       // Rows that point into the envelope log must not become durable before the bytes
       // they point to: sync the log first (what a checkpoint copies was appended before
       // its commit, so before this sync, except commits landing while it runs).
       fdatasyncSync(logFd);
       // PASSIVE copies what it can without waiting for (or blocking) the writer.
-      // TRUNCATE waits (busy_timeout) for the writer, then cuts the WAL to zero bytes.
-      if (mode === 'truncate') truncate.get();
-      else checkpoint.get();
+      checkpoint.get();
     } catch (error) {
       port.postMessage({ error: error instanceof Error ? error.message : String(error) } satisfies CheckpointerReport);
     }
   };
-  const timer = setInterval(() => run(), INTERVAL_MS);
+  const timer = setInterval(run, INTERVAL_MS);
   port.on('message', (request: CheckpointerRequest) => {
-    if (request === 'checkpoint' || request === 'truncate') {
-      run(request === 'truncate' ? 'truncate' : 'passive');
+    if (request === 'checkpoint') {
+      run();
     } else {
       clearInterval(timer);
       db.close(false);

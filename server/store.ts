@@ -179,6 +179,7 @@ export class Store {
   private readonly claimBlob: Statement<never, [number, string, number]>;
   private readonly deletable: Statement<{ del: Uint8Array | null; deleted: number }, [number, number]>;
   private readonly eraseTx: (roomId: number, id: number) => Erased;
+  private readonly truncateWal: Statement<{ busy: number; log: number; checkpointed: number }, []>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
   private readonly addRoomBytes: Statement<never, [number, number]>;
   private readonly countRooms: Statement<{ n: number }, []>;
@@ -280,7 +281,8 @@ export class Store {
     );
     const ownedBlobs = this.db.query<{ blob: string }, [number]>('SELECT blob FROM message_blobs WHERE message_id = ?');
     const disown = this.db.query<never, [number]>('DELETE FROM message_blobs WHERE message_id = ?');
-    this.eraseTx = this.db.transaction((roomId: number, id: number): Erased => {
+    this.truncateWal = this.db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    const erase = this.db.transaction((roomId: number, id: number): Erased => {
       const found = row.get(roomId, id);
       if (!found) throw new StoreError(`no message ${id} in room ${roomId}`);
       if (found.deleted) return { freed: 0, blobs: [], already: true };
@@ -295,6 +297,8 @@ export class Store {
       disown.run(id);
       return { freed: found.size, blobs, already: false };
     });
+    // IMMEDIATE: it reads before it writes, and a read upgraded to a write fails at once (no busy wait) if a checkpoint holds the lock.
+    this.eraseTx = (roomId, id) => erase.immediate(roomId, id);
     this.startCheckpointer();
   }
 
@@ -463,13 +467,21 @@ export class Store {
    * Turns message `id` into a tombstone (PROTOCOL.md section 10.3) in one
    * transaction: its envelope's bytes are overwritten (zeros in the envelope
    * log, secure_delete in SQLite), its bytes leave the room's count, and the
-   * blobs it owned are returned for the caller to remove. Then the checkpoint
-   * worker folds the WAL in and truncates it, so the old page leaves the WAL too.
+   * blobs it owned are returned for the caller to remove. Then the WAL is
+   * folded in and truncated here, before the caller answers, so the old page
+   * leaves the WAL too. That checkpoint runs on the event loop (tens of ms at
+   * worst): deletes are rare, and only the writer can truncate without racing
+   * its own commits.
    */
   erase(roomId: number, id: number): Erased {
     if (this.closed) throw new StoreError('the store is closed');
     const erased = this.eraseTx(roomId, id);
-    if (!erased.already) this.checkpointer?.postMessage('truncate' satisfies CheckpointerRequest);
+    if (!erased.already) {
+      this.envelopes.sync(); // the log's other writes before the rows reaching the main file (as the worker does)
+      const result = this.truncateWal.get();
+      // Busy: the worker was mid-checkpoint; the next delete or the closing checkpoint truncates.
+      if (result?.busy) this.options.log?.('the WAL could not be truncated after a delete; it will be at the next one or at stop');
+    }
     return erased;
   }
 
