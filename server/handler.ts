@@ -280,19 +280,15 @@ export class FrameHandler implements InboundHandler {
     if (!message.del) return refuse('forbidden', `message ${frame.id} was sent without a deletion token and cannot be deleted`);
     const hash = createHash('sha256').update(frame.token).digest();
     if (!timingSafeEqual(hash, message.del)) return refuse('forbidden', `that token does not delete message ${frame.id}; only its writer can`);
-    const erased = this.store.erase(room.id, frame.id);
+    const blobs = this.options.blobs?.store;
+    // A blob that fails to go throws, and the delete fails as a whole (`internal`): a retry finishes it.
+    const erased = this.store.erase(room.id, frame.id, (owned) => {
+      for (const blob of owned) blobs?.remove(room.id, blob);
+    });
     const deleted = encodeFrameBody({ t: 'deleted', room: room.name, id: frame.id });
     conn.write(deleted);
     if (erased.already) return; // the members heard of it the first time
     room.bytes -= erased.freed;
-    const blobs = this.options.blobs?.store;
-    for (const blob of erased.blobs) {
-      try {
-        blobs?.remove(room.id, blob);
-      } catch (error) {
-        this.log(`could not remove blob ${blob} of deleted message ${frame.id} in room ${room.name}: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
     room.broadcast(deleted, conn);
   }
 

@@ -45,7 +45,7 @@ export interface DeletableMessage {
   deleted: boolean;
 }
 
-/** What erasing a message did: the envelope bytes it freed and the blobs it owned (for the caller to remove). */
+/** What erasing a message did: the envelope bytes it freed and the blobs it owned (removed by then). */
 export interface Erased {
   freed: number;
   blobs: string[];
@@ -178,7 +178,7 @@ export class Store {
   private readonly insertMessage: Statement<never, [number, string, number, Uint8Array, number | null, number | null, number | null, Uint8Array | null]>;
   private readonly claimBlob: Statement<never, [number, string, number]>;
   private readonly deletable: Statement<{ del: Uint8Array | null; deleted: number }, [number, number]>;
-  private readonly eraseTx: (roomId: number, id: number) => Erased;
+  private readonly eraseTx: (roomId: number, id: number, removeBlobs: (blobs: string[]) => void) => Erased;
   private readonly truncateWal: Statement<{ busy: number; log: number; checkpointed: number }, []>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
   private readonly addRoomBytes: Statement<never, [number, number]>;
@@ -282,7 +282,7 @@ export class Store {
     const ownedBlobs = this.db.query<{ blob: string }, [number]>('SELECT blob FROM message_blobs WHERE message_id = ?');
     const disown = this.db.query<never, [number]>('DELETE FROM message_blobs WHERE message_id = ?');
     this.truncateWal = this.db.query('PRAGMA wal_checkpoint(TRUNCATE)');
-    const erase = this.db.transaction((roomId: number, id: number): Erased => {
+    const erase = this.db.transaction((roomId: number, id: number, removeBlobs: (blobs: string[]) => void): Erased => {
       const found = row.get(roomId, id);
       if (!found) throw new StoreError(`no message ${id} in room ${roomId}`);
       if (found.deleted) return { freed: 0, blobs: [], already: true };
@@ -291,14 +291,17 @@ export class Store {
       if (found.log_at !== null && found.log_len !== null && found.log_crc !== null) {
         this.envelopes.erase({ at: found.log_at, length: found.log_len, crc: found.log_crc });
       }
+      // The blobs go before the commit too, for the same reason: a crash after the
+      // commit must not leave files that no row names any more.
+      const blobs = ownedBlobs.all(id).map((b) => b.blob);
+      removeBlobs(blobs);
       tombstone.run(id);
       this.addRoomBytes.run(-found.size, roomId);
-      const blobs = ownedBlobs.all(id).map((b) => b.blob);
       disown.run(id);
       return { freed: found.size, blobs, already: false };
     });
     // IMMEDIATE: it reads before it writes, and a read upgraded to a write fails at once (no busy wait) if a checkpoint holds the lock.
-    this.eraseTx = (roomId, id) => erase.immediate(roomId, id);
+    this.eraseTx = (roomId, id, removeBlobs) => erase.immediate(roomId, id, removeBlobs);
     this.startCheckpointer();
   }
 
@@ -466,16 +469,16 @@ export class Store {
   /**
    * Turns message `id` into a tombstone (PROTOCOL.md section 10.3) in one
    * transaction: its envelope's bytes are overwritten (zeros in the envelope
-   * log, secure_delete in SQLite), its bytes leave the room's count, and the
-   * blobs it owned are returned for the caller to remove. Then the WAL is
+   * log, secure_delete in SQLite), its bytes leave the room's count, and
+   * `removeBlobs` deletes the blobs it owned (before the commit). Then the WAL is
    * folded in and truncated here, before the caller answers, so the old page
    * leaves the WAL too. That checkpoint runs on the event loop (tens of ms at
    * worst): deletes are rare, and only the writer can truncate without racing
    * its own commits.
    */
-  erase(roomId: number, id: number): Erased {
+  erase(roomId: number, id: number, removeBlobs: (blobs: string[]) => void = () => {}): Erased {
     if (this.closed) throw new StoreError('the store is closed');
-    const erased = this.eraseTx(roomId, id);
+    const erased = this.eraseTx(roomId, id, removeBlobs);
     if (!erased.already) {
       this.envelopes.sync(); // the log's other writes before the rows reaching the main file (as the worker does)
       const result = this.truncateWal.get();
