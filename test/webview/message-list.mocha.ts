@@ -195,6 +195,29 @@ describe('message list (happy-dom)', () => {
     });
   });
 
+  it('keeps the row at the top of the view in place when measured heights differ from the estimate (images, fonts, Show more)', () => {
+    withViewport(m);
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith(many(1000)) });
+    scrollTo(m, 500 * ROW + 20);
+    assert.ok(texts(m).includes('message 500'));
+    // happy-dom has no layout: from here on every message measures 100 px, as if its image had loaded.
+    const proto = m.window.HTMLElement.prototype as unknown as { getBoundingClientRect(this: Element): unknown };
+    const original = proto.getBoundingClientRect;
+    proto.getBoundingClientRect = function (this: Element) {
+      const rect = original.call(this) as { height: number };
+      return this.getAttribute('role') === 'article' ? { ...rect, height: 100 } : rect;
+    };
+    try {
+      list(m).dispatchEvent(new m.window.Event('load') as unknown as Event);
+      // Every row is now 100 px (measured, or estimated from the measured ones): message 500 is row 500,
+      // and the view's top is still 20 px into it.
+      assert.equal(list(m).scrollTop, 500 * 100 + 20);
+      assert.ok(texts(m).includes('message 500'));
+    } finally {
+      proto.getBoundingClientRect = original;
+    }
+  });
+
   describe('keyboard', () => {
     it('moves focus message by message with the arrows, Home, End, PageUp and PageDown, with one tab stop', () => {
       withViewport(m);
