@@ -218,6 +218,16 @@ describe('message list (happy-dom)', () => {
     }
   });
 
+  it('keeps the oldest message where it was when an older page of the same day goes in under its day separator', () => {
+    withViewport(m);
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith(many(40, 51), true) });
+    scrollTo(m, 0);
+    assert.equal(texts(m)[0], 'message 51');
+    m.deliver({ type: 'older', room: 'team', items: many(50, 1), more: false });
+    // Same day: the separator stays the first row and the 50 older messages go in below it.
+    assert.equal(list(m).scrollTop, 50 * ROW, 'message 51 is still at the top of the view');
+  });
+
   describe('keyboard', () => {
     it('moves focus message by message with the arrows, Home, End, PageUp and PageDown, with one tab stop', () => {
       withViewport(m);

@@ -200,7 +200,16 @@ export class MessageList {
     if (this.keys.length === 0) return { kind: 'bottom' };
     // Nothing laid out (a hidden view, or a DOM without layout): keep following the newest.
     if (this.el.scrollHeight <= this.el.clientHeight && this.el.scrollTop === 0 && this.el.clientHeight === 0) return { kind: 'bottom' };
-    return placeOf(this.keys, this.modelHeights(), this.el.scrollTop - this.base(), this.viewport(), slack);
+    const heights = this.modelHeights();
+    const place = placeOf(this.keys, heights, this.el.scrollTop - this.base(), this.viewport(), slack);
+    if (place.kind === 'bottom') return place;
+    // Anchor on a message, never on a day separator: an older page of the same day goes in right
+    // below its separator, so a separator at the top would stay put while its messages moved down.
+    const at = this.keys.indexOf(place.key);
+    for (let i = at, offset = place.offset; i >= 0 && i < this.keys.length; offset -= heights[i]!, i++) {
+      if (this.rows[i]?.kind === 'message') return { kind: 'anchor', key: this.keys[i]!, offset };
+    }
+    return place;
   }
 
   /**
