@@ -4,7 +4,6 @@
 // checks right-to-left messages, the messages' accessible names in an
 // accessibility snapshot, and takes screenshots in Dark Modern and High Contrast
 // with a 220 px sidebar.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ChatClient } from '../../client/chat-client';
@@ -89,7 +88,6 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
     o.open.servers.push(s);
     return s;
   });
-  const settingsFile = join(o.stateDir, 'reader', 'user-data', 'User', 'settings.json');
   const wb = await report.part('open the reader\'s workbench', 120_000, async () => {
     const w = await Workbench.open(o.browser, 'Reader', cs);
     o.open.workbenches.push(w);
@@ -110,8 +108,12 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
     await wb.reload();
     const loaded = Date.now() - t;
     await wb.openChat(60_000);
+    const view = Date.now() - t;
+    await wb.chat.locator(`${tid('banner')}[data-state="joined"]`).waitFor({ state: 'attached', timeout: 60_000 });
+    const joined = Date.now() - t;
     await newest.first().waitFor({ timeout: 60_000 });
-    report.log(`  reload: workbench loaded in ${loaded} ms; newest message shown ${Date.now() - t} ms after the reload began (${Date.now() - t - loaded} ms after the workbench)`);
+    const shown = Date.now() - t;
+    report.log(`  reload: workbench ${loaded} ms, chat view document ${view} ms, joined ${joined} ms, newest message shown ${shown} ms after the reload began`);
   });
 
   await report.part('a 220 px sidebar in Dark Modern; right-to-left messages', 60_000, async () => {
@@ -119,12 +121,20 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
     const box = await sidebar.boundingBox();
     if (!box) throw new E2eError('no_sidebar', 'The sidebar is not showing.');
     // Drag the sash at the sidebar's right edge to make it 220 px wide, as a person would.
-    await wb.page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    const edge = box.x + box.width;
+    const sashes = await wb.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
+      els.map((el) => el.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
+    );
+    const sash = sashes.filter((s) => s.h > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+    if (!sash || Math.abs(sash.x - edge) > 8) throw new E2eError('no_sash', `No sash at the sidebar's edge (${edge} px): ${JSON.stringify(sashes)}`);
+    await wb.page.mouse.move(sash.x, sash.y);
     await wb.page.mouse.down();
-    await wb.page.mouse.move(box.x + 220, box.y + box.height / 2, { steps: 5 });
+    await wb.page.mouse.move(sash.x - (box.width - 220) / 2, sash.y, { steps: 4 });
+    await wb.page.mouse.move(box.x + 220, sash.y, { steps: 4 });
     await wb.page.mouse.up();
     const width = Math.round((await sidebar.boundingBox())?.width ?? 0);
     report.log(`  sidebar width ${width} px`);
+    if (Math.abs(width - 220) > 10) throw new E2eError('sidebar_width', `The sidebar is ${width} px wide, not 220 px.`);
     const directions = await wb.chat.locator(tid('message')).evaluateAll((els) =>
       els.slice(-3).map((el) => ({
         text: getComputedStyle(el.querySelector('[data-testid="message-text"]')!).direction,
@@ -150,9 +160,13 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
   });
 
   await report.part('High Contrast at 220 px', 60_000, async () => {
-    const settings = JSON.parse(readFileSync(settingsFile, 'utf8')) as Record<string, unknown>;
-    writeFileSync(settingsFile, JSON.stringify({ ...settings, 'workbench.colorTheme': 'Default High Contrast' }, null, 2));
-    await until('the workbench switches to High Contrast', 30_000, async () => (await wb.page.locator('.monaco-workbench.hc-black').count()) > 0);
+    // Through the theme picker, as a person would.
+    await wb.runCommand('Preferences: Color Theme');
+    const input = wb.quickInput.locator('.quick-input-box input');
+    await input.fill('Default High Contrast');
+    await wb.quickInput.locator('.monaco-list-row', { hasText: /^\s*Default High Contrast\s*$/ }).first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await input.press('Enter');
+    await until('the chat view switches to High Contrast', 30_000, async () => (await wb.chat.locator('body.vscode-high-contrast').count()) > 0);
     await wb.page.waitForTimeout(1000);
     await shots.take(wb.page, 'list-hc-220', 'The same room in High Contrast at a 220 px sidebar');
   });

@@ -56,6 +56,8 @@ export class MessageList {
   private keys: string[] = [];
   /** Keys of the message rows only, in order (arrow keys move among these). */
   private messageKeys: string[] = [];
+  /** Each message's aria-posinset (1-based), by key. */
+  private positions = new Map<string, number>();
   private readonly heightsByRoom = new Map<string, RowHeights>();
   private heights = new RowHeights();
   private readonly memory = new ScrollMemory();
@@ -131,6 +133,7 @@ export class MessageList {
     this.rows = buildRows(items);
     this.keys = this.rows.map((r) => r.key);
     this.messageKeys = this.rows.filter((r) => r.kind === 'message').map((r) => r.key);
+    this.positions = new Map(this.messageKeys.map((k, i) => [k, i + 1]));
     this.heights.retain(this.keys);
     this.emptyEl.hidden = room === null || items.length > 0 || more;
     const last = this.rows.at(-1);
@@ -159,6 +162,7 @@ export class MessageList {
     this.rows = [];
     this.keys = [];
     this.messageKeys = [];
+    this.positions.clear();
     this.focusKey = null;
     this.announcer.textContent = '';
     this.setSpacers(0, 0);
@@ -307,7 +311,7 @@ export class MessageList {
   }
 
   private positionOf(key: string): number {
-    return this.messageKeys.indexOf(key) + 1;
+    return this.positions.get(key) ?? 0;
   }
 
   private draw(row: Row, collapsible: boolean, setSize: number): HTMLElement {
