@@ -105,7 +105,9 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
 
   await report.part('after a window reload the newest message shows quickly', 120_000, async () => {
     const t = Date.now();
-    await wb.reload();
+    // Not waiting for the page's `load` event: under load it can come long after the workbench shows.
+    await wb.page.reload({ timeout: 60_000, waitUntil: 'domcontentloaded' });
+    await wb.page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     const loaded = Date.now() - t;
     await wb.openChat(60_000);
     const view = Date.now() - t;
