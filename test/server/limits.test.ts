@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { encodeFrameBody } from '../../protocol/codec';
 import { ProofThrottle, TokenBucket, addressKey } from '../../server/limits';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from './wire';
+import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from '../support/wire';
 
 const servers: TestServer[] = [];
 const clients: WireClient[] = [];
