@@ -18,6 +18,7 @@ import { KeyStore, passphraseKey } from '../../extension/key-store';
 import { probeServer } from '../../extension/reachability';
 import type { SessionEvent } from '../../extension/session';
 import { SessionHost } from '../../extension/session-host';
+import type { ServerTrust } from '../../extension/trust';
 import { followSecretChange, WindowRooms } from '../../extension/window-rooms';
 import type { HostMessage } from '../../protocol/webview';
 import { startServer, type TestServer } from '../support/server';
@@ -44,7 +45,7 @@ interface Harness {
   events: SessionEvent[];
 }
 
-function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = new InMemorySecretStorage()): Harness {
+function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = new InMemorySecretStorage(), trust?: ServerTrust): Harness {
   const h: Harness = {
     settings: { server: '', room: '', displayName: '', ...settings },
     answers: { server: [], room: [], name: [], afterFailure: [], passphrase: [] },
@@ -62,6 +63,8 @@ function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = n
     identity: () => h.keys.identity(),
     storageDir: mkdtempSync(join(tmpdir(), 'message-app-storage-')),
     memento: new InMemoryMemento(),
+    // Without a ServerTrust the suite's server runs with --tls off.
+    tls: (server) => (trust ? trust.tlsFor(server) : Promise.resolve(false)),
     viewVisible: () => true,
     post: (m) => h.posts.push(m),
     onSessionEvent: (e) => h.events.push(e),
@@ -83,6 +86,10 @@ function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = n
       return true;
     },
     mismatch: () => undefined,
+    newRoomPassphrase: async (room, _generated, weakness) => {
+      h.asked.push(weakness === undefined ? `new passphrase ${room}` : `weak passphrase ${room}`);
+      return weakness === undefined ? 'typed' : 'generated';
+    },
   };
   const ui: ConnectUi = {
     settings: () => ({ ...h.settings, displayName: h.settings.displayName || 'OsUser' }),
@@ -116,7 +123,7 @@ function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = n
   h.flow = new ConnectFlow({
     ui,
     sessions: h.host,
-    probe: (address) => probeServer(address),
+    probe: (address, fingerprint) => (trust ? trust.check(address, fingerprint) : probeServer(address)),
     keys: h.keys,
     rooms: h.rooms,
     join: async (session, room) => (await joinWithPassphrase(session, h.keys, room, prompts)) !== 'cancelled',
@@ -149,13 +156,13 @@ describe('extension connect flow against the real server', function () {
 
   it('asks for nothing when server, room and name are set; connects, joins, saves and focuses', async () => {
     const h = track(harness({ server: server.address, room: 'flow-quiet', displayName: 'Ann' }));
-    h.answers.passphrase.push('room words 1');
+    h.answers.passphrase.push('tulip marble gravel fjord 1');
     await h.flow.connect();
-    assert.deepEqual(h.asked, ['passphrase flow-quiet', 'create flow-quiet', 'confirm flow-quiet', 'focus']);
+    assert.deepEqual(h.asked, ['passphrase flow-quiet', 'create flow-quiet', 'new passphrase flow-quiet', 'confirm flow-quiet', 'focus']);
     assert.equal(h.host.current?.state.active, 'flow-quiet');
     assert.deepEqual(h.saved, [`server=${server.address}`, 'room=flow-quiet']);
     assert.deepEqual(h.rooms.list(), ['flow-quiet']);
-    assert.equal(await h.keys.passphrase(server.address, 'flow-quiet'), 'room words 1');
+    assert.equal(await h.keys.passphrase(server.address, 'flow-quiet'), 'tulip marble gravel fjord 1');
     assert.equal(h.posts[0]?.type, 'snapshot', 'the view gets a snapshot when the session comes');
   });
 
@@ -164,7 +171,7 @@ describe('extension connect flow against the real server', function () {
     h.answers.server.push(server.address);
     h.answers.room.push('flow-ask');
     h.answers.name.push('Bea');
-    h.answers.passphrase.push('room words 2');
+    h.answers.passphrase.push('tulip marble gravel fjord 2');
     await h.flow.connect();
     assert.deepEqual(h.asked.slice(0, 3), ['server ()', 'room', 'name (OsUser)']);
     assert.deepEqual(h.saved, [`server=${server.address}`, 'displayName=Bea', 'room=flow-ask']);
@@ -183,7 +190,7 @@ describe('extension connect flow against the real server', function () {
     const h = track(harness({ server: NOWHERE, room: 'flow-change', displayName: 'Cai' }));
     h.answers.afterFailure.push('change');
     h.answers.server.push(server.address);
-    h.answers.passphrase.push('room words 3');
+    h.answers.passphrase.push('tulip marble gravel fjord 3');
     await h.flow.connect();
     assert.deepEqual(h.asked.slice(0, 2), ['after failure', `server (${NOWHERE})`]);
     assert.ok(h.notices.some((n) => n.startsWith('error ')), 'the failure is noted in the view');
@@ -215,7 +222,7 @@ describe('extension connect flow against the real server', function () {
     while (!h.asked.includes('after failure')) await new Promise((r) => setTimeout(r, 10));
     // The user fixes the server setting and clicks Connect again.
     h.settings.server = server.address;
-    h.answers.passphrase.push('room words 7');
+    h.answers.passphrase.push('tulip marble gravel fjord 7');
     const second = h.flow.connect();
     assert.notEqual(second, first, 'a new flow, not the stuck one');
     await second;
@@ -233,7 +240,7 @@ describe('extension connect flow against the real server', function () {
 
   it('runs one flow at a time: a second Connect waits for the first', async () => {
     const h = track(harness({ server: server.address, room: 'flow-once', displayName: 'Eva' }));
-    h.answers.passphrase.push('room words 4');
+    h.answers.passphrase.push('tulip marble gravel fjord 4');
     const first = h.flow.connect();
     const second = h.flow.connect();
     assert.equal(first, second);
@@ -243,7 +250,7 @@ describe('extension connect flow against the real server', function () {
 
   it('rejoins the rooms of this window at start-up without asking, and forgets a saved passphrase that stopped working', async () => {
     const first = track(harness({ server: server.address, room: 'flow-back', displayName: 'Fay' }));
-    first.answers.passphrase.push('room words 5');
+    first.answers.passphrase.push('tulip marble gravel fjord 5');
     await first.flow.connect();
     await first.host.current!.join('flow-wrong', 'the right words', { create: true });
     await first.host.close();
@@ -274,7 +281,7 @@ describe('extension connect flow against the real server', function () {
 
   it('keeps the history on screen, read-only, after Disconnect, until another session comes', async () => {
     const h = track(harness({ server: server.address, room: 'flow-keep', displayName: 'Max' }));
-    h.answers.passphrase.push('room words 8');
+    h.answers.passphrase.push('tulip marble gravel fjord 8');
     await h.flow.connect();
     const cid = await h.host.current!.sendText('flow-keep', 'still here after disconnect');
     while (!h.host.current!.state.findItem('flow-keep', cid)?.id) await new Promise((r) => setTimeout(r, 10));
@@ -310,7 +317,7 @@ describe('extension connect flow against the real server', function () {
 
   it("joins a room this window wanted when another window saves its passphrase, and ignores other rooms", async () => {
     const creator = track(harness({ server: server.address, room: 'flow-sync', displayName: 'Hal' }));
-    creator.answers.passphrase.push('room words 6');
+    creator.answers.passphrase.push('tulip marble gravel fjord 6');
     await creator.flow.connect();
 
     const h = track(harness({ server: server.address, room: 'flow-other', displayName: 'Ida' }));
@@ -325,7 +332,7 @@ describe('extension connect flow against the real server', function () {
     // Another window (same secret storage) saves passphrases: one for a room not wanted here.
     await h.keys.storePassphrase(server.address, 'flow-unwanted', 'x');
     await followSecretChange(passphraseKey(server.address, 'flow-unwanted'), deps);
-    await h.keys.storePassphrase(server.address, 'flow-sync', 'room words 6');
+    await h.keys.storePassphrase(server.address, 'flow-sync', 'tulip marble gravel fjord 6');
     await followSecretChange(passphraseKey(server.address, 'flow-sync'), deps);
     assert.deepEqual(session.state.roomNames(), ['flow-sync']);
     assert.equal(session.state.active, 'flow-sync', 'the first room becomes the active one even when joined quietly');
