@@ -6,132 +6,14 @@
 // ends a flow left waiting on a dismissed question, one flow at a time while
 // connecting, the quiet reconnect at start-up, and following a
 // passphrase another window saved (window-rooms.ts). The VS Code questions and
-// storage are the scripted fakes below: the only boundary Node cannot reach.
+// storage are the scripted fakes of connect-harness.ts: the only boundary Node cannot reach.
 
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConnectFlow, type ConnectUi, type SettingKey } from '../../extension/connect-flow';
-import { joinWithPassphrase, type JoinPrompts } from '../../extension/join-flow';
-import { KeyStore, passphraseKey } from '../../extension/key-store';
+import { passphraseKey } from '../../extension/key-store';
 import { probeServer } from '../../extension/reachability';
-import type { SessionEvent } from '../../extension/session';
-import { SessionHost } from '../../extension/session-host';
-import type { ServerTrust } from '../../extension/trust';
-import { followSecretChange, WindowRooms } from '../../extension/window-rooms';
-import type { HostMessage } from '../../protocol/webview';
+import { followSecretChange } from '../../extension/window-rooms';
 import { startServer, type TestServer } from '../support/server';
-import { InMemoryMemento, InMemorySecretStorage } from './fakes';
-
-// Cheap key derivation for tests only (the client refuses these parameters otherwise).
-const FAST_KDF = { n: 2 ** 10, r: 8, p: 1 };
-/** Nothing listens on port 1 of 127.0.0.1: connecting fails at once. */
-const NOWHERE = '127.0.0.1:1';
-
-interface Harness {
-  flow: ConnectFlow;
-  host: SessionHost;
-  keys: KeyStore;
-  secrets: InMemorySecretStorage;
-  rooms: WindowRooms;
-  settings: Record<SettingKey, string>;
-  /** The user's answers, consumed in order; a missing answer is a cancel. */
-  answers: { server: string[]; room: string[]; name: string[]; afterFailure: Array<'change' | 'retry' | 'leave open' | undefined>; passphrase: string[] };
-  asked: string[];
-  saved: string[];
-  notices: string[];
-  posts: HostMessage[];
-  events: SessionEvent[];
-}
-
-function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = new InMemorySecretStorage(), trust?: ServerTrust): Harness {
-  const h: Harness = {
-    settings: { server: '', room: '', displayName: '', ...settings },
-    answers: { server: [], room: [], name: [], afterFailure: [], passphrase: [] },
-    asked: [],
-    saved: [],
-    notices: [],
-    posts: [],
-    events: [],
-    secrets,
-    keys: new KeyStore(secrets),
-    rooms: new WindowRooms(new InMemoryMemento()),
-  } as unknown as Harness;
-  const log = { error: (): void => undefined, warn: (): void => undefined, info: (): void => undefined };
-  h.host = new SessionHost({
-    identity: () => h.keys.identity(),
-    storageDir: mkdtempSync(join(tmpdir(), 'message-app-storage-')),
-    memento: new InMemoryMemento(),
-    // Without a ServerTrust the suite's server runs with --tls off.
-    tls: (server) => (trust ? trust.tlsFor(server) : Promise.resolve(false)),
-    viewVisible: () => true,
-    post: (m) => h.posts.push(m),
-    onSessionEvent: (e) => h.events.push(e),
-    onChange: () => undefined,
-    onKeepTrying: (sentence) => h.notices.push(`info ${sentence}`),
-    log,
-    client: { createKdf: FAST_KDF, kdfFloor: FAST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
-  });
-  let typed: string | undefined;
-  const prompts: JoinPrompts = {
-    passphrase: async (room, _server, again) => {
-      h.asked.push(again ? `confirm ${room}` : `passphrase ${room}`);
-      if (!again) typed = h.answers.passphrase.shift();
-      return typed;
-    },
-    wrongPassphrase: async () => false,
-    confirmCreate: async (room) => {
-      h.asked.push(`create ${room}`);
-      return true;
-    },
-    mismatch: () => undefined,
-    newRoomPassphrase: async (room, _generated, weakness) => {
-      h.asked.push(weakness === undefined ? `new passphrase ${room}` : `weak passphrase ${room}`);
-      return weakness === undefined ? 'typed' : 'generated';
-    },
-  };
-  const ui: ConnectUi = {
-    settings: () => ({ ...h.settings, displayName: h.settings.displayName || 'OsUser' }),
-    configuredName: () => h.settings.displayName,
-    askServer: async (current) => {
-      h.asked.push(`server (${current})`);
-      return h.answers.server.shift();
-    },
-    askRoom: async () => {
-      h.asked.push('room');
-      return h.answers.room.shift();
-    },
-    askName: async (proposed) => {
-      h.asked.push(`name (${proposed})`);
-      return h.answers.name.shift();
-    },
-    connectFailed: async () => {
-      h.asked.push('after failure');
-      const answer = h.answers.afterFailure.shift();
-      // A toast the user dismissed: VS Code never settles its promise.
-      return answer === 'leave open' ? new Promise<undefined>(() => undefined) : answer;
-    },
-    saveSetting: async (key, value) => {
-      h.saved.push(`${key}=${value}`);
-      h.settings[key] = value;
-    },
-    focus: async () => {
-      h.asked.push('focus');
-    },
-  };
-  h.flow = new ConnectFlow({
-    ui,
-    sessions: h.host,
-    probe: (address, fingerprint) => (trust ? trust.check(address, fingerprint) : probeServer(address)),
-    keys: h.keys,
-    rooms: h.rooms,
-    join: async (session, room) => (await joinWithPassphrase(session, h.keys, room, prompts)) !== 'cancelled',
-    notice: (level, text) => h.notices.push(`${level} ${text}`),
-    log,
-  });
-  return h;
-}
+import { harness, NOWHERE, type Harness } from './connect-harness';
 
 describe('extension connect flow against the real server', function () {
   this.timeout(30_000);
