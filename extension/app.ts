@@ -216,6 +216,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         this.confirmLeave = async () => answer;
       },
       menuContext: (key) => this.menus.get(key),
+      trustServer: (server, fingerprint) => this.trust.check(server, fingerprint),
     });
   }
 
