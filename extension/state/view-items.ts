@@ -2,6 +2,7 @@
 // only (names, fingerprints, text, image bytes), never a key.
 
 import type { RoomItem } from '../../client/chat-client';
+import { messageTimes } from '../../client/signed-time';
 import type { ViewItem } from '../../protocol/webview';
 
 /** `pending`: sent by us and not yet acked (the client's id is 0 then). */
@@ -21,6 +22,8 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
         own: item.own,
         verified: item.verified,
         pending: id === null,
+        // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
+        ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),
       };
       if (item.kind === 'text') return { ...base, kind: 'text', text: item.text };
       const { mime, w, h, data, name } = item.image;
