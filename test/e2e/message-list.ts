@@ -44,9 +44,10 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
   throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
 }
 
-/** Posts the room's history through the client core (the server is plain TCP in the e2e run). */
-async function postHistory(address: string, count: number): Promise<void> {
-  const client = (name: string): ChatClient => new ChatClient({ address, tls: false, identity: generateIdentity(), name, outbox: new MemoryOutboxStore() });
+/** Posts the room's history through the client core. */
+async function postHistory(address: string, fingerprint: string, count: number): Promise<void> {
+  // The e2e server serves TLS with a throwaway certificate: pinned by its fingerprint, as `chat trust` would.
+  const client = (name: string): ChatClient => new ChatClient({ address, tls: { pin: fingerprint }, identity: generateIdentity(), name, outbox: new MemoryOutboxStore() });
   const send = async (c: ChatClient, texts: string[]): Promise<void> => {
     let acked = 0;
     const stop = c.onEvent((e) => {
@@ -81,7 +82,9 @@ function percentile(sorted: number[], p: number): number {
 export async function messageListPart(o: MessageListOptions): Promise<void> {
   const { report, shots } = o;
   const count = o.count ?? 2000;
-  await report.part(`post ${count} messages and two right-to-left ones through the client`, 240_000, () => postHistory(o.server.address, count));
+  const fingerprint = o.server.fingerprint;
+  if (!fingerprint) throw new E2eError('no_tls', 'The chat server does not serve TLS (no certificate fingerprint on its listening line).');
+  await report.part(`post ${count} messages and two right-to-left ones through the client`, 240_000, () => postHistory(o.server.address, fingerprint, count));
 
   const cs = await report.part('start code-server for the reader (Dark Modern)', 120_000, async () => {
     const s = await startCodeServer({ name: 'reader', tools: o.tools, stateDir: join(o.stateDir, 'reader'), vsix: o.vsix, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
@@ -99,7 +102,7 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
     await wb.openChat();
     await wb.runCommand('Message App: Connect to Server...');
     const t = Date.now();
-    await wb.answerPrompts({ server: o.server.address, room: ROOM, name: 'Reader', passphrase: PASSPHRASE }, () => newest.count().then((n) => n > 0), 90_000);
+    await wb.answerPrompts({ server: o.server.address, room: ROOM, name: 'Reader', passphrase: PASSPHRASE, firstUse: { fingerprint, seen: async () => undefined } }, () => newest.count().then((n) => n > 0), 90_000);
     report.log(`  first join: the newest message shows ${Date.now() - t} ms after the prompts began (key derivation included)`);
   });
 

@@ -7,7 +7,7 @@ import type { ViewImage, ViewItem } from '../../protocol/webview';
 import { keyMarkLabel, messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type RenderContext } from '../kinds/index';
-import { buildRows, type Row } from '../state';
+import { buildRows, formatTime, type Row } from '../state';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
@@ -349,7 +349,7 @@ export class MessageList {
     }
 
     const pendingMark = (): HTMLElement => h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending']);
-    if (row.showSender || !item.verified) {
+    if (row.showSender || !item.verified || item.signedAt !== undefined) {
       // The mark says "verified" (or "changed key"); the fingerprint is in its tooltip, read only on demand.
       const key = item.verified
         ? h(doc, 'span', { class: 'key verified', 'data-testid': TESTID.messageKey, 'data-verified': 'true', title: `Identity key ${item.from.fingerprint}`, role: 'img', 'aria-label': keyMarkLabel(true) }, [icon(doc, 'pass')])
@@ -360,6 +360,11 @@ export class MessageList {
           own ? h(doc, 'span', { class: 'you' }, ['(you)']) : null,
           key,
           time(''),
+          item.signedAt !== undefined
+            ? h(doc, 'span', { class: 'signed-time', 'data-testid': TESTID.signedTime, title: `The sender's signed time is ${new Date(item.signedAt).toISOString()}; the server received it at ${new Date(item.ts).toISOString()}.` }, [
+                `(signed ${formatTime(new Date(item.signedAt))})`,
+              ])
+            : null,
           pending ? pendingMark() : null,
         ]),
       );
