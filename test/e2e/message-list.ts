@@ -180,20 +180,19 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
 
   await report.part(`scrolling back through all ${count} messages with the wheel: frame times`, 240_000, async () => {
     const list = wb.chat.locator(tid('message-list'));
-    // Frame deltas measured in the page itself, by requestAnimationFrame.
-    await list.evaluate((el) => {
-      const w = window as unknown as { frames16: number[]; frames16Stop: boolean };
-      w.frames16 = [];
-      w.frames16Stop = false;
+    // Frame deltas measured in the page itself, by requestAnimationFrame. A string, so the runner's
+    // TypeScript transform adds no helpers (__name) the page does not have.
+    await list.evaluate(`(() => {
+      window.frames16 = [];
+      window.frames16Stop = false;
       let last = performance.now();
-      const tick = (now: number): void => {
-        w.frames16.push(now - last);
+      const tick = (now) => {
+        window.frames16.push(now - last);
         last = now;
-        if (!w.frames16Stop) requestAnimationFrame(tick);
+        if (!window.frames16Stop) requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
-      void el;
-    });
+    })()`);
     await list.hover();
     const oldest = wb.messages(numbered(1, count));
     const t = Date.now();
@@ -206,11 +205,7 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
       await wb.page.waitForTimeout(30);
       if (wheels % 20 === 0) maxElements = Math.max(maxElements, await list.evaluate((el) => el.querySelectorAll('*').length));
     }
-    const frames = await list.evaluate(() => {
-      const w = window as unknown as { frames16: number[]; frames16Stop: boolean };
-      w.frames16Stop = true;
-      return w.frames16.slice(1);
-    });
+    const frames = (await list.evaluate('(() => { window.frames16Stop = true; return window.frames16.slice(1); })()')) as number[];
     const sorted = [...frames].sort((a, b) => a - b);
     const over50 = frames.filter((f) => f > 50).length;
     report.log(
