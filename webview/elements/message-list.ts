@@ -8,6 +8,7 @@ import { renderBody, type RenderContext } from '../kinds/index';
 import { buildRows, formatTime, type Row } from '../state';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
+import { keyMark } from './key-mark';
 
 export interface MessageListEvents {
   loadOlder(): void;
@@ -185,9 +186,7 @@ export class MessageList {
     }
 
     if (row.showSender || !item.verified || item.signedAt !== undefined) {
-      const key = item.verified
-        ? h(doc, 'span', { class: 'key verified', 'data-testid': TESTID.messageKey, 'data-verified': 'true', title: `Identity key ${item.from.fingerprint}`, role: 'img', 'aria-label': `Identity key ${item.from.fingerprint}` }, [icon(doc, 'pass')])
-        : h(doc, 'span', { class: 'key changed', 'data-testid': TESTID.messageKey, 'data-verified': 'false', title: `${item.from.name} wrote from another key before. This key: ${item.from.fingerprint}` }, [icon(doc, 'warning'), ' changed key']);
+      const key = keyMark(doc, item);
       el.append(
         h(doc, 'div', { class: 'meta' }, [
           h(doc, 'span', { class: 'sender', 'data-testid': TESTID.messageSender }, [item.from.name]),
