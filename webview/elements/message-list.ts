@@ -5,10 +5,11 @@
 
 import type { ViewImage, ViewItem } from '../../protocol/webview';
 import { renderBody, type RenderContext } from '../kinds/index';
-import { buildRows, formatTime, type Row } from '../state';
+import { buildRows, type Row } from '../state';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
 import { keyMark } from './key-mark';
+import { timeMarks } from './message-time';
 
 export interface MessageListEvents {
   loadOlder(): void;
@@ -192,12 +193,7 @@ export class MessageList {
           h(doc, 'span', { class: 'sender', 'data-testid': TESTID.messageSender }, [item.from.name]),
           own ? h(doc, 'span', { class: 'you' }, ['(you)']) : null,
           key,
-          h(doc, 'time', { 'data-testid': TESTID.messageTime, datetime: new Date(item.ts).toISOString() }, [row.time]),
-          item.signedAt !== undefined
-            ? h(doc, 'span', { class: 'signed-time', 'data-testid': TESTID.signedTime, title: `The sender's signed time is ${new Date(item.signedAt).toISOString()}; the server received it at ${new Date(item.ts).toISOString()}.` }, [
-                `(signed ${formatTime(new Date(item.signedAt))})`,
-              ])
-            : null,
+          ...timeMarks(doc, item, row.time),
           pending ? h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending']) : null,
         ]),
       );
