@@ -43,7 +43,7 @@ import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope } from './envelope';
+import { Dedupe, openEnvelope, Pins, sealEnvelope, type UnverifiedReason } from './envelope';
 import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
@@ -536,9 +536,10 @@ export class ChatClient {
   private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
     // Pins are keyed by the TR39 skeleton, so "Аda" (Cyrillic) meets Ada's pin; invisible characters never verify.
-    const verified = this.pins.check(room, pinKeyOf(body.from.name), body.from.key) && invisibleIn(body.from.name).length === 0;
+    const pinned = this.pins.verify(room, pinKeyOf(body.from.name), body.from.name, body.from.key);
+    const unverified: UnverifiedReason | null = invisibleIn(body.from.name).length > 0 ? { why: 'invisible' } : pinned;
     const own = sameBytes(body.from.key, this.identity.publicKey);
-    const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
+    const base = { id, ts, cid: body.cid, from, verified: unverified === null, own, sentAt: body.ts, ...(unverified ? { unverified } : {}) };
     const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
     if (typeof item !== 'string') return item;
     this.log(`${body.k} refused: ${item}`);
@@ -552,6 +553,16 @@ export class ChatClient {
     // Our own bodies were checked when they were made; a kind refusing one is a bug in that kind.
     if (typeof item === 'string') throw new TypeError(`own ${body.k} message refused: ${item}`);
     return item;
+  }
+
+  /** The key (hex) a name is pinned to in a room, looked up by its skeleton: "Trust New Key..." shows it beside the new one. */
+  pinnedKeyOf(room: string, name: string): string | undefined {
+    return this.pins.pinned(room, pinKeyOf(name));
+  }
+
+  /** Re-pins a name (by its skeleton) to a new identity key after the user compared both fingerprints. */
+  async trustNewKey(room: string, name: string, key: Uint8Array): Promise<void> {
+    await this.pins.repin(room, pinKeyOf(name), Buffer.from(key).toString('hex'));
   }
 
   // ---- requests -------------------------------------------------------------

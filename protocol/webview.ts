@@ -37,6 +37,8 @@ export interface ViewTextItem extends ViewItemBase {
   own: boolean;
   /** false: this name was seen before with another identity key (section 4). */
   verified: boolean;
+  /** When not verified, why, as a short label: "changed key", "looks like Ada" (never shown as verified). */
+  why?: string;
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
@@ -56,6 +58,8 @@ export interface ViewImageItem extends ViewItemBase {
   from: ViewSender;
   own: boolean;
   verified: boolean;
+  /** As on ViewTextItem. */
+  why?: string;
   pending: boolean;
   /** As on ViewTextItem. */
   signedAt?: number;
@@ -214,6 +218,7 @@ export function isViewItem(v: unknown): v is ViewItem {
         isSender(v.from) &&
         typeof v.own === 'boolean' &&
         typeof v.verified === 'boolean' &&
+        (v.why === undefined || (isString(v.why) && v.why.length <= 200)) &&
         typeof v.pending === 'boolean' &&
         (v.signedAt === undefined || isCount(v.signedAt));
       if (!common) return false;

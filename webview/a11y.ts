@@ -34,7 +34,7 @@ export function messageLabel(item: ViewItem, time: string): string {
         item.kind === 'text'
           ? excerpt(item.text)
           : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
-      const marks = [item.verified ? '' : 'changed key', item.pending ? 'sending' : ''].filter(Boolean);
+      const marks = [item.verified ? '' : (item.why ?? 'changed key'), item.pending ? 'sending' : ''].filter(Boolean);
       return `${who}, ${time}: ${what}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
     }
     case 'placeholder':

@@ -5,6 +5,7 @@ import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webvi
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
+import { reasonLabel } from '../envelope';
 import { messageTimes } from '../signed-time';
 import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
 import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
@@ -67,10 +68,11 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
     id,
     cid: item.cid,
     ts: item.ts,
-    // The key itself stays in the host; the view shows its fingerprint.
-    from: { name: item.from.name, fingerprint: item.from.fingerprint },
+    // The key itself stays in the host; the view shows its fingerprint. Invisible characters show escaped, as in the CLI.
+    from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint },
     own: item.own,
     verified: item.verified,
+    ...(item.unverified ? { why: reasonLabel(item.unverified) } : {}),
     pending: id === null,
     // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
     ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),

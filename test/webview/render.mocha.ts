@@ -107,10 +107,11 @@ describe('webview rendering (happy-dom)', () => {
     const messages = Array.from(m.root.querySelectorAll('[data-testid="message"]'));
     assert.equal(messages[0]!.querySelector('[data-testid="signed-time"]'), null);
     const signed = messages[1]!.querySelector('[data-testid="signed-time"]');
-    assert.equal(signed?.textContent, '(signed 08:06)');
+    assert.equal(signed?.textContent, '(server 09:07)');
     assert.match(signed?.getAttribute('title') ?? '', /signed time is .* server received it at /);
     // The same sender a minute later would not repeat the sender line; a disagreeing time brings it back.
-    assert.equal(messages[1]!.querySelector('[data-testid="message-time"]')?.textContent, '09:07');
+    // The message time is the sender's signed one; the server's follows it.
+    assert.equal(messages[1]!.querySelector('[data-testid="message-time"]')?.textContent, '08:06');
   });
 
   it('marks a pending message acked in place when the host says so', () => {

@@ -4,13 +4,15 @@
 // scroll anchor kept stable through older pages, height changes and room switches.
 
 import type { ViewImage, ViewItem } from '../../protocol/webview';
-import { keyMarkLabel, messageLabel } from '../a11y';
+import { messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type RenderContext } from '../kinds/index';
-import { buildRows, formatTime, type Row } from '../state';
+import { buildRows, type Row } from '../state';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
+import { keyMark } from './key-mark';
+import { timeMarks } from './message-time';
 
 export interface MessageListEvents {
   loadOlder(): void;
@@ -350,21 +352,14 @@ export class MessageList {
 
     const pendingMark = (): HTMLElement => h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending']);
     if (row.showSender || !item.verified || item.signedAt !== undefined) {
-      // The mark says "verified" (or "changed key"); the fingerprint is in its tooltip, read only on demand.
-      const key = item.verified
-        ? h(doc, 'span', { class: 'key verified', 'data-testid': TESTID.messageKey, 'data-verified': 'true', title: `Identity key ${item.from.fingerprint}`, role: 'img', 'aria-label': keyMarkLabel(true) }, [icon(doc, 'pass')])
-        : h(doc, 'span', { class: 'key changed', 'data-testid': TESTID.messageKey, 'data-verified': 'false', title: `${item.from.name} wrote from another key before. This key: ${item.from.fingerprint}` }, [icon(doc, 'warning'), ` ${keyMarkLabel(false)}`]);
+      // The mark says "verified" or why not; the fingerprint is in its tooltip, read only on demand.
+      const key = keyMark(doc, item);
       el.append(
         h(doc, 'div', { class: 'meta' }, [
           h(doc, 'span', { class: 'sender', dir: 'auto', 'data-testid': TESTID.messageSender }, [item.from.name]),
           own ? h(doc, 'span', { class: 'you' }, ['(you)']) : null,
           key,
-          time(''),
-          item.signedAt !== undefined
-            ? h(doc, 'span', { class: 'signed-time', 'data-testid': TESTID.signedTime, title: `The sender's signed time is ${new Date(item.signedAt).toISOString()}; the server received it at ${new Date(item.ts).toISOString()}.` }, [
-                `(signed ${formatTime(new Date(item.signedAt))})`,
-              ])
-            : null,
+          ...(item.signedAt === undefined ? [time('')] : timeMarks(doc, item, row.time)),
           pending ? pendingMark() : null,
         ]),
       );
