@@ -40,6 +40,8 @@ import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
 import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
 import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
+import { checkSnippet } from './kinds/code';
+import type { CodeSnippet } from '../protocol/code';
 import type { Sender } from './kinds/types';
 import {
   ClientError,
@@ -328,6 +330,13 @@ export class ChatClient {
       if (image.name !== undefined) body.name = image.name;
       return body;
     });
+  }
+
+  /** A shared snippet (PROTOCOL.md section 10); the caller made `path` relative (client/snippet.ts). */
+  async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
+    const fields = checkSnippet({ ...snippet });
+    if (!fields) throw new ClientError('invalid_input', 'The snippet is not valid: check its language, path and lines.', room);
+    return this.sendBody(room, (base) => ({ ...base, k: 'code', ...fields }));
   }
 
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */

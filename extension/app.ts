@@ -24,6 +24,8 @@ import { createTestApi, type MessageAppTestApi } from './test-api';
 import { routeWebviewMessage, type RoutedSession, type ViewRequest } from './webview-router';
 import { followSecretChange, WindowRooms } from './window-rooms';
 import { saveImage, sendImageBytes } from './commands/images';
+import { openCode } from './commands/code';
+import { EditorHighlighter } from './highlight/editor-highlighter';
 
 export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly view: ChatViewProvider;
@@ -35,6 +37,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
   /** The context keys behind the view menu's `when` clauses. */
   readonly menus: MenuContext;
   private readonly status = new ChatStatusBar();
+  /** Tokens for the code blocks the view shows, in the active theme (grammars load on first use). */
+  readonly highlighter: EditorHighlighter;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -42,6 +46,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.keys = new KeyStore(context.secrets);
+    this.highlighter = new EditorHighlighter((line) => log.warn(line));
     this.rooms = new WindowRooms(context.workspaceState);
     this.view = new ChatViewProvider(context.extensionUri, this, log);
     this.menus = new MenuContext((key, value) => vscode.commands.executeCommand('setContext', key, value), this.keys);
@@ -87,6 +92,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     this.disposables.push(
       this.view,
       this.status,
+      this.highlighter,
+      // Blocks on screen ask for tokens again in the new colours.
+      this.highlighter.onDidChangeTheme(() => this.view.post({ type: 'themeChanged' })),
       { dispose: () => this.sessions.dispose() },
       context.secrets.onDidChange((e) => {
         // A passphrase saved or forgotten (here or in another window) changes what Forget Passphrase can do.
@@ -139,6 +147,11 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       sendImageBytes: (room, input, label) => sendImageBytes(this, room, input, label),
       runCommand: async (id) => {
         await vscode.commands.executeCommand(id);
+      },
+      highlight: (lang, text) => this.highlighter.highlight(text, lang),
+      openCode: (code) => openCode(code),
+      copyText: async (text) => {
+        await vscode.env.clipboard.writeText(text);
       },
     }).catch((error: unknown) => this.showError(error));
   }

@@ -38,6 +38,16 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     runCommand: async (id) => {
       calls.push(`runCommand ${id}`);
     },
+    highlight: async (lang, text) => {
+      calls.push(`highlight ${lang} ${text}`);
+      return { lang, lines: [[{ text, color: '#ff0000' }]] };
+    },
+    openCode: async (code) => {
+      calls.push(`openCode ${JSON.stringify(code)}`);
+    },
+    copyText: async (text) => {
+      calls.push(`copyText ${text}`);
+    },
   };
   return { calls, actions };
 }

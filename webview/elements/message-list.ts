@@ -4,7 +4,7 @@
 // pages when scrolled to the top.
 
 import type { ViewImage, ViewItem } from '../../protocol/webview';
-import { renderBody, type RenderContext } from '../kinds/index';
+import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
 import { buildRows, type Row } from '../state';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
@@ -38,6 +38,13 @@ export class MessageList {
   constructor(
     private readonly doc: Document,
     private readonly events: MessageListEvents,
+    // What kind renderers need from the app (highlighting, Copy, Open); inert defaults for tests of the list alone.
+    private readonly hooks: KindHooks = {
+      openLink: (url) => events.openLink(url),
+      copy: () => undefined,
+      highlight: (_lang, text) => Object.assign(doc.createElement('code'), { textContent: text }),
+      openCode: () => undefined,
+    },
   ) {
     this.olderButton = h(doc, 'vscode-button', { secondary: true, 'data-testid': TESTID.loadOlder, hidden: true }, [
       'Load older messages',
@@ -206,7 +213,7 @@ export class MessageList {
   }
 
   private get renderContext(): RenderContext {
-    return { doc: this.doc, imageUrl: (cid, image) => this.imageUrl(cid, image) };
+    return { ...this.hooks, doc: this.doc, imageUrl: (cid, image) => this.imageUrl(cid, image) };
   }
 
   /** One blob: URL per message, made on first draw and released when the row goes (reconcile, clear). */
