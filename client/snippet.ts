@@ -75,14 +75,16 @@ export async function snippetFromFile(spec: CodeSpec, folder: string, lang?: str
   if (lang !== undefined && !isCodeLang(lang)) {
     throw new ClientError('invalid_input', `"${lang}" is not a language id (1-64 characters of a-z 0-9 . _ + # -).`);
   }
+  // A relative FILE is read from the folder it is made relative to.
+  const file = resolve(folder, spec.file);
   let content: string;
   try {
-    content = await readFile(spec.file, 'utf8');
+    content = await readFile(file, 'utf8');
   } catch (error) {
     throw new ClientError('invalid_input', `Cannot read ${spec.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
   }
   const { start, end, text } = sliceLines(content, spec.start, spec.end);
-  const path = relativeSnippetPath(resolve(folder), resolve(folder, spec.file));
+  const path = relativeSnippetPath(resolve(folder), file);
   const snippet: CodeSnippet = { lang: lang ?? languageOfFile(spec.file), start, end, text };
   if (path !== undefined) snippet.path = path;
   return snippet;
