@@ -58,14 +58,13 @@ export class CodeHighlights {
     if (!entry || entry.asked !== id) return;
     entry.asked = undefined;
     entry.code = code;
-    for (const el of entry.shown) {
-      if (!el.isConnected) {
-        entry.shown.delete(el);
-        continue;
-      }
+    // A copy: the loop adds the new elements to the set it walks.
+    const shown = [...entry.shown];
+    entry.shown.clear();
+    for (const el of shown) {
+      if (!el.isConnected) continue;
       const next = highlightedCode(this.doc, code);
       el.replaceWith(next);
-      entry.shown.delete(el);
       entry.shown.add(next);
     }
   }
