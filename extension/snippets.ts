@@ -4,6 +4,7 @@
 
 import { MAX_TEXT_BYTES } from '../protocol/constants';
 import { isCodeLang, type CodeSnippet } from '../protocol/code';
+export { fenceFor } from '../protocol/code';
 import { relativeSnippetPath } from '../client/snippet';
 
 /** A selection as 0-based positions (VS Code's shape, without its classes). */
@@ -51,12 +52,4 @@ export function linesDiffer(fileLines: readonly string[], snippet: CodeSnippet):
   if (snippet.end > fileLines.length) return true;
   const there = fileLines.slice(snippet.start - 1, snippet.end).join('\n');
   return there.replace(/\r/g, '') !== snippet.text.replace(/\r/g, '');
-}
-
-/** Multi-line editor text pasted into the composer becomes a fence in its language. */
-export function fenceFor(text: string, lang: string): string {
-  // A fence longer than any backtick run inside, so the code cannot close it.
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}${isCodeLang(lang) ? lang : ''}\n${text.replace(/\n$/, '')}\n${fence}`;
 }

@@ -49,3 +49,26 @@ export function snippetTitle(snippet: Pick<CodeSnippet, 'lang' | 'path' | 'start
   if (snippet.path === undefined) return snippet.lang;
   return snippet.start === snippet.end ? `${snippet.path}:${snippet.start}` : `${snippet.path}:${snippet.start}-${snippet.end}`;
 }
+
+/** Multi-line editor text pasted into the composer becomes a fence in its language. */
+export function fenceFor(text: string, lang: string): string {
+  // A fence longer than any backtick run inside, so the code cannot close it.
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}${isCodeLang(lang) ? lang : ''}\n${text.replace(/\n$/, '')}\n${fence}`;
+}
+
+/**
+ * The language of text VS Code's editor put on the clipboard: its `vscode-editor-data`
+ * entry is JSON with `mode` (the language id). Null for anything else.
+ */
+export function editorClipboardLanguage(data: string): string | null {
+  try {
+    const parsed: unknown = JSON.parse(data);
+    if (typeof parsed !== 'object' || parsed === null) return null;
+    const mode = (parsed as Record<string, unknown>).mode;
+    return isCodeLang(mode) ? mode : null;
+  } catch {
+    return null;
+  }
+}

@@ -89,4 +89,23 @@ describe('code blocks in the view (happy-dom)', () => {
     assert.equal(isViewItem(codeItem(1, { lang: 'c', path: '/etc/passwd', start: 1, end: 1, text: '' })), false);
     assert.equal(isViewItem(codeItem(1, { lang: 'c', path: 'etc/passwd', start: 1, end: 1, text: '' })), true);
   });
+
+  it('pasting several lines copied from an editor puts them in a fence with their language; other pastes are left alone', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
+    const box = m.root.querySelector('[data-testid="composer"]') as HTMLElement & { value: string };
+    const paste = (data: Record<string, string>): boolean => {
+      const event = new m.window.Event('paste', { bubbles: true, cancelable: true }) as unknown as Event;
+      Object.defineProperty(event, 'clipboardData', { value: { files: [], types: Object.keys(data), getData: (t: string) => data[t] ?? '' } });
+      return box.dispatchEvent(event);
+    };
+    box.value = 'see:';
+    assert.equal(paste({ 'text/plain': 'let a = 1;\r\nlet b = 2;\r\n', 'vscode-editor-data': JSON.stringify({ version: 1, mode: 'typescript' }) }), false);
+    assert.equal(box.value, 'see:\n```typescript\nlet a = 1;\nlet b = 2;\n```\n');
+    box.value = '';
+    // One line from the editor, or several lines from elsewhere, paste as they are.
+    assert.equal(paste({ 'text/plain': 'one line', 'vscode-editor-data': JSON.stringify({ mode: 'typescript' }) }), true);
+    assert.equal(paste({ 'text/plain': 'a\nb' }), true);
+    assert.equal(paste({ 'text/plain': 'a\nb', 'vscode-editor-data': '{"mode":"<script>"}' }), true);
+    assert.equal(box.value, '');
+  });
 });
