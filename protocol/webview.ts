@@ -40,6 +40,8 @@ export interface ViewTextItem extends ViewItemBase {
   /** false: this name was seen before with another identity key (section 4). */
   verified: boolean;
   pending: boolean;
+  /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
+  signedAt?: number;
   text: string;
 }
 
@@ -57,6 +59,8 @@ export interface ViewImageItem extends ViewItemBase {
   own: boolean;
   verified: boolean;
   pending: boolean;
+  /** As on ViewTextItem. */
+  signedAt?: number;
   image: ViewImage;
 }
 
@@ -67,6 +71,8 @@ export interface ViewCodeItem extends ViewItemBase {
   own: boolean;
   verified: boolean;
   pending: boolean;
+  /** As on ViewTextItem. */
+  signedAt?: number;
   code: CodeSnippet;
 }
 
@@ -254,7 +260,11 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'image':
     case 'code': {
       const common =
-        isSender(v.from) && typeof v.own === 'boolean' && typeof v.verified === 'boolean' && typeof v.pending === 'boolean';
+        isSender(v.from) &&
+        typeof v.own === 'boolean' &&
+        typeof v.verified === 'boolean' &&
+        typeof v.pending === 'boolean' &&
+        (v.signedAt === undefined || isCount(v.signedAt));
       if (!common) return false;
       if (v.kind === 'code') return isSnippet(v.code);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
