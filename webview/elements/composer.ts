@@ -76,8 +76,10 @@ export class Composer {
    */
   private pasteCode(event: ClipboardEvent): boolean {
     const data = event.clipboardData;
-    const lang = editorClipboardLanguage(data?.getData('vscode-editor-data') ?? '');
-    const text = data?.getData('text/plain') ?? '';
+    // A paste of files only (or a synthetic event) may come without text: never fail the paste on it.
+    if (!data || typeof data.getData !== 'function') return false;
+    const lang = editorClipboardLanguage(data.getData('vscode-editor-data'));
+    const text = data.getData('text/plain');
     if (lang === null || !text.replace(/\n$/, '').includes('\n')) return false;
     event.preventDefault();
     const before = this.box.value;
