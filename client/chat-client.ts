@@ -46,6 +46,7 @@ import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOpt
 import { Dedupe, openEnvelope, Pins, sealEnvelope, type UnverifiedReason } from './envelope';
 import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
+import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
 import { fingerprint, utf8, type Identity } from './keys';
 import { assertSendableName, invisibleIn, pinKeyOf } from './names';
@@ -281,6 +282,12 @@ export class ChatClient {
       if (image.name !== undefined) body.name = image.name;
       return body;
     });
+  }
+
+  /** A shared snippet (PROTOCOL.md section 10); the caller made `path` relative (client/snippet.ts). */
+  async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
+    const { lang, path, start, end, text } = snippet;
+    return this.sendBody(room, path === undefined ? { k: 'code', lang, start, end, text } : { k: 'code', lang, path, start, end, text });
   }
 
   /**

@@ -24,6 +24,8 @@ import { routeWebviewMessage, type RoutedSession, type ViewRequest } from './web
 import { changedMessageForExtension, MementoTrustStore, ServerTrust } from './trust';
 import { followSecretChange, WindowRooms } from './window-rooms';
 import { saveImage, sendImageBytes } from './commands/images';
+import { openCode } from './commands/code';
+import { EditorHighlighter } from './highlight/editor-highlighter';
 
 export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly view: ChatViewProvider;
@@ -37,6 +39,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
   /** Server certificates: pins, the first-use question, the TLS options of a session. */
   readonly trust: ServerTrust;
   private readonly status = new ChatStatusBar();
+  /** Tokens for the code blocks the view shows, in the active theme (grammars load on first use). */
+  readonly highlighter: EditorHighlighter;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -44,6 +48,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.keys = new KeyStore(context.secrets);
+    this.highlighter = new EditorHighlighter((line) => log.warn(line));
     this.rooms = new WindowRooms(context.workspaceState);
     this.view = new ChatViewProvider(context.extensionUri, this, log);
     this.trust = new ServerTrust({
@@ -95,6 +100,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     this.disposables.push(
       this.view,
       this.status,
+      this.highlighter,
+      // Blocks on screen ask for tokens again in the new colours.
+      this.highlighter.onDidChangeTheme(() => this.view.post({ type: 'themeChanged' })),
       { dispose: () => this.sessions.dispose() },
       context.secrets.onDidChange((e) => {
         // A passphrase saved or forgotten (here or in another window) changes what Forget Passphrase can do.
@@ -147,6 +155,11 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       sendImageBytes: (room, input, label) => sendImageBytes(this, room, input, label),
       runCommand: async (id) => {
         await vscode.commands.executeCommand(id);
+      },
+      highlight: (lang, text) => this.highlighter.highlight(text, lang),
+      openCode: (code) => openCode(code),
+      copyText: async (text) => {
+        await vscode.env.clipboard.writeText(text);
       },
     }).catch((error: unknown) => this.showError(error));
   }

@@ -4,6 +4,7 @@
 // webview, what is new (for notifications) and when the status changed.
 // Plain module (no `vscode`): tested against a real server on Node.
 
+import type { CodeSnippet } from '../protocol/code';
 import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
@@ -167,6 +168,10 @@ export class ChatSession {
 
   async sendText(room: string, text: string): Promise<string> {
     return this.client.sendText(room, text);
+  }
+
+  async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
+    return this.client.sendCode(room, snippet);
   }
 
   async sendImage(room: string, image: PreparedImage): Promise<string> {

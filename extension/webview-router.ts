@@ -3,6 +3,8 @@
 // dropped before it gets here. Plain module (no `vscode`): the actions are
 // injected, so the routing is tested on Node.
 
+import type { CodeSnippet } from '../protocol/code';
+import type { HighlightedCode } from '../protocol/highlight';
 import type { HostMessage, NoticeLevel, ViewImageItem, WebviewMessage } from '../protocol/webview';
 import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
 import { safeExternalUrl } from './links';
@@ -29,6 +31,10 @@ export interface RouterActions {
   /** Pasted or dropped bytes: prepared (scaled, re-encoded) and sent. */
   sendImageBytes(room: string, input: { bytes: Uint8Array; name?: string }, label: string): Promise<void>;
   runCommand(id: CommandId): Promise<void>;
+  /** Tokens for a code block the view shows, in the current theme (plain when the language is unknown). */
+  highlight(lang: string, text: string): Promise<HighlightedCode>;
+  openCode(code: CodeSnippet): Promise<void>;
+  copyText(text: string): Promise<void>;
 }
 
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
@@ -72,6 +78,15 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       return;
     case 'command':
       await to.runCommand(VIEW_COMMAND_IDS[message.command]);
+      return;
+    case 'highlight':
+      to.post({ type: 'highlighted', id: message.id, code: await to.highlight(message.lang, message.text) });
+      return;
+    case 'openCode':
+      await to.openCode(message.code);
+      return;
+    case 'copyText':
+      await to.copyText(message.text);
       return;
     default: {
       const unreachable: never = message;

@@ -6,6 +6,8 @@
 import { isBytes, isCount, isFields, isString } from './guards';
 import { IMAGE_MIMES, type ImageMime } from './constants';
 import { isCid, isRoomName } from './names';
+import { isHighlightedCode, MAX_CODE_CHARS, type HighlightedCode } from './highlight';
+import { isCodeLang, isLineRange, isSafeRelativePath, type CodeSnippet } from './code';
 
 /** Connection states shown in the view; the same names as the client's state events. */
 export const CONNECTION_STATES = ['idle', 'connecting', 'hello', 'joining', 'joined', 'reconnecting', 'closed'] as const;
@@ -66,12 +68,26 @@ export interface ViewImageItem extends ViewItemBase {
   image: ViewImage;
 }
 
+/** A shared snippet (PROTOCOL.md section 10); highlighted on request (`highlight`). */
+export interface ViewCodeItem extends ViewItemBase {
+  kind: 'code';
+  from: ViewSender;
+  own: boolean;
+  verified: boolean;
+  /** As on ViewTextItem. */
+  why?: string;
+  pending: boolean;
+  /** As on ViewTextItem. */
+  signedAt?: number;
+  code: CodeSnippet;
+}
+
 export interface ViewPlaceholderItem extends ViewItemBase {
   kind: 'placeholder';
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewPlaceholderItem;
+export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewPlaceholderItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -120,7 +136,11 @@ export type HostMessage =
   /** Room list and the active room (unread counts, online counts, more flags). */
   | { type: 'rooms'; rooms: ViewRoomSummary[]; active: string | null }
   | { type: 'notice'; level: NoticeLevel; text: string }
-  | { type: 'focusComposer' };
+  | { type: 'focusComposer' }
+  /** Tokens for a `highlight` request (same id); the view builds the spans itself. */
+  | { type: 'highlighted'; id: number; code: HighlightedCode }
+  /** The colour theme changed: highlighted blocks on screen ask again. */
+  | { type: 'themeChanged' };
 
 /** Webview -> host. */
 export type WebviewMessage =
@@ -134,7 +154,12 @@ export type WebviewMessage =
   | { type: 'saveImage'; room: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
-  | { type: 'command'; command: ViewCommand };
+  | { type: 'command'; command: ViewCommand }
+  /** Tokens for a code block being shown (fence or snippet); answered by `highlighted` with the same id. */
+  | { type: 'highlight'; id: number; lang: string; text: string }
+  /** Open a shared snippet: its file in this workspace at those lines, else an untitled editor. */
+  | { type: 'openCode'; code: CodeSnippet }
+  | { type: 'copyText'; text: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
@@ -173,6 +198,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
     }
     case 'command':
       return isOneOf(VIEW_COMMANDS, m.command) ? { type: 'command', command: m.command } : null;
+    case 'highlight':
+      return isCount(m.id) && isString(m.lang) && m.lang.length <= 64 && isString(m.text) && m.text.length <= MAX_CODE_CHARS
+        ? { type: 'highlight', id: m.id, lang: m.lang, text: m.text }
+        : null;
+    case 'openCode':
+      return isSnippet(m.code) ? { type: 'openCode', code: copySnippet(m.code) } : null;
+    case 'copyText':
+      return isString(m.text) && m.text.length <= MAX_TEXT_CHARS ? { type: 'copyText', text: m.text } : null;
     default:
       return null;
   }
@@ -206,6 +239,23 @@ function isImage(v: unknown): v is ViewImage {
   );
 }
 
+function isSnippet(v: unknown): v is CodeSnippet {
+  return (
+    isFields(v) &&
+    isCodeLang(v.lang) &&
+    (v.path === undefined || isSafeRelativePath(v.path)) &&
+    isLineRange(v.start, v.end) &&
+    isString(v.text) &&
+    v.text.length <= MAX_TEXT_CHARS
+  );
+}
+
+/** Only the snippet's own fields, so nothing else a message carried travels on. */
+function copySnippet(s: CodeSnippet): CodeSnippet {
+  const { lang, path, start, end, text } = s;
+  return path === undefined ? { lang, start, end, text } : { lang, path, start, end, text };
+}
+
 export function isViewItem(v: unknown): v is ViewItem {
   if (!isFields(v)) return false;
   if (!(v.id === null || isCount(v.id)) || !isCid(v.cid) || !isCount(v.ts)) return false;
@@ -213,7 +263,8 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'placeholder':
       return isOneOf(PLACEHOLDER_REASONS, v.reason);
     case 'text':
-    case 'image': {
+    case 'image':
+    case 'code': {
       const common =
         isSender(v.from) &&
         typeof v.own === 'boolean' &&
@@ -222,6 +273,7 @@ export function isViewItem(v: unknown): v is ViewItem {
         typeof v.pending === 'boolean' &&
         (v.signedAt === undefined || isCount(v.signedAt));
       if (!common) return false;
+      if (v.kind === 'code') return isSnippet(v.code);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }
     default:
@@ -283,6 +335,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
         : null;
     case 'focusComposer':
       return { type: 'focusComposer' };
+    case 'highlighted':
+      return isCount(m.id) && isHighlightedCode(m.code) ? { type: 'highlighted', id: m.id, code: m.code } : null;
+    case 'themeChanged':
+      return { type: 'themeChanged' };
     default:
       return null;
   }

@@ -15,6 +15,7 @@ import { parseAddress, type TlsOptions } from '../connection';
 import { parseInvite } from '../invite';
 import { ReplayFileStore, ReplayMemory } from '../replay';
 import { RoomParamsFile } from '../room-params';
+import { parseCodeSpec, snippetFromFile } from '../snippet';
 import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
 import { loadOrCreateIdentity } from './identity-file';
@@ -28,9 +29,10 @@ export const EXIT = { ok: 0, error: 1, wrongPassphrase: 2, unreachable: 3, noRoo
 const USAGE = `Usage: npm run chat -- <command> [options]
 
 Commands:
-  send    --server HOST:PORT --room ROOM --name NAME (--text TEXT | --image FILE)
+  send    --server HOST:PORT --room ROOM --name NAME (--text TEXT | --image FILE | --code FILE[:START[-END]] [--lang ID])
           Sends one message (creating the room if it does not exist) and prints
-          {"id":..,"ts":..,"cid":".."} once the server has stored it.
+          {"id":..,"ts":..,"cid":".."} once the server has stored it. --code shares lines of a file
+          (its path relative to the current folder, or none when the file is outside it).
   read    --server HOST:PORT --room ROOM [--limit N] [--before ID | --after ID]
           Prints messages oldest first, one JSON line each, then exits.
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
@@ -72,6 +74,8 @@ const OPTIONS = {
   name: { type: 'string' },
   text: { type: 'string' },
   image: { type: 'string' },
+  code: { type: 'string' },
+  lang: { type: 'string' },
   limit: { type: 'string' },
   before: { type: 'string' },
   after: { type: 'string' },
@@ -92,7 +96,7 @@ const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure'
 const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
-  send: [...CONNECT, 'name', 'text', 'image', 'timeout'],
+  send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'timeout'],
   read: [...CONNECT, 'limit', 'before', 'after', 'timeout'],
   follow: [...CONNECT, 'name', 'limit'],
   passphrase: [],
@@ -287,9 +291,12 @@ async function context(values: Values, server: string, trustFingerprint: string 
 
 async function send(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
   const name = required(values.name, '--name NAME');
-  if ((values.text === undefined) === (values.image === undefined)) throw new UsageError('Give exactly one of --text TEXT or --image FILE.');
-  // Prepare the image before connecting: a refused file should not cost a round trip.
+  const given = [values.text, values.image, values.code].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new UsageError('Give exactly one of --text TEXT, --image FILE or --code FILE[:START[-END]].');
+  if (values.lang !== undefined && values.code === undefined) throw new UsageError('--lang goes with --code.');
+  // Prepare the image or snippet before connecting: a refused file should not cost a round trip.
   const image = values.image === undefined ? undefined : await loadImage(values.image);
+  const snippet = values.code === undefined ? undefined : await snippetFromFile(parseCodeSpec(values.code), process.cwd(), values.lang);
   const ctx = await makeContext();
   const passphrase = await getPassphrase(room);
   const client = ctx.makeClient({ name, initialHistory: 0 });
@@ -305,7 +312,11 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
           else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
         });
       });
-      const cid = image ? await client.sendImage(room, image) : await client.sendText(room, values.text ?? '');
+      const cid = image
+        ? await client.sendImage(room, image)
+        : snippet
+          ? await client.sendCode(room, snippet)
+          : await client.sendText(room, values.text ?? '');
       const { id, ts } = await acked;
       process.stdout.write(jsonLine({ id, ts, cid }));
       return EXIT.ok;

@@ -1,7 +1,8 @@
 // The registry of message kinds: one line per kind. A Record over KindName, so the
 // compiler reports a kind that lacks a part; everything else dispatches through here.
 
-import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import type { ViewCodeItem, ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import { codeKind, type CodeBody, type CodeItem, type CodeLine } from './code';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
@@ -14,6 +15,7 @@ import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unkno
 interface KindTypes {
   text: [TextBody, TextItem, ViewTextItem, TextLine];
   image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
+  code: [CodeBody, CodeItem, ViewCodeItem, CodeLine];
 }
 
 export type KindName = keyof KindTypes;
@@ -29,6 +31,7 @@ type Registry = { [K in KindName]: MessageKind<KindTypes[K][0], KindTypes[K][1],
 export const KINDS: Registry = {
   text: textKind,
   image: imageKind,
+  code: codeKind,
 };
 
 export function isKindName(k: string): k is KindName {
@@ -59,6 +62,7 @@ export function bodyFields(body: Body): Record<string, unknown> {
 
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
+export type { CodeBody, CodeItem };
 
 /** The view item for a room item; `pending`: sent by us and not yet acked. */
 export function toViewItem(item: RoomItem, pending = false): ViewItem {

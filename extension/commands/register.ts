@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { ChatApp } from '../app';
 import { logLine } from '../errors';
 import { connect, disconnect, focus } from './connection';
+import { shareSelection } from './code';
 import { saveImageFromContext, sendImage } from './images';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
@@ -29,6 +30,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.copyInvite': copyInvite,
   'messageApp.trustNewCertificate': trustNewCertificate,
   'messageApp.forgetRoomParams': forgetRoomParams,
+  'messageApp.shareSelection': shareSelection,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

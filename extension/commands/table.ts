@@ -33,6 +33,7 @@ export const COMMANDS = [
   { id: 'messageApp.copyInvite', needs: 'inRoom', unmet: JOIN_FIRST },
   { id: 'messageApp.trustNewCertificate', needs: 'none' },
   { id: 'messageApp.forgetRoomParams', needs: 'none' },
+  { id: 'messageApp.shareSelection', needs: 'inRoom', unmet: JOIN_FIRST },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -87,6 +87,7 @@ describe('kind registry', () => {
   const samples: { [K in keyof typeof KINDS]: Extract<Body, { k: K }> } = {
     text: { cid: 'textAAAAAAAAAAAAAAAAAA', ts: 1, from, k: 'text', text: 'hi\nthere' },
     image: { cid: 'imageAAAAAAAAAAAAAAAAA', ts: 2, from, k: 'image', mime: 'image/png', w: 3, h: 4, data: new Uint8Array([1, 2, 3]), name: 'a.png' },
+    code: { cid: 'codeAAAAAAAAAAAAAAAAAA', ts: 3, from, k: 'code', lang: 'typescript', path: 'src/app.ts', start: 12, end: 13, text: 'const a = 1;\nconst b = 2;' },
   };
 
   test('every registry entry is filed under its own kind name', () => {

@@ -39,15 +39,20 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(messageCids(m).length, 0);
   });
 
-  it('shows HTML, script and markdown tricks as their literal text and creates no element from them', () => {
+  it('shows HTML and script as their literal text, renders Markdown, and creates no element from markup', () => {
     m.deliver({ type: 'snapshot', snapshot: snapshotWith(HOSTILE.map((t, i) => textItem(i + 1, t))) });
-    assert.deepEqual(messageTexts(m), HOSTILE);
+    // Markdown renders (the javascript: link stays literal, the image becomes a link); HTML stays text.
+    const expected = [...HOSTILE];
+    expected[2] = 'bold it [click](javascript:alert(1)) i';
+    expected[3] = '<a href="javascript:alert(1)">link</a> <b> &';
+    assert.deepEqual(messageTexts(m), expected);
     const list = m.root.querySelector('[data-testid="message-list"]')!;
     assert.equal(list.querySelectorAll('script, img, iframe, style, svg, math, b').length, 0);
-    // Bare https URLs inside the markup become plain links the host checks; nothing else does.
+    assert.equal(list.querySelectorAll('strong, em').length, 2);
+    // Only http(s) URLs become links the host checks: the image (labelled by its alt text) and bare URLs.
     const links = Array.from(list.querySelectorAll('a'));
-    assert.deepEqual(links.map((a) => a.getAttribute('data-url')), ['https://evil.test/x.png', 'https://evil.test']);
-    for (const a of links) assert.equal(a.textContent, a.getAttribute('data-url'));
+    assert.deepEqual(links.map((a) => a.getAttribute('data-url')), ['https://evil.test/x.png', 'https://evil.test/']);
+    assert.equal(links[0]?.textContent, 'i');
     assert.equal((m.window as unknown as { hacked?: number }).hacked, undefined);
     // Attribute values (the messages' accessible names) are text too: look at the markup outside them.
     assert.ok(!list.innerHTML.replace(/"[^"]*"/g, '""').includes('<script'), 'the markup never reaches the DOM as markup');
@@ -288,9 +293,16 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['image', 'placeholder', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'image', 'placeholder', 'text']);
     const urls: string[] = [];
-    const context = { doc: m.document, imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`) };
+    const context = {
+      doc: m.document,
+      imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`),
+      openLink: () => undefined,
+      copy: () => undefined,
+      highlight: (_lang: string, text: string) => Object.assign(m.document.createElement('code'), { textContent: text }),
+      openCode: () => undefined,
+    };
     const text = renderBody(textItem(1, HOSTILE[0] ?? ''), context);
     assert.equal(text.textContent, HOSTILE[0]);
     assert.equal(text.querySelector('img'), null);

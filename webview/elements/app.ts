@@ -3,6 +3,7 @@
 
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import type { HostMessage } from '../../protocol/webview';
+import { CodeHighlights } from '../code-highlights';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
@@ -17,6 +18,7 @@ export class ChatApp {
   private readonly tabs: RoomTabs;
   private readonly list: MessageList;
   private readonly composer: Composer;
+  readonly highlights: CodeHighlights;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
@@ -29,6 +31,7 @@ export class ChatApp {
       if (this.state.readOnly) this.handle({ type: 'rooms', rooms: this.state.rooms, active: room });
       else host.post({ type: 'selectRoom', room });
     });
+    this.highlights = new CodeHighlights(doc, (message) => host.post(message));
     this.list = new MessageList(doc, {
       loadOlder: () => {
         const room = this.state.active;
@@ -37,6 +40,11 @@ export class ChatApp {
       openLink: (url) => host.post({ type: 'openLink', url }),
       openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
       saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
+    }, {
+      openLink: (url) => host.post({ type: 'openLink', url }),
+      copy: (text) => host.post({ type: 'copyText', text }),
+      highlight: (lang, text) => this.highlights.element(lang, text),
+      openCode: (code) => host.post({ type: 'openCode', code }),
     });
     this.composer = new Composer(doc, {
       send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
@@ -91,7 +99,10 @@ export class ChatApp {
   }
 
   handle(message: HostMessage): void {
-    this.render(this.state.apply(message));
+    // Highlighting answers change blocks in place; they are not view state.
+    if (message.type === 'highlighted') this.highlights.apply(message.id, message.code);
+    else if (message.type === 'themeChanged') this.highlights.themeChanged();
+    else this.render(this.state.apply(message));
   }
 
   private withRoom(action: (room: string) => void): void {

@@ -6,7 +6,7 @@
 import type { ViewImage, ViewItem } from '../../protocol/webview';
 import { messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
-import { renderBody, type RenderContext } from '../kinds/index';
+import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
 import { buildRows, type Row } from '../state';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
@@ -74,6 +74,13 @@ export class MessageList {
   constructor(
     private readonly doc: Document,
     private readonly events: MessageListEvents,
+    // What kind renderers need from the app (highlighting, Copy, Open); inert defaults for tests of the list alone.
+    private readonly hooks: KindHooks = {
+      openLink: (url) => events.openLink(url),
+      copy: () => undefined,
+      highlight: (_lang, text) => Object.assign(doc.createElement('code'), { textContent: text }),
+      openCode: () => undefined,
+    },
   ) {
     this.olderButton = h(doc, 'vscode-button', { secondary: true, 'data-testid': TESTID.loadOlder, hidden: true }, [
       'Load older messages',
@@ -385,7 +392,7 @@ export class MessageList {
   }
 
   private get renderContext(): RenderContext {
-    return { doc: this.doc, imageUrl: (cid, image) => this.imageUrl(cid, image) };
+    return { ...this.hooks, doc: this.doc, imageUrl: (cid, image) => this.imageUrl(cid, image) };
   }
 
   /** One blob: URL per message, made on first draw and released when the row goes (reconcile, clear). */
@@ -514,11 +521,13 @@ export class MessageList {
   }
 }
 
-/** Whether a message is long enough to collapse at this width (texts only: other kinds bound their own size). */
+/** Whether a message is long enough to collapse at this width (texts and snippets: an image bounds its own size). */
 function isLong(item: ViewItem, cpl: number): boolean {
   switch (item.kind) {
     case 'text':
       return shouldCollapse(item.text, cpl);
+    case 'code':
+      return shouldCollapse(item.code.text, cpl);
     case 'image':
     case 'placeholder':
       return false;

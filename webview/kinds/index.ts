@@ -1,6 +1,7 @@
 // The webview's registry of kind renderers: one line per view item kind, a Record so a kind without a renderer does not compile.
 
 import type { ViewItem } from '../../protocol/webview';
+import { renderCode } from './code';
 import { renderImage } from './image';
 import { renderPlaceholder } from './placeholder';
 import { renderText } from './text';
@@ -11,6 +12,7 @@ type Renderers = { [K in ViewItem['kind']]: Renderer<Extract<ViewItem, { kind: K
 export const RENDERERS: Renderers = {
   text: renderText,
   image: renderImage,
+  code: renderCode,
   placeholder: renderPlaceholder,
 };
 
@@ -21,4 +23,4 @@ export function renderBody(item: ViewItem, context: RenderContext): HTMLElement 
   return render(item, context);
 }
 
-export type { RenderContext } from './types';
+export type { KindHooks, RenderContext } from './types';
