@@ -40,6 +40,8 @@ import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
 import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
 import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
+import type { FileInfo } from './kinds/file';
+import { BlobTransfers } from './files/transfer';
 import type { Sender } from './kinds/types';
 import {
   ClientError,
@@ -194,6 +196,13 @@ export class ChatClient {
   private outboxLoaded: Promise<void> | undefined;
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /**
+   * File transfers (PROTOCOL.md section 9.3) over this client's own connection: it has
+   * joined the room already (blob frames need that), so no second join or KDF is needed.
+   * A transfer fails with 'disconnected' when the connection drops; calling it again
+   * after the rejoin resumes it.
+   */
+  readonly files = new BlobTransfers({ send: (frame) => this.connection.state === 'ready' && this.connection.send(frame) });
 
   constructor(private readonly options: ChatClientOptions) {
     const { host, port } = parseAddress(options.address);
@@ -328,6 +337,11 @@ export class ChatClient {
       if (image.name !== undefined) body.name = image.name;
       return body;
     });
+  }
+
+  /** Sends a `file` message for a blob that is already uploaded (files.upload resolved). */
+  async sendFile(room: string, file: FileInfo): Promise<string> {
+    return this.sendBody(room, (base) => ({ ...base, k: 'file', ...file }));
   }
 
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
@@ -647,7 +661,8 @@ export class ChatClient {
       case 'blob_state':
       case 'blob_ack':
       case 'blob_data':
-        return; // file transfers (PROTOCOL.md section 9) run on their own connection, not through ChatClient
+        this.files.receive(frame);
+        return;
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
@@ -658,7 +673,10 @@ export class ChatClient {
   private serverError(frame: Extract<ServerFrame, { t: 'error' }>): void {
     const room = frame.room;
     this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
-    if (frame.blob !== undefined) return; // about a file transfer, not about this client's requests
+    if (frame.blob !== undefined) {
+      this.files.receive(frame); // about a file transfer, not about this client's requests
+      return;
+    }
     if (room && frame.cid) {
       // About one of our sends (never a room request): it stays in the outbox and goes again.
       const p = this.pending.get(room)?.get(frame.cid);
@@ -849,6 +867,7 @@ export class ChatClient {
 
   private connectionDown(error: ClientError, info: { wasReady: boolean; fatal: boolean }): void {
     this.log(`connection down: ${error.code}`);
+    this.files.disconnected();
     for (const record of this.rooms.values()) {
       this.failRequests(record, new DisconnectedError(record.name));
       record.catchingUp = false;

@@ -29,6 +29,11 @@ export interface RouterActions {
   /** Pasted or dropped bytes: prepared (scaled, re-encoded) and sent. */
   sendImageBytes(room: string, input: { bytes: Uint8Array; name?: string }, label: string): Promise<void>;
   runCommand(id: CommandId): Promise<void>;
+  /** Save File As... for a file card: asks where, downloads with progress. */
+  saveFile(room: string, cid: string): Promise<void>;
+  /** A non-image file dropped on the chat, by URI or (small files only) by bytes. */
+  sendDroppedUri(uri: string): Promise<void>;
+  sendDroppedBytes(data: Uint8Array, name: string): Promise<void>;
 }
 
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
@@ -72,6 +77,15 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       return;
     case 'command':
       await to.runCommand(VIEW_COMMAND_IDS[message.command]);
+      return;
+    case 'saveFile':
+      await to.saveFile(message.room, message.cid);
+      return;
+    case 'dropFile':
+      await to.sendDroppedUri(message.uri);
+      return;
+    case 'dropFileBytes':
+      await to.sendDroppedBytes(message.data, message.name);
       return;
     default: {
       const unreachable: never = message;

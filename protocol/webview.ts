@@ -58,12 +58,28 @@ export interface ViewImageItem extends ViewItemBase {
   image: ViewImage;
 }
 
+/** A file message as the view shows it: name (last path segment), size and type only, never the key. */
+export interface ViewFile {
+  name: string;
+  size: number;
+  mime: string;
+}
+
+export interface ViewFileItem extends ViewItemBase {
+  kind: 'file';
+  from: ViewSender;
+  own: boolean;
+  verified: boolean;
+  pending: boolean;
+  file: ViewFile;
+}
+
 export interface ViewPlaceholderItem extends ViewItemBase {
   kind: 'placeholder';
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewPlaceholderItem;
+export type ViewItem = ViewTextItem | ViewImageItem | ViewFileItem | ViewPlaceholderItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -126,6 +142,11 @@ export type WebviewMessage =
   | { type: 'saveImage'; room: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
+  /** "Save File As..." on a file card: the host asks where and downloads. */
+  | { type: 'saveFile'; room: string; cid: string }
+  /** Files dropped on the chat that are not images (by URI when VS Code gives one, else their bytes). */
+  | { type: 'dropFile'; room: string; uri: string }
+  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string }
   | { type: 'command'; command: ViewCommand };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
@@ -163,6 +184,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       if (isString(m.name) && m.name.length <= 255) msg.name = m.name;
       return msg;
     }
+    case 'saveFile':
+      return isRoomName(m.room) && isCid(m.cid) ? { type: 'saveFile', room: m.room, cid: m.cid } : null;
+    case 'dropFile':
+      return isRoomName(m.room) && isString(m.uri) && m.uri.length <= MAX_URL_CHARS ? { type: 'dropFile', room: m.room, uri: m.uri } : null;
+    case 'dropFileBytes':
+      return isRoomName(m.room) && isBytes(m.data) && m.data.length <= MAX_PASTE_BYTES && isString(m.name) && m.name.length > 0 && m.name.length <= 255
+        ? { type: 'dropFileBytes', room: m.room, data: m.data, name: m.name }
+        : null;
     case 'command':
       return isOneOf(VIEW_COMMANDS, m.command) ? { type: 'command', command: m.command } : null;
     default:
@@ -198,6 +227,10 @@ function isImage(v: unknown): v is ViewImage {
   );
 }
 
+function isFile(v: unknown): v is ViewFile {
+  return isFields(v) && isString(v.name) && isCount(v.size) && isString(v.mime);
+}
+
 export function isViewItem(v: unknown): v is ViewItem {
   if (!isFields(v)) return false;
   if (!(v.id === null || isCount(v.id)) || !isCid(v.cid) || !isCount(v.ts)) return false;
@@ -205,10 +238,12 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'placeholder':
       return isOneOf(PLACEHOLDER_REASONS, v.reason);
     case 'text':
-    case 'image': {
+    case 'image':
+    case 'file': {
       const common =
         isSender(v.from) && typeof v.own === 'boolean' && typeof v.verified === 'boolean' && typeof v.pending === 'boolean';
       if (!common) return false;
+      if (v.kind === 'file') return isFile(v.file);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }
     default:

@@ -28,12 +28,15 @@ export function keyMarkLabel(verified: boolean): string {
 export function messageLabel(item: ViewItem, time: string): string {
   switch (item.kind) {
     case 'text':
-    case 'image': {
+    case 'image':
+    case 'file': {
       const who = `${item.from.name}${item.own ? ' (you)' : ''}`;
       const what =
         item.kind === 'text'
           ? excerpt(item.text)
-          : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
+          : item.kind === 'file'
+            ? `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`
+            : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
       const marks = [item.verified ? '' : 'changed key', item.pending ? 'sending' : ''].filter(Boolean);
       return `${who}, ${time}: ${what}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
     }

@@ -1,7 +1,8 @@
 // The registry of message kinds: one line per kind. A Record over KindName, so the
 // compiler reports a kind that lacks a part; everything else dispatches through here.
 
-import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import type { ViewFileItem, ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import { fileKind, type FileBody, type FileItem, type FileLine } from './file';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
@@ -12,6 +13,7 @@ import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unkno
 interface KindTypes {
   text: [TextBody, TextItem, ViewTextItem, TextLine];
   image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
+  file: [FileBody, FileItem, ViewFileItem, FileLine];
 }
 
 export type KindName = keyof KindTypes;
@@ -27,6 +29,7 @@ type Registry = { [K in KindName]: MessageKind<KindTypes[K][0], KindTypes[K][1],
 export const KINDS: Registry = {
   text: textKind,
   image: imageKind,
+  file: fileKind,
 };
 
 export function isKindName(k: string): k is KindName {
@@ -57,6 +60,7 @@ export function bodyFields(body: Body): Record<string, unknown> {
 
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
+export type { FileBody, FileItem };
 
 /** The view item for a room item; `pending`: sent by us and not yet acked. */
 export function toViewItem(item: RoomItem, pending = false): ViewItem {

@@ -8,6 +8,7 @@ import type { ChatApp } from '../app';
 import { logLine } from '../errors';
 import { connect, disconnect, focus } from './connection';
 import { saveImageFromContext, sendImage } from './images';
+import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
@@ -25,6 +26,9 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.focus': focus,
   'messageApp.sendImageFile': sendImage,
   'messageApp.saveImage': saveImageFromContext,
+  'messageApp.sendFile': (app) => sendFile(app),
+  'messageApp.sendFileToChat': sendFile,
+  'messageApp.saveFile': saveFileFromContext,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

@@ -1,6 +1,7 @@
 // The webview's registry of kind renderers: one line per view item kind, a Record so a kind without a renderer does not compile.
 
 import type { ViewItem } from '../../protocol/webview';
+import { renderFile } from './file';
 import { renderImage } from './image';
 import { renderPlaceholder } from './placeholder';
 import { renderText } from './text';
@@ -11,6 +12,7 @@ type Renderers = { [K in ViewItem['kind']]: Renderer<Extract<ViewItem, { kind: K
 export const RENDERERS: Renderers = {
   text: renderText,
   image: renderImage,
+  file: renderFile,
   placeholder: renderPlaceholder,
 };
 
