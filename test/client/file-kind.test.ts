@@ -49,7 +49,7 @@ describe('file body vectors (test/vectors/protocol-v1-file.json)', () => {
       const json = JSON.stringify(view);
       expect(json).not.toContain(String(c.body.key));
       expect(json).not.toContain(String(c.body.blob));
-      expect(toCliJson(item)).toEqual({ id: 5, ts: 6, cid: body.cid, from: { name: 'Ada', fingerprint: from.fingerprint }, verified: true, kind: 'file', file: c.cli });
+      expect(toCliJson(item) as unknown).toEqual({ id: 5, ts: 6, cid: body.cid, from: { name: 'Ada', fingerprint: from.fingerprint }, verified: true, kind: 'file', file: c.cli });
     });
   }
 });
