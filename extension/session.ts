@@ -7,6 +7,7 @@
 import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
+import { rmSync } from 'node:fs';
 import type { FileInfo } from '../client/kinds/file';
 import type { RoomItem } from '../client/kinds/index';
 import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
@@ -191,11 +192,21 @@ export class ChatSession {
     return this.fileInfos.get(`${room}\n${cid}`);
   }
 
-  /** Downloads file message `cid` into `out` (through `out.part`; renamed only after the SHA-256 check). */
+  /**
+   * Downloads file message `cid` into `out` (through `out.part`; renamed only
+   * after the SHA-256 check). Drops are resumed inside; any failure that ends the
+   * save (cancel, damage, a refusal) removes the partial file: Save As has no
+   * later run to resume it.
+   */
   async saveFile(room: string, cid: string, out: string, options: TransferOptions = {}): Promise<void> {
     const file = this.fileInfo(room, cid);
     if (!file) throw new Error(`No file message ${cid} is shown in room "${room}".`);
-    await downloadFile(this.client, room, file, out, options);
+    try {
+      await downloadFile(this.client, room, file, out, options);
+    } catch (error) {
+      rmSync(`${out}.part`, { force: true });
+      throw error;
+    }
   }
 
   private rememberFiles(room: string, items: readonly RoomItem[]): void {

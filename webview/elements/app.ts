@@ -74,7 +74,9 @@ export class ChatApp {
       const files = all.filter((f) => f.type.startsWith('image/'));
       // Any other file goes as a file message (PROTOCOL.md section 9): by URI when VS Code gives
       // one (the host streams it from disk), else its bytes if small enough to post.
-      const uris = (event.dataTransfer?.getData('text/uri-list') ?? '').split(/\r?\n/).filter((u) => u.startsWith('file:'));
+      const transfer = event.dataTransfer;
+      const uriList = transfer && typeof transfer.getData === 'function' ? transfer.getData('text/uri-list') : '';
+      const uris = uriList.split(/\r?\n/).filter((u) => u.startsWith('file:'));
       const others = all.filter((f) => !f.type.startsWith('image/'));
       if (files.length === 0 && others.length === 0 && uris.length === 0) return;
       event.preventDefault();
