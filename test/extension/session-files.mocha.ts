@@ -66,7 +66,7 @@ describe('extension session: send and save files against the real server', funct
     assert.equal(progress.at(-1), bytes.length);
     assert.ok(progress.length > 2, 'progress reported along the way');
 
-    const card = await until('Bob sees the file card', () => bob.state.findItem('files', cid, 'file'));
+    const card = await until('Bob sees the file card', () => bob.state.findItem('files', cid, 'file'), 30_000);
     assert.deepEqual((card as ViewFileItem).file, { name: 'report.pdf', size: bytes.length, mime: 'application/pdf' });
     const info = bob.fileInfo('files', cid);
     assert.ok(info);
