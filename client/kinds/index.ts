@@ -6,6 +6,7 @@ import { fileKind, type FileBody, type FileItem, type FileLine } from './file';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
+import { messageTimes } from '../signed-time';
 import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
 import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
 
@@ -75,6 +76,8 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
     own: item.own,
     verified: item.verified,
     pending: id === null,
+    // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
+    ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),
   });
 }
 

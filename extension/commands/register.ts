@@ -11,6 +11,7 @@ import { saveImageFromContext, sendImage } from './images';
 import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
+import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
 
 type Handler = (app: ChatApp, arg?: unknown) => Promise<void>;
@@ -26,6 +27,9 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.focus': focus,
   'messageApp.sendImageFile': sendImage,
   'messageApp.saveImage': saveImageFromContext,
+  'messageApp.copyInvite': copyInvite,
+  'messageApp.trustNewCertificate': trustNewCertificate,
+  'messageApp.forgetRoomParams': forgetRoomParams,
   'messageApp.sendFile': (app) => sendFile(app),
   'messageApp.sendFileToChat': sendFile,
   'messageApp.saveFile': saveFileFromContext,
