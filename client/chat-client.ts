@@ -50,6 +50,8 @@ import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
 import { fingerprint, utf8, type Identity } from './keys';
 import { assertSendableName, invisibleIn, pinKeyOf } from './names';
+import type { FileInfo } from './kinds/file';
+import { BlobTransfers } from './files/transfer';
 import { Outbox } from './outbox';
 import { JoinFlow, sameBytes, type JoinContext, type JoinResult } from './room/join';
 import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
@@ -151,6 +153,13 @@ export class ChatClient {
   private stateValue: ClientState = 'idle';
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /**
+   * File transfers (PROTOCOL.md section 9.3) over this client's own connection: it has
+   * joined the room already (blob frames need that), so no second join or KDF is needed.
+   * A transfer fails with 'disconnected' when the connection drops; calling it again
+   * after the rejoin resumes it (client/files/send-file.ts does).
+   */
+  readonly files = new BlobTransfers({ send: (frame) => this.connection.state === 'ready' && this.connection.send(frame) });
 
   constructor(private readonly options: ChatClientOptions) {
     const { host, port } = parseAddress(options.address);
@@ -288,6 +297,11 @@ export class ChatClient {
   async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
     const { lang, path, start, end, text } = snippet;
     return this.sendBody(room, path === undefined ? { k: 'code', lang, start, end, text } : { k: 'code', lang, path, start, end, text });
+  }
+
+  /** Sends a `file` message for a blob that is already uploaded (files.upload resolved). */
+  async sendFile(room: string, file: FileInfo): Promise<string> {
+    return this.sendBody(room, { k: 'file', ...file });
   }
 
   /**
@@ -465,7 +479,8 @@ export class ChatClient {
       case 'blob_state':
       case 'blob_ack':
       case 'blob_data':
-        return; // file transfers (PROTOCOL.md section 9) run on their own connection, not through ChatClient
+        this.files.receive(frame);
+        return;
       case 'deleted':
       case 'signal':
         return; // PROTOCOL.md section 11: the client side comes with issue 13's client phase
@@ -479,7 +494,10 @@ export class ChatClient {
   private serverError(frame: Extract<ServerFrame, { t: 'error' }>): void {
     const room = frame.room;
     this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
-    if (frame.blob !== undefined) return; // about a file transfer, not about this client's requests
+    if (frame.blob !== undefined) {
+      this.files.receive(frame); // about a file transfer, not about this client's requests
+      return;
+    }
     if (room && frame.cid) {
       // About one of our sends (never a room request): it stays in the outbox and goes again.
       if (this.outbox.unsent(room, frame.cid)) {
@@ -622,6 +640,7 @@ export class ChatClient {
 
   private connectionDown(error: ClientError, info: { wasReady: boolean; fatal: boolean }): void {
     this.log(`connection down: ${error.code}`);
+    this.files.disconnected();
     this.requests.failAll((room) => new DisconnectedError(room));
     for (const sync of this.rooms.values()) sync.connectionLost();
     if (this.firstConnect) {

@@ -26,6 +26,7 @@ import { followSecretChange, WindowRooms } from './window-rooms';
 import { saveImage, sendImageBytes } from './commands/images';
 import { openCode } from './commands/code';
 import { EditorHighlighter } from './highlight/editor-highlighter';
+import { saveFile, sendDroppedBytes, sendDroppedUri } from './commands/files';
 
 export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly view: ChatViewProvider;
@@ -161,6 +162,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       copyText: async (text) => {
         await vscode.env.clipboard.writeText(text);
       },
+      saveFile: (room, cid) => saveFile(this, room, cid),
+      sendDroppedUri: (uri) => sendDroppedUri(this, uri),
+      sendDroppedBytes: (data, name) => sendDroppedBytes(this, data, name),
     }).catch((error: unknown) => this.showError(error));
   }
 
@@ -204,6 +208,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       { modal: true, detail: 'Its messages stop coming to this window. The passphrase stays saved, so Switch Room... can join it again.' },
       'Leave Room',
     )) === 'Leave Room';
+
+  /** Asks where to save a file. Replaced through the test API, where no dialog can be clicked. */
+  pickSaveTarget = async (options: { title: string; defaultUri: vscode.Uri }): Promise<vscode.Uri | undefined> => vscode.window.showSaveDialog(options);
 
   /** Sets the menu's context keys from the session, the settings and the saved passphrases. */
   refreshMenus(): Promise<void> {

@@ -8,6 +8,10 @@ import type { CodeSnippet } from '../protocol/code';
 import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
+import { rmSync } from 'node:fs';
+import type { FileInfo } from '../client/kinds/file';
+import type { RoomItem } from '../client/kinds/index';
+import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
 import { PAGE_SIZE } from '../protocol/constants';
 import type { HostMessage, ViewItem } from '../protocol/webview';
@@ -55,6 +59,8 @@ export class ChatSession {
   private disposed = false;
   /** Rooms whose join is under way, with what arrived for them meanwhile. */
   private readonly staged = new Map<string, ChatState>();
+  /** Keys and blob ids of the file messages shown (the view gets name, size and type only). */
+  private readonly fileInfos = new Map<string, FileInfo>();
 
   constructor(options: SessionOptions) {
     this.server = options.server;
@@ -139,6 +145,7 @@ export class ChatSession {
     const shown = this.state.room(room)?.items.length ?? 0;
     if (more && shown < INITIAL_PAGE) {
       const page = await this.client.loadOlder(room);
+      this.rememberFiles(room, page.messages);
       this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
     } else {
       this.state.prependOlder(room, [], more);
@@ -157,6 +164,7 @@ export class ChatSession {
     try {
       if (model && model.more) {
         const page = await this.client.loadOlder(room);
+        this.rememberFiles(room, page.messages);
         items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
         more = page.more;
       }
@@ -176,6 +184,42 @@ export class ChatSession {
 
   async sendImage(room: string, image: PreparedImage): Promise<string> {
     return this.client.sendImage(room, image);
+  }
+
+  /**
+   * Sends the file at `path`: its SHA-256 is read first, then the blob goes up
+   * (resuming across reconnects), then the `file` message. Progress counts the upload.
+   */
+  async sendFile(room: string, path: string, name: string | undefined, options: TransferOptions = {}): Promise<string> {
+    const file = await describeFile(path, name);
+    await uploadFile(this.client, room, file, path, options);
+    return this.client.sendFile(room, file);
+  }
+
+  /** What a shown file message needs to be downloaded, by room and cid. */
+  fileInfo(room: string, cid: string): FileInfo | undefined {
+    return this.fileInfos.get(`${room}\n${cid}`);
+  }
+
+  /**
+   * Downloads file message `cid` into `out` (through `out.part`; renamed only
+   * after the SHA-256 check). Drops are resumed inside; any failure that ends the
+   * save (cancel, damage, a refusal) removes the partial file: Save As has no
+   * later run to resume it.
+   */
+  async saveFile(room: string, cid: string, out: string, options: TransferOptions = {}): Promise<void> {
+    const file = this.fileInfo(room, cid);
+    if (!file) throw new Error(`No file message ${cid} is shown in room "${room}".`);
+    try {
+      await downloadFile(this.client, room, file, out, options);
+    } catch (error) {
+      rmSync(`${out}.part`, { force: true });
+      throw error;
+    }
+  }
+
+  private rememberFiles(room: string, items: readonly RoomItem[]): void {
+    for (const item of items) if (item.kind === 'file') this.fileInfos.set(`${room}\n${item.cid}`, item.file);
   }
 
   selectRoom(room: string): void {
@@ -198,6 +242,7 @@ export class ChatSession {
 
   private onClientEvent(event: ChatEvent): void {
     if (this.disposed) return;
+    if (event.type === 'message' || event.type === 'pending') this.rememberFiles(event.room, [event.item]);
     switch (event.type) {
       case 'state': {
         this.state.connection = {

@@ -35,6 +35,11 @@ export interface RouterActions {
   highlight(lang: string, text: string): Promise<HighlightedCode>;
   openCode(code: CodeSnippet): Promise<void>;
   copyText(text: string): Promise<void>;
+  /** Save File As... for a file card: asks where, downloads with progress. */
+  saveFile(room: string, cid: string): Promise<void>;
+  /** A non-image file dropped on the chat, by URI or (small files only) by bytes. */
+  sendDroppedUri(uri: string): Promise<void>;
+  sendDroppedBytes(data: Uint8Array, name: string): Promise<void>;
 }
 
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
@@ -87,6 +92,15 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       return;
     case 'copyText':
       await to.copyText(message.text);
+      return;
+    case 'saveFile':
+      await to.saveFile(message.room, message.cid);
+      return;
+    case 'dropFile':
+      await to.sendDroppedUri(message.uri);
+      return;
+    case 'dropFileBytes':
+      await to.sendDroppedBytes(message.data, message.name);
       return;
     default: {
       const unreachable: never = message;

@@ -82,12 +82,32 @@ export interface ViewCodeItem extends ViewItemBase {
   code: CodeSnippet;
 }
 
+/** A file message as the view shows it: name (last path segment), size and type only, never the key. */
+export interface ViewFile {
+  name: string;
+  size: number;
+  mime: string;
+}
+
+export interface ViewFileItem extends ViewItemBase {
+  kind: 'file';
+  from: ViewSender;
+  own: boolean;
+  verified: boolean;
+  /** As on ViewTextItem. */
+  why?: string;
+  pending: boolean;
+  /** The sender's signed time, when it differs from the server's by more than five minutes. */
+  signedAt?: number;
+  file: ViewFile;
+}
+
 export interface ViewPlaceholderItem extends ViewItemBase {
   kind: 'placeholder';
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewPlaceholderItem;
+export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewPlaceholderItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -159,7 +179,12 @@ export type WebviewMessage =
   | { type: 'highlight'; id: number; lang: string; text: string }
   /** Open a shared snippet: its file in this workspace at those lines, else an untitled editor. */
   | { type: 'openCode'; code: CodeSnippet }
-  | { type: 'copyText'; text: string };
+  | { type: 'copyText'; text: string }
+  /** "Save File As..." on a file card: the host asks where and downloads. */
+  | { type: 'saveFile'; room: string; cid: string }
+  /** Files dropped on the chat that are not images (by URI when VS Code gives one, else their bytes). */
+  | { type: 'dropFile'; room: string; uri: string }
+  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
@@ -196,6 +221,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       if (isString(m.name) && m.name.length <= 255) msg.name = m.name;
       return msg;
     }
+    case 'saveFile':
+      return isRoomName(m.room) && isCid(m.cid) ? { type: 'saveFile', room: m.room, cid: m.cid } : null;
+    case 'dropFile':
+      return isRoomName(m.room) && isString(m.uri) && m.uri.length <= MAX_URL_CHARS ? { type: 'dropFile', room: m.room, uri: m.uri } : null;
+    case 'dropFileBytes':
+      return isRoomName(m.room) && isBytes(m.data) && m.data.length <= MAX_PASTE_BYTES && isString(m.name) && m.name.length > 0 && m.name.length <= 255
+        ? { type: 'dropFileBytes', room: m.room, data: m.data, name: m.name }
+        : null;
     case 'command':
       return isOneOf(VIEW_COMMANDS, m.command) ? { type: 'command', command: m.command } : null;
     case 'highlight':
@@ -256,6 +289,10 @@ function copySnippet(s: CodeSnippet): CodeSnippet {
   return path === undefined ? { lang, start, end, text } : { lang, path, start, end, text };
 }
 
+function isFile(v: unknown): v is ViewFile {
+  return isFields(v) && isString(v.name) && isCount(v.size) && isString(v.mime);
+}
+
 export function isViewItem(v: unknown): v is ViewItem {
   if (!isFields(v)) return false;
   if (!(v.id === null || isCount(v.id)) || !isCid(v.cid) || !isCount(v.ts)) return false;
@@ -264,7 +301,8 @@ export function isViewItem(v: unknown): v is ViewItem {
       return isOneOf(PLACEHOLDER_REASONS, v.reason);
     case 'text':
     case 'image':
-    case 'code': {
+    case 'code':
+    case 'file': {
       const common =
         isSender(v.from) &&
         typeof v.own === 'boolean' &&
@@ -274,6 +312,7 @@ export function isViewItem(v: unknown): v is ViewItem {
         (v.signedAt === undefined || isCount(v.signedAt));
       if (!common) return false;
       if (v.kind === 'code') return isSnippet(v.code);
+      if (v.kind === 'file') return isFile(v.file);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }
     default:

@@ -1,8 +1,9 @@
 // The registry of message kinds: one line per kind. A Record over KindName, so the
 // compiler reports a kind that lacks a part; everything else dispatches through here.
 
-import type { ViewCodeItem, ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import type { ViewCodeItem, ViewFileItem, ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
 import { codeKind, type CodeBody, type CodeItem, type CodeLine } from './code';
+import { fileKind, type FileBody, type FileItem, type FileLine } from './file';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
@@ -16,6 +17,7 @@ interface KindTypes {
   text: [TextBody, TextItem, ViewTextItem, TextLine];
   image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
   code: [CodeBody, CodeItem, ViewCodeItem, CodeLine];
+  file: [FileBody, FileItem, ViewFileItem, FileLine];
 }
 
 export type KindName = keyof KindTypes;
@@ -32,6 +34,7 @@ export const KINDS: Registry = {
   text: textKind,
   image: imageKind,
   code: codeKind,
+  file: fileKind,
 };
 
 export function isKindName(k: string): k is KindName {
@@ -63,6 +66,7 @@ export function bodyFields(body: Body): Record<string, unknown> {
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
 export type { CodeBody, CodeItem };
+export type { FileBody, FileItem };
 
 /** The view item for a room item; `pending`: sent by us and not yet acked. */
 export function toViewItem(item: RoomItem, pending = false): ViewItem {

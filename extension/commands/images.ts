@@ -9,6 +9,7 @@ import { prepareImage } from '../../client/images/prepare';
 import type { PreparedImage } from '../../client/images/types';
 import type { ChatApp } from '../app';
 import { readSettings } from '../config';
+import { sendDroppedBytes } from './files';
 
 /** Send Image... (no argument: a file dialog) or the explorer's "Send Image to Chat" (the file's URI). */
 export async function sendImage(app: ChatApp, uri?: unknown): Promise<void> {
@@ -60,6 +61,12 @@ export async function sendImageBytes(app: ChatApp, room: string, input: { bytes:
     );
   } catch (error) {
     if (error instanceof ImageError && error.code === 'cancelled') return;
+    // Over the image limits it can still go as a file (PROTOCOL.md section 9): offered, not done silently.
+    if (error instanceof ImageError && (error.code === 'too_large_file' || error.code === 'too_many_pixels')) {
+      const choice = await vscode.window.showWarningMessage(`${error.message} Send it as a file instead?`, 'Send as File');
+      if (choice === 'Send as File') await sendDroppedBytes(app, input.bytes, input.name ?? label);
+      return;
+    }
     await app.showError(error);
     return;
   }

@@ -48,6 +48,15 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     copyText: async (text) => {
       calls.push(`copyText ${text}`);
     },
+    saveFile: async (room, cid) => {
+      calls.push(`saveFile ${room} ${cid}`);
+    },
+    sendDroppedUri: async (uri) => {
+      calls.push(`sendDroppedUri ${uri}`);
+    },
+    sendDroppedBytes: async (data, name) => {
+      calls.push(`sendDroppedBytes ${data.length} ${name}`);
+    },
   };
   return { calls, actions };
 }
@@ -80,6 +89,16 @@ describe('extension webview router', () => {
       type: 'openCode',
       code: { lang: 'c', path: 'a/b.c', start: 1, end: 1, text: '' },
     });
+  });
+
+  it('file messages: Save File As, a dropped file by URI and by bytes each reach their action', async () => {
+    assert.deepEqual(await route({ type: 'saveFile', room: 'team', cid }), [`saveFile team ${cid}`]);
+    assert.deepEqual(await route({ type: 'dropFile', room: 'team', uri: 'file:///tmp/a.log' }), ['sendDroppedUri file:///tmp/a.log']);
+    assert.deepEqual(await route({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3), name: 'a.log' }), ['sendDroppedBytes 3 a.log']);
+    // What fails validation never becomes a request: no name, an oversized name, a bad cid.
+    assert.equal(parseWebviewMessage({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3) }), null);
+    assert.equal(parseWebviewMessage({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3), name: 'x'.repeat(256) }), null);
+    assert.equal(parseWebviewMessage({ type: 'saveFile', room: 'team', cid: 'no spaces allowed' }), null);
   });
 
   it('sends text through the session', async () => {

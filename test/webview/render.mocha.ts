@@ -293,7 +293,7 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'image', 'placeholder', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'text']);
     const urls: string[] = [];
     const context = {
       doc: m.document,
@@ -308,6 +308,18 @@ describe('webview kind renderers (webview/kinds)', () => {
     assert.equal(text.querySelector('img'), null);
     const image = renderBody(imageItem(2), context);
     assert.equal(image.querySelector('img')?.getAttribute('src'), `blob:test/${imageItem(2).cid}`);
+    assert.deepEqual(urls, [imageItem(2).cid]);
+    // A file card: icon, name and size as text (a hostile name stays text), a save button naming the cid; nothing fetched.
+    const fileItem = { ...imageItem(4), kind: 'file' as const, cid: 'file-000004', file: { name: HOSTILE[0] ?? '', size: 52_428_800, mime: 'application/pdf' } };
+    const { image: _unused, ...fileView } = fileItem;
+    void _unused;
+    const card = renderBody(fileView, context);
+    assert.equal(card.getAttribute('data-testid'), 'file-card');
+    assert.equal(card.querySelector('[data-testid="file-name"]')?.textContent, HOSTILE[0]);
+    assert.equal(card.querySelector('[data-testid="file-size"]')?.textContent, '50 MB');
+    assert.ok(card.querySelector('.codicon-file-pdf'));
+    assert.equal(card.querySelector('img, script'), null);
+    assert.equal(card.querySelector('[data-testid="save-file"]')?.getAttribute('data-save-file-cid'), 'file-000004');
     assert.deepEqual(urls, [imageItem(2).cid]);
     const placeholder = renderBody({ kind: 'placeholder', id: 3, cid: 'cccccccccc', ts: 3, reason: 'unsupported' }, context);
     assert.equal(placeholder.getAttribute('data-testid'), 'placeholder');

@@ -2,7 +2,7 @@
 // routes host messages through ViewState and user actions back to the host.
 
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
-import type { HostMessage } from '../../protocol/webview';
+import { MAX_PASTE_BYTES, type HostMessage } from '../../protocol/webview';
 import { CodeHighlights } from '../code-highlights';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
@@ -78,10 +78,28 @@ export class ChatApp {
       if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
     });
     this.root.addEventListener('drop', (event) => {
-      const files = Array.from(event.dataTransfer?.files ?? []).filter((f) => f.type.startsWith('image/'));
-      if (files.length === 0) return;
+      const all = Array.from(event.dataTransfer?.files ?? []);
+      const files = all.filter((f) => f.type.startsWith('image/'));
+      // Any other file goes as a file message (PROTOCOL.md section 9): by URI when VS Code gives
+      // one (the host streams it from disk), else its bytes if small enough to post.
+      const transfer = event.dataTransfer;
+      const uriList = transfer && typeof transfer.getData === 'function' ? transfer.getData('text/uri-list') : '';
+      const uris = uriList.split(/\r?\n/).filter((u) => u.startsWith('file:'));
+      const others = all.filter((f) => !f.type.startsWith('image/'));
+      if (files.length === 0 && others.length === 0 && uris.length === 0) return;
       event.preventDefault();
       for (const file of files) void this.sendFile(file);
+      if (uris.length > 0 && files.length === 0) {
+        for (const uri of uris) this.withRoom((room) => host.post({ type: 'dropFile', room, uri }));
+        return;
+      }
+      for (const file of others) void this.sendOtherFile(file);
+    });
+    // The file card's "Save File As..." button (the list draws it; the host does the rest).
+    this.root.addEventListener('click', (event) => {
+      const target = event.target instanceof Element ? event.target.closest('[data-save-file-cid]') : null;
+      const cid = target?.getAttribute('data-save-file-cid');
+      if (cid) this.withRoom((room) => host.post({ type: 'saveFile', room, cid }));
     });
     container.replaceChildren(this.root);
     this.renderAll();
@@ -115,6 +133,18 @@ export class ChatApp {
     if (!room) return;
     const data = new Uint8Array(await file.arrayBuffer());
     this.host.post({ type: 'pasteImage', room, data, ...(file.name ? { name: file.name } : {}) });
+  }
+
+  /** A dropped non-image file without a URI: its bytes, up to the paste limit. */
+  private async sendOtherFile(file: File): Promise<void> {
+    const room = this.state.active;
+    if (!room) return;
+    if (file.size > MAX_PASTE_BYTES) {
+      this.handle({ type: 'notice', level: 'error', text: `${file.name} is too large to drop here; use Send File... for files over ${MAX_PASTE_BYTES / 1024 / 1024} MB.` });
+      return;
+    }
+    const data = new Uint8Array(await file.arrayBuffer());
+    this.host.post({ type: 'dropFileBytes', room, data, name: file.name || 'file' });
   }
 
   private render(change: Change): void {

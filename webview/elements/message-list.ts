@@ -529,6 +529,7 @@ function isLong(item: ViewItem, cpl: number): boolean {
     case 'code':
       return shouldCollapse(item.code.text, cpl);
     case 'image':
+    case 'file':
     case 'placeholder':
       return false;
     default: {

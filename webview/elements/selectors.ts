@@ -20,6 +20,8 @@
 //   [data-testid="message-text"]   the text (plain text; links are <a data-testid="message-link">)
 //   [data-testid="message-image"]  <img> of an image message (blob: URL); click opens it in an editor tab
 //   [data-testid="save-image"]     "Save Image As..." button beside an image
+//   [data-testid="file-card"]      a file message (data-cid); inside: [data-testid="file-name"], [data-testid="file-size"],
+//                                  and [data-testid="save-file"] ("Save File As...", data-save-file-cid)
 //   [data-testid="placeholder"]    text of a message that could not be shown
 //   [data-testid="composer"]       the message box (vscode-textarea, id="composer"; its inner <textarea>
 //                                  is `[data-testid="composer"] textarea`); Enter sends, Shift+Enter breaks the line
@@ -49,6 +51,10 @@ export const TESTID = {
   messageLink: 'message-link',
   messageImage: 'message-image',
   saveImage: 'save-image',
+  fileCard: 'file-card',
+  fileName: 'file-name',
+  fileSize: 'file-size',
+  saveFile: 'save-file',
   placeholder: 'placeholder',
   composer: 'composer',
   send: 'send',

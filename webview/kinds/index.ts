@@ -2,6 +2,7 @@
 
 import type { ViewItem } from '../../protocol/webview';
 import { renderCode } from './code';
+import { renderFile } from './file';
 import { renderImage } from './image';
 import { renderPlaceholder } from './placeholder';
 import { renderText } from './text';
@@ -13,6 +14,7 @@ export const RENDERERS: Renderers = {
   text: renderText,
   image: renderImage,
   code: renderCode,
+  file: renderFile,
   placeholder: renderPlaceholder,
 };
 
