@@ -16,6 +16,8 @@
 //   client.leaveRoom(room)
 //   await client.sendText(room, text) -> cid       emits `pending` at once, `acked` when stored
 //   await client.sendImage(room, image: PreparedImage) -> cid
+//   await client.sendBody(room, fields: BodyFields) -> cid   any kind: { k: 'text', text } etc., checked by
+//       the kind's own guard (client/kinds/), so a new kind needs no new method here. Sends go out in call order.
 //   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
 //       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
@@ -27,34 +29,33 @@
 // Events: state (idle|connecting|hello|joining|joined|reconnecting|closed; 'hello' = connected, no
 // room joined), room (joining|joined|failed|left), message (RoomItem: text | image | placeholder),
 // pending / acked (own messages), presence, error (code + a sentence to show).
+// The parts: room/sync.ts (a room's catch-up, cursor, paging via pager.ts), room/join.ts (join, create,
+// rejoin), outbox.ts (unacked messages in call order), requests.ts (replies matched to requests); this
+// class wires them to the connection and turns their state into events.
 // Every unacked message lives in the OutboxStore (ciphertext only) and is resent after a reconnect or
 // a restart; the CursorStore keeps the last id seen per room for `history after`. Nothing is lost and
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
 
 import { randomBytes } from 'node:crypto';
 import { MAX_TEXT_BYTES, PAGE_SIZE } from '../protocol/constants';
-import type { KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
+import type { ClientFrame, KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
-import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
-import type { Sender } from './kinds/types';
-import {
-  ClientError,
-  ClosedError,
-  DisconnectedError,
-  NoRoomError,
-  ServerError,
-  WrongPassphraseError,
-  type ClientErrorCode,
-} from './errors';
-import { DEFAULT_KDF, checkKdf, deriveRoomKeys, fingerprint, joinProof, newSalt, utf8, type Identity, type RoomKeys } from './keys';
+import { Dedupe, openEnvelope, Pins, sealEnvelope } from './envelope';
+import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
+import type { BodyBase, Sender } from './kinds/types';
+import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
+import { fingerprint, utf8, type Identity } from './keys';
 import { assertSendableName, invisibleIn, pinKeyOf } from './names';
-import { checkRoomParams, checkRoomVanished, type RoomParamStore } from './room-params';
+import { Outbox } from './outbox';
+import { JoinFlow, sameBytes, type JoinContext, type JoinResult } from './room/join';
+import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
+import { RequestChannel, type Reply } from './requests';
+import type { RoomParamStore } from './room-params';
 import type { ReplayMemory } from './replay';
-import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxEntry, type OutboxStore, type PinStore } from './storage';
+import { MemoryCursorStore, MemoryPinStore, type CursorStore, type OutboxStore, type PinStore } from './storage';
 
 export type ClientState = 'idle' | 'connecting' | 'hello' | 'joining' | 'joined' | 'reconnecting' | 'closed';
 
@@ -71,18 +72,12 @@ export type ChatEvent =
   | { type: 'presence'; room: string; online: number }
   | { type: 'error'; code: ClientErrorCode; message: string; room?: string };
 
+/** A kind's own fields (`k` and the rest; not cid, ts or from): what `sendBody` takes. */
+export type BodyFields = Body extends infer B ? (B extends Body ? Omit<B, keyof BodyBase> : never) : never;
+
 export type ChatEventListener = (event: ChatEvent) => void;
 
-export interface JoinResult {
-  room: string;
-  /** This call created the room. */
-  created: boolean;
-  /** Highest message id in the room when joined (0 if none). */
-  last: number;
-  online: number;
-  /** Older messages exist than the oldest this join delivered: `loadOlder(room)` fetches them. */
-  more: boolean;
-}
+export type { JoinResult } from './room/join';
 
 export interface HistoryPage {
   /** Oldest first. */
@@ -132,73 +127,27 @@ export interface ChatClientOptions {
   log?: (line: string) => void;
 }
 
-type Expect = 'room' | 'joined' | 'page';
-type Reply<E extends Expect> = Extract<ServerFrame, { t: E }>;
-
-interface PendingRequest {
-  expect: Expect;
-  resolve: (frame: ServerFrame) => void;
-  reject: (error: Error) => void;
-  timer: ReturnType<typeof setTimeout>;
-}
-
-interface PendingMessage {
-  entry: OutboxEntry;
-  /** Connection epoch it was last written on (0 = not yet). */
-  sentOn: number;
-  /** `pending` was emitted for it. */
-  announced: boolean;
-}
-
-type RoomStatus = 'joining' | 'joined' | 'failed';
-
-interface RoomRecord {
-  name: string;
-  status: RoomStatus;
-  keys?: RoomKeys;
-  /** The join call finished once, so reconnects rejoin this room by themselves. */
-  established: boolean;
-  requests: PendingRequest[];
-  catchingUp: boolean;
-  /** `msg` frames that arrived during catch-up, delivered after it. */
-  held: StoredMessage[];
-  /** Highest id delivered (or covered by an ack while live). */
-  cursor: number | undefined;
-  /** The oldest id this client delivered or paged in this session: `loadOlder` continues below it. */
-  oldestShown: number | undefined;
-  /** Whether the server holds messages older than `oldestShown` (true until a page says otherwise). */
-  olderMore: boolean;
-  online: number;
-  joinPromise?: Promise<JoinResult>;
-}
-
-const HISTORY_PAGE = 200;
-
 export class ChatClient {
   private readonly connection: Connection;
   private readonly listeners = new Set<ChatEventListener>();
-  private readonly rooms = new Map<string, RoomRecord>();
-  private readonly pending = new Map<string, Map<string, PendingMessage>>();
+  private readonly rooms = new Map<string, RoomSync>();
   private readonly dedupe = new Dedupe();
-  private readonly flushTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  /** Delayed rejoins after a transient failure; cleared by close(). */
-  private readonly rejoinTimers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly requests: RequestChannel;
+  private readonly outbox: Outbox;
+  private readonly joins: JoinFlow;
   private readonly pins: Pins;
   private readonly cursors: CursorStore;
-  private readonly outbox: OutboxStore;
   private readonly identity: Identity;
   private name: string | undefined;
   private hello: Hello | undefined;
   private epoch = 0;
   private stateValue: ClientState = 'idle';
-  private outboxLoaded: Promise<void> | undefined;
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
 
   constructor(private readonly options: ChatClientOptions) {
     const { host, port } = parseAddress(options.address);
     this.identity = options.identity;
-    this.outbox = options.outbox;
     this.cursors = options.cursors ?? new MemoryCursorStore();
     this.pins = new Pins(options.pins ?? new MemoryPinStore());
     if (options.name !== undefined) this.setName(options.name);
@@ -211,6 +160,16 @@ export class ChatClient {
         down: (error, info) => this.connectionDown(error, info),
       },
     );
+    const send = (frame: ClientFrame): boolean => this.connection.send(frame);
+    const log = (line: string): void => this.log(line);
+    this.requests = new RequestChannel({
+      send,
+      timeoutMs: options.requestTimeoutMs ?? 30_000,
+      // The answer may still come and would be matched to the wrong request: start clean.
+      timedOut: () => this.connection.reconnect(new DisconnectedError()),
+    });
+    this.outbox = new Outbox({ store: options.outbox, send, log });
+    this.joins = new JoinFlow(this.joinContext());
   }
 
   // ---- public API -----------------------------------------------------------
@@ -245,8 +204,7 @@ export class ChatClient {
 
   async connect(): Promise<void> {
     if (this.stateValue === 'closed') throw new ClosedError();
-    this.outboxLoaded ??= this.loadOutbox();
-    await this.outboxLoaded;
+    await this.outbox.load();
     if (this.connection.state !== 'idle') return this.ready();
     const first = new Promise<void>((resolve, reject) => (this.firstConnect = { resolve, reject }));
     this.connection.start();
@@ -256,11 +214,9 @@ export class ChatClient {
   close(): void {
     if (this.stateValue === 'closed') return;
     this.connection.close();
-    for (const timer of this.flushTimers.values()) clearTimeout(timer);
-    this.flushTimers.clear();
-    for (const timer of this.rejoinTimers) clearTimeout(timer);
-    this.rejoinTimers.clear();
-    for (const room of this.rooms.values()) this.failRequests(room, new ClosedError());
+    this.outbox.close();
+    this.joins.close();
+    this.requests.failAll(() => new ClosedError());
     for (const waiter of this.readyWaiters.splice(0)) waiter.reject(new ClosedError());
     this.firstConnect?.reject(new ClosedError());
     this.firstConnect = undefined;
@@ -273,24 +229,13 @@ export class ChatClient {
     const existing = this.rooms.get(room);
     // A room whose rejoin failed (say its passphrase changed) is joined afresh.
     if (existing?.joinPromise && existing.status !== 'failed') return existing.joinPromise;
-    if (existing) this.failRequests(existing, new ClientError('closed', `Rejoining room "${room}".`, room));
-    const record: RoomRecord = {
-      name: room,
-      status: 'joining',
-      established: false,
-      requests: [],
-      catchingUp: false,
-      held: [],
-      cursor: undefined,
-      oldestShown: undefined,
-      olderMore: true,
-      online: 0,
-    };
-    this.rooms.set(room, record);
+    if (existing) this.requests.failRoom(room, new ClientError('closed', `Rejoining room "${room}".`, room));
+    const sync = new RoomSync(room, this.syncContext());
+    this.rooms.set(room, sync);
     this.emit({ type: 'room', room, state: 'joining' });
     this.updateState();
-    const promise = this.runJoin(record, passphrase, opts.create === true).catch((error: unknown) => {
-      if (this.rooms.get(room) === record) {
+    const promise = this.joins.join(sync, passphrase, opts.create === true).catch((error: unknown) => {
+      if (this.rooms.get(room) === sync) {
         this.rooms.delete(room);
         // The server may have joined us before a later step failed; a stray leave is ignored.
         this.connection.send({ t: 'leave', room });
@@ -299,15 +244,15 @@ export class ChatClient {
       this.updateState();
       throw error;
     });
-    record.joinPromise = promise;
+    sync.joinPromise = promise;
     return promise;
   }
 
   leaveRoom(room: string): void {
-    const record = this.rooms.get(room);
-    if (!record) return;
+    const sync = this.rooms.get(room);
+    if (!sync) return;
     this.rooms.delete(room);
-    this.failRequests(record, new ClientError('closed', `Left room "${room}".`, room));
+    this.requests.failRoom(room, new ClientError('closed', `Left room "${room}".`, room));
     this.connection.send({ t: 'leave', room });
     this.dedupe.forget(room);
     this.emit({ type: 'room', room, state: 'left' });
@@ -319,282 +264,152 @@ export class ChatClient {
       throw new ClientError('too_large', 'A text message can be at most 64 KiB.', room);
     }
     if (text.length === 0) throw new ClientError('invalid_input', 'An empty message cannot be sent.', room);
-    return this.sendBody(room, (base) => ({ ...base, k: 'text', text }));
+    return this.sendBody(room, { k: 'text', text });
   }
 
   async sendImage(room: string, image: PreparedImage): Promise<string> {
-    return this.sendBody(room, (base) => {
+    // Typed, not guarded: a PreparedImage was checked when it was made (and tests send lying images
+    // through here to check the receiving side).
+    return this.seal(room, (base) => {
       const body: Body = { ...base, k: 'image', mime: image.mime, w: image.w, h: image.h, data: image.data };
       if (image.name !== undefined) body.name = image.name;
       return body;
     });
   }
 
-  /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
-  async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
-    const record = this.joinedRoom(room);
-    const before = beforeId ?? record.oldestShown;
-    const raw = await this.historyPage(record, before === undefined ? { limit } : { before, limit });
-    // The oldest id of the raw page, so an ignored modifier at the start is not fetched again.
-    const first = raw.msgs[0];
-    if (first && (record.oldestShown === undefined || first.id < record.oldestShown)) record.oldestShown = first.id;
-    if (beforeId === undefined) record.olderMore = raw.more;
-    const messages: RoomItem[] = [];
-    for (const m of raw.msgs) {
-      const item = this.openStored(record, m);
-      if (item) messages.push(item);
-    }
-    return { messages, more: raw.more };
+  /**
+   * Sends a message of any kind from its own fields; the kind's guard checks them (invalid_input
+   * when it refuses). Emits `pending` once the outbox holds it; sends leave in call order.
+   */
+  async sendBody(room: string, fields: BodyFields): Promise<string> {
+    const k: unknown = (fields as { k?: unknown }).k;
+    if (typeof k !== 'string' || !isKindName(k)) throw new ClientError('invalid_input', 'This client cannot send that kind of message.', room);
+    return this.seal(room, (base) => {
+      const body = guardBody(k, fields as unknown as Record<string, unknown>, base);
+      if (!body) throw new ClientError('invalid_input', `The ${k} message is not valid.`, room);
+      return body;
+    });
   }
 
-  /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
-  async fetchHistory(room: string, query: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
-    const record = this.joinedRoom(room);
-    const page = await this.historyPage(record, query);
-    const messages: RoomItem[] = [];
-    for (const m of page.msgs) {
-      const item = this.openStored(record, m);
-      if (item) messages.push(item);
-    }
-    return { messages, more: page.more };
-  }
-
-  // ---- joining ------------------------------------------------------------
-
-  private async runJoin(record: RoomRecord, passphrase: string, create: boolean): Promise<JoinResult> {
-    const room = record.name;
-    let created = false;
-    let salt: Uint8Array | undefined;
-    for (;;) {
-      await this.ready();
-      this.assertCurrent(record);
-      try {
-        const info = await this.request(record, { t: 'room', room }, 'room');
-        let joined: Reply<'joined'>;
-        if (!info.exists || !info.salt || !info.kdf) {
-          if (!create) throw new NoRoomError(room);
-          if (this.options.roomParams) await checkRoomVanished(this.options.roomParams, this.address, room);
-          const weak = await this.options.checkNewPassphrase?.(passphrase, room);
-          if (weak !== undefined) throw new ClientError('invalid_input', weak, room);
-          const kdf = this.options.createKdf ?? DEFAULT_KDF;
-          salt = newSalt();
-          record.keys = await this.derive(passphrase, room, salt, kdf);
-          await this.ready();
-          this.assertCurrent(record);
-          const keys = record.keys;
-          try {
-            joined = await this.request(
-              record,
-              { t: 'create', room, salt, kdf, auth: keys.authPublic, proof: joinProof(keys, this.challenge()) },
-              'joined',
-            );
-            created = true;
-          } catch (error) {
-            // Someone else created it first: ask again and join theirs.
-            if (error instanceof ClientError && error.code === 'room_exists') continue;
-            throw error;
-          }
-        } else {
-          // Reuse keys already derived for this very salt (a retry after a lost connection).
-          if (this.options.roomParams) await checkRoomParams(this.options.roomParams, this.address, room, { salt: info.salt, kdf: info.kdf });
-          if (!record.keys || !salt || !sameBytes(salt, info.salt)) {
-            salt = info.salt;
-            record.keys = await this.derive(passphrase, room, info.salt, info.kdf);
-          }
-          await this.ready();
-          this.assertCurrent(record);
-          joined = await this.request(record, { t: 'join', room, proof: joinProof(record.keys, this.challenge()) }, 'joined');
-        }
-        // Pinned once the proof was accepted: these parameters really open the room.
-        if (this.options.roomParams && salt && !(await this.options.roomParams.get(this.address, room))) {
-          await this.options.roomParams.set(this.address, room, { salt, kdf: info.exists && info.kdf ? info.kdf : this.options.createKdf ?? DEFAULT_KDF });
-        }
-        await this.roomJoined(record, joined);
-        record.established = true;
-        return { room, created, last: joined.last, online: joined.online, more: record.olderMore };
-      } catch (error) {
-        if (error instanceof DisconnectedError && this.stateValue !== 'closed') continue;
-        if (error instanceof ClientError && error.code === 'bad_proof') throw new WrongPassphraseError(room);
-        throw error;
-      }
-    }
-  }
-
-  private derive(passphrase: string, room: string, salt: Uint8Array, kdf: KdfParams): Promise<RoomKeys> {
-    const floor = this.options.kdfFloor;
-    checkKdf(kdf, floor ? { floor } : {}, room);
-    return deriveRoomKeys(passphrase, room, salt, kdf, floor ? { floor } : {});
-  }
-
-  /** After `joined`: presence, pins, pending items, catch-up, then the outbox. */
-  private async roomJoined(record: RoomRecord, joined: Reply<'joined'>): Promise<void> {
-    const room = record.name;
-    record.status = 'joined';
-    record.online = joined.online;
-    this.emit({ type: 'room', room, state: 'joined' });
-    this.emit({ type: 'presence', room, online: joined.online });
-    this.updateState();
-    await this.pins.load(room);
-    await this.options.replay?.load(room);
-    this.announcePending(record);
-    const epoch = this.epoch;
-    record.catchingUp = true; // already set when `joined` arrived; `held` keeps what came since
-    try {
-      await this.catchUp(record, joined.last);
-    } finally {
-      if (this.epoch === epoch) record.catchingUp = false;
-    }
-    const held = record.held.splice(0).sort((a, b) => a.id - b.id);
-    for (const m of held) this.deliver(record, m);
-    this.flushOutbox(room);
-  }
-
-  private async catchUp(record: RoomRecord, last: number): Promise<void> {
-    if (record.cursor === undefined) {
-      const saved = await this.cursors.getCursor(record.name);
-      // A cursor beyond the room's last id means the server lost its data: start over.
-      if (saved !== undefined && saved <= last) record.cursor = saved;
-    } else if (record.cursor > last) {
-      record.cursor = undefined;
-    }
-    if (record.cursor === undefined) {
-      const initial = this.options.initialHistory ?? PAGE_SIZE;
-      if (last > 0 && initial > 0) {
-        const page = await this.historyPage(record, { limit: initial });
-        for (const m of page.msgs) this.deliver(record, m);
-        record.olderMore = page.more;
-      } else if (last === 0) {
-        record.olderMore = false;
-      }
-      if (record.cursor === undefined) this.advanceCursor(record, last);
-      return;
-    }
-    // Every id above `last` arrives as a live `msg` (held until this loop ends).
-    while ((record.cursor ?? 0) < last) {
-      const after = record.cursor ?? 0;
-      const page = await this.historyPage(record, { after, limit: HISTORY_PAGE });
-      for (const m of page.msgs) this.deliver(record, m);
-      if (!page.more || page.msgs.length === 0) break;
-    }
-  }
-
-  private rejoinAll(): void {
-    for (const record of this.rooms.values()) {
-      if (!record.established || !record.keys || record.status === 'failed') continue;
-      void this.rejoin(record);
-    }
-  }
-
-  private async rejoin(record: RoomRecord): Promise<void> {
-    const keys = record.keys;
-    if (!keys) return;
-    record.status = 'joining';
-    this.emit({ type: 'room', room: record.name, state: 'joining' });
-    this.updateState();
-    try {
-      const joined = await this.request(record, { t: 'join', room: record.name, proof: joinProof(keys, this.challenge()) }, 'joined');
-      await this.roomJoined(record, joined);
-    } catch (error) {
-      if (error instanceof DisconnectedError || error instanceof ClosedError) return; // the next `ready` retries
-      if (this.rooms.get(record.name) !== record) return;
-      const err = error instanceof ClientError && error.code === 'bad_proof' ? new WrongPassphraseError(record.name) : error;
-      if (err instanceof ClientError && ['bad_proof', 'no_room'].includes(err.code)) {
-        record.status = 'failed';
-        this.emit({ type: 'room', room: record.name, state: 'failed' });
-      } else {
-        // Transient (rate_limited, busy, internal, a timeout): try again shortly on this connection.
-        const epoch = this.epoch;
-        const timer = setTimeout(() => {
-          this.rejoinTimers.delete(timer);
-          if (this.rooms.get(record.name) === record && this.epoch === epoch && record.status === 'joining') void this.rejoin(record);
-        }, 2000);
-        this.rejoinTimers.add(timer);
-      }
-      this.emitError(err, record.name);
-      this.updateState();
-    }
-  }
-
-  // ---- sending --------------------------------------------------------------
-
-  private async sendBody(room: string, make: (base: { cid: string; ts: number; from: { name: string; key: Uint8Array } }) => Body): Promise<string> {
-    const record = this.rooms.get(room);
-    if (!record?.keys) throw new ClientError('not_joined', `Join room "${room}" before sending to it.`, room);
+  /** Seals the body `make` builds, queues it in the outbox (call order) and flushes. */
+  private async seal(room: string, make: (base: BodyBase) => Body): Promise<string> {
+    const sync = this.rooms.get(room);
+    if (!sync?.keys) throw new ClientError('not_joined', `Join room "${room}" before sending to it.`, room);
     if (!this.name) throw new ClientError('no_name', 'Set a display name before sending messages.', room);
     const cid = newCid();
     const ts = Date.now();
     const body = make({ cid, ts, from: { name: this.name, key: this.identity.publicKey } });
-    const env = sealEnvelope({ room, encKey: record.keys.encKey, identity: this.identity, body });
+    const env = sealEnvelope({ room, encKey: sync.keys.encKey, identity: this.identity, body });
     const max = this.hello?.max ?? Infinity;
     // Frame overhead: the send map's keys, room, cid and bin header stay well under 256 bytes.
     if (env.length + 256 > max) {
       throw new ClientError('too_large', `The message is larger than this server accepts (${Math.floor(max / 1_000_000)} MB).`, room);
     }
-    const entry: OutboxEntry = { room, cid, env, queuedAt: ts };
-    // Persisted before it is written to the socket: a crash now still resends it.
-    await this.outbox.add(entry);
     const item = this.ownItem(body, 0, ts);
-    this.pendingFor(room).set(cid, { entry, sentOn: 0, announced: true });
     this.dedupe.add(room, this.identity.publicKey, cid);
+    // Takes its place in the send order now; persisted before it is written (a crash still resends it).
+    try {
+      await this.outbox.add({ room, cid, env, queuedAt: ts });
+    } catch (error) {
+      // Sends queued after this one waited for it; they go now.
+      this.flushOutbox(room);
+      throw error;
+    }
     this.emit({ type: 'pending', room, cid, item });
     this.flushOutbox(room);
     return cid;
   }
 
+  /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
+  async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
+    const sync = this.joinedRoom(room);
+    const before = beforeId ?? sync.pager.nextBefore();
+    const raw = await this.history(room, before === undefined ? { limit } : { before, limit });
+    sync.pager.page(raw.msgs, raw.more, beforeId === undefined);
+    return { messages: this.openPage(sync, raw.msgs), more: raw.more };
+  }
+
+  /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
+  async fetchHistory(room: string, query: HistoryQuery = {}): Promise<HistoryPage> {
+    const sync = this.joinedRoom(room);
+    const page = await this.history(room, query);
+    return { messages: this.openPage(sync, page.msgs), more: page.more };
+  }
+
+  // ---- wiring of the parts --------------------------------------------------------
+
+  private joinContext(): JoinContext {
+    return {
+      options: this.options,
+      address: this.connection.address,
+      ready: () => this.ready(),
+      request: (room, frame, expect) => this.requests.request(room, frame, expect),
+      challenge: () => this.challenge(),
+      closed: () => this.stateValue === 'closed',
+      isCurrent: (sync) => this.rooms.get(sync.name) === sync,
+      epoch: () => this.epoch,
+      joined: (sync, frame) => this.roomJoined(sync, frame),
+      roomState: (sync, state) => {
+        this.emit({ type: 'room', room: sync.name, state });
+        this.updateState();
+      },
+      error: (error, room) => {
+        this.emitError(error, room);
+        this.updateState();
+      },
+    };
+  }
+
+  private syncContext(): ConstructorParameters<typeof RoomSync>[1] {
+    const context: ConstructorParameters<typeof RoomSync>[1] = {
+      history: (room, query) => this.history(room, query),
+      open: (sync, m, live) => this.openStored(sync, m, live),
+      show: (room, item) => this.emit({ type: 'message', room, item }),
+      cursors: this.cursors,
+      log: (line) => this.log(line),
+    };
+    if (this.options.initialHistory !== undefined) context.initialHistory = this.options.initialHistory;
+    return context;
+  }
+
+  /** After `joined`: presence, pins, pending items, catch-up, then the outbox. */
+  private async roomJoined(sync: RoomSync, joined: Reply<'joined'>): Promise<void> {
+    const room = sync.name;
+    sync.status = 'joined';
+    sync.online = joined.online;
+    this.emit({ type: 'room', room, state: 'joined' });
+    this.emit({ type: 'presence', room, online: joined.online });
+    this.updateState();
+    await this.pins.load(room);
+    await this.options.replay?.load(room);
+    this.announcePending(sync);
+    const epoch = this.epoch;
+    await sync.catchUp(joined.last, () => this.epoch === epoch);
+    this.flushOutbox(room);
+  }
+
+  // ---- sending --------------------------------------------------------------
+
   private flushOutbox(room: string): void {
-    const record = this.rooms.get(room);
-    if (!record || record.status !== 'joined' || record.catchingUp || this.connection.state !== 'ready') return;
-    const entries = [...(this.pending.get(room)?.values() ?? [])].sort((a, b) => a.entry.queuedAt - b.entry.queuedAt);
-    for (const p of entries) {
-      if (p.sentOn === this.epoch) continue;
-      if (this.connection.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env })) p.sentOn = this.epoch;
-    }
-  }
-
-  /** One delayed flush per room, however many sends were rate limited. */
-  private flushLater(room: string): void {
-    if (this.flushTimers.has(room)) return;
-    this.flushTimers.set(
-      room,
-      setTimeout(() => {
-        this.flushTimers.delete(room);
-        this.flushOutbox(room);
-      }, 1000),
-    );
-  }
-
-  private pendingFor(room: string): Map<string, PendingMessage> {
-    let map = this.pending.get(room);
-    if (!map) this.pending.set(room, (map = new Map()));
-    return map;
-  }
-
-  private async loadOutbox(): Promise<void> {
-    for (const entry of await this.outbox.list()) {
-      this.pendingFor(entry.room).set(entry.cid, { entry, sentOn: 0, announced: false });
-    }
+    const sync = this.rooms.get(room);
+    if (!sync?.live || this.connection.state !== 'ready') return;
+    this.outbox.flush(room, this.epoch);
   }
 
   /** Emits `pending` for outbox entries restored from storage, once the room's key can open them. */
-  private announcePending(record: RoomRecord): void {
-    const keys = record.keys;
+  private announcePending(sync: RoomSync): void {
+    const keys = sync.keys;
     if (!keys) return;
-    for (const p of this.pending.get(record.name)?.values() ?? []) {
-      if (p.announced) continue;
-      p.announced = true;
-      const opened = openEnvelope({ room: record.name, encKey: keys.encKey, cid: p.entry.cid, env: p.entry.env });
+    for (const entry of this.outbox.takeUnannounced(sync.name)) {
+      const opened = openEnvelope({ room: sync.name, encKey: keys.encKey, cid: entry.cid, env: entry.env });
       if (!opened.ok) continue;
-      this.dedupe.add(record.name, opened.body.from.key, p.entry.cid);
-      this.emit({ type: 'pending', room: record.name, cid: p.entry.cid, item: this.ownItem(opened.body, 0, p.entry.queuedAt) });
+      this.dedupe.add(sync.name, opened.body.from.key, entry.cid);
+      this.emit({ type: 'pending', room: sync.name, cid: entry.cid, item: this.ownItem(opened.body, 0, entry.queuedAt) });
     }
   }
 
   private acked(room: string, cid: string, id: number, ts: number): void {
-    const map = this.pending.get(room);
-    if (!map?.has(cid)) return;
-    map.delete(cid);
-    this.outbox.remove(room, cid).catch((error: unknown) => this.log(`outbox remove failed: ${String(error)}`));
-    this.emit({ type: 'acked', room, cid, id, ts });
+    if (this.outbox.ack(room, cid)) this.emit({ type: 'acked', room, cid, id, ts });
   }
 
   // ---- receiving --------------------------------------------------------------
@@ -604,37 +419,26 @@ export class ChatClient {
       case 'joined': {
         // `msg` frames can follow in the same chunk, before the join's continuation
         // runs: from here on they are held until catch-up has delivered the history.
-        const record = this.rooms.get(frame.room);
-        if (record && record.requests[0]?.expect === 'joined') {
-          record.catchingUp = true;
-          record.held = [];
-        }
-        this.answer(frame.room, frame);
+        const sync = this.rooms.get(frame.room);
+        if (sync && this.requests.headExpects(frame.room) === 'joined') sync.startCatchUp();
+        this.requests.answer(frame.room, frame);
         return;
       }
       case 'room':
       case 'page':
-        this.answer(frame.room, frame);
+        this.requests.answer(frame.room, frame);
         return;
-      case 'ack': {
-        const record = this.rooms.get(frame.room);
+      case 'ack':
         this.acked(frame.room, frame.cid, frame.id, frame.ts);
-        // While live, frames arrive in server order, so nothing below this id is still to come.
-        if (record && record.status === 'joined' && !record.catchingUp) this.advanceCursor(record, frame.id);
+        this.rooms.get(frame.room)?.acked(frame.id);
         return;
-      }
-      case 'msg': {
-        const record = this.rooms.get(frame.room);
-        if (!record) return;
-        const m: StoredMessage = { id: frame.id, ts: frame.ts, cid: frame.cid, env: frame.env };
-        if (record.catchingUp) record.held.push(m);
-        else if (record.status === 'joined') this.deliver(record, m);
+      case 'msg':
+        this.rooms.get(frame.room)?.receive({ id: frame.id, ts: frame.ts, cid: frame.cid, env: frame.env });
         return;
-      }
       case 'presence': {
-        const record = this.rooms.get(frame.room);
-        if (!record) return;
-        record.online = frame.online;
+        const sync = this.rooms.get(frame.room);
+        if (!sync) return;
+        sync.online = frame.online;
         this.emit({ type: 'presence', room: frame.room, online: frame.online });
         return;
       }
@@ -664,33 +468,25 @@ export class ChatClient {
     if (frame.blob !== undefined) return; // about a file transfer, not about this client's requests
     if (room && frame.cid) {
       // About one of our sends (never a room request): it stays in the outbox and goes again.
-      const p = this.pending.get(room)?.get(frame.cid);
-      if (p) {
-        p.sentOn = 0;
-        const record = this.rooms.get(room);
-        if (frame.code === 'rate_limited') this.flushLater(room);
-        else if (frame.code === 'not_joined' && record?.established && record.status === 'joined') void this.rejoin(record);
+      if (this.outbox.unsent(room, frame.cid)) {
+        const sync = this.rooms.get(room);
+        if (frame.code === 'rate_limited') this.outbox.retryLater(room, () => this.flushOutbox(room));
+        else if (frame.code === 'not_joined' && sync?.established && sync.status === 'joined') void this.joins.rejoin(sync);
         else this.emitError(new ServerError(frame.code, room), room);
       }
       return;
     }
-    const record = room ? this.rooms.get(room) : undefined;
-    const head = record?.requests.shift();
-    if (head) {
-      clearTimeout(head.timer);
-      head.reject(new ServerError(frame.code, room));
-      return;
-    }
+    if (room && this.rooms.has(room) && this.requests.rejectHead(room, new ServerError(frame.code, room))) return;
     this.emitError(new ServerError(frame.code, room), room);
   }
 
-  /** Delivers one stored message in id order: opens it, drops repeats, emits it. */
-  private deliver(record: RoomRecord, m: StoredMessage): void {
-    if (record.cursor !== undefined && m.id <= record.cursor) return;
-    const item = this.openStored(record, m, true);
-    this.advanceCursor(record, m.id);
-    if (record.oldestShown === undefined || m.id < record.oldestShown) record.oldestShown = m.id;
-    if (item) this.emit({ type: 'message', room: record.name, item });
+  private openPage(sync: RoomSync, msgs: readonly StoredMessage[]): RoomItem[] {
+    const messages: RoomItem[] = [];
+    for (const m of msgs) {
+      const item = this.openStored(sync, m, false);
+      if (item) messages.push(item);
+    }
+    return messages;
   }
 
   /**
@@ -698,9 +494,9 @@ export class ChatClient {
    * own stored message into an ack (its ack was lost with a connection): returns
    * null when nothing should be shown.
    */
-  private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | null {
-    const room = record.name;
-    const keys = record.keys;
+  private openStored(sync: RoomSync, m: StoredMessage, live: boolean): RoomItem | null {
+    const room = sync.name;
+    const keys = sync.keys;
     const opened = keys
       ? openEnvelope({ room, encKey: keys.encKey, cid: m.cid, env: m.env })
       : ({ ok: false, reason: 'undecryptable' } as const);
@@ -715,7 +511,7 @@ export class ChatClient {
     const body = opened.body;
     if (live) {
       const own = sameBytes(body.from.key, this.identity.publicKey);
-      if (own && this.pending.get(room)?.has(m.cid)) {
+      if (own && this.outbox.has(room, m.cid)) {
         this.acked(room, m.cid, m.id, m.ts);
         return null;
       }
@@ -751,73 +547,20 @@ export class ChatClient {
     return item;
   }
 
-  private advanceCursor(record: RoomRecord, id: number): void {
-    if (record.cursor !== undefined && id <= record.cursor) return;
-    record.cursor = id;
-    this.cursors.setCursor(record.name, id).catch((error: unknown) => this.log(`cursor save failed: ${String(error)}`));
-  }
-
   // ---- requests -------------------------------------------------------------
 
-  private historyPage(record: RoomRecord, query: { before?: number; after?: number; limit?: number }): Promise<Reply<'page'>> {
-    const frame: { t: 'history'; room: string; before?: number; after?: number; limit?: number } = { t: 'history', room: record.name };
+  private history(room: string, query: HistoryQuery): Promise<Reply<'page'>> {
+    const frame: { t: 'history'; room: string; before?: number; after?: number; limit?: number } = { t: 'history', room };
     if (query.before !== undefined) frame.before = query.before;
     if (query.after !== undefined) frame.after = query.after;
     if (query.limit !== undefined) frame.limit = Math.max(1, Math.min(HISTORY_PAGE, query.limit));
-    return this.request(record, frame, 'page');
+    return this.requests.request(room, frame, 'page');
   }
 
-  /**
-   * Sends a frame and waits for its answer. The server handles frames in order,
-   * so answers for one room come in the order asked: a FIFO per room matches them.
-   */
-  private request<E extends Expect>(record: RoomRecord, frame: Parameters<Connection['send']>[0], expect: E): Promise<Reply<E>> {
-    return new Promise<Reply<E>>((resolve, reject) => {
-      if (!this.connection.send(frame)) {
-        reject(new DisconnectedError(record.name));
-        return;
-      }
-      const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
-      const request: PendingRequest = {
-        expect,
-        resolve: resolve as (frame: ServerFrame) => void,
-        reject,
-        timer: setTimeout(() => {
-          const index = record.requests.indexOf(request);
-          if (index >= 0) record.requests.splice(index, 1);
-          reject(new ClientError('timeout', 'The server did not answer in time.', record.name));
-          // The answer may still come and would be matched to the wrong request: start clean.
-          this.connection.reconnect(new DisconnectedError());
-        }, timeoutMs),
-      };
-      record.requests.push(request);
-    });
-  }
-
-  private answer(room: string, frame: ServerFrame): void {
-    const record = this.rooms.get(room);
-    const head = record?.requests[0];
-    if (!record || !head || head.expect !== frame.t) return;
-    record.requests.shift();
-    clearTimeout(head.timer);
-    head.resolve(frame);
-  }
-
-  private failRequests(record: RoomRecord, error: Error): void {
-    for (const r of record.requests.splice(0)) {
-      clearTimeout(r.timer);
-      r.reject(error);
-    }
-  }
-
-  private joinedRoom(room: string): RoomRecord {
-    const record = this.rooms.get(room);
-    if (!record || record.status !== 'joined') throw new ClientError('not_joined', `Join room "${room}" first.`, room);
-    return record;
-  }
-
-  private assertCurrent(record: RoomRecord): void {
-    if (this.rooms.get(record.name) !== record) throw new ClientError('closed', `Left room "${record.name}".`, record.name);
+  private joinedRoom(room: string): RoomSync {
+    const sync = this.rooms.get(room);
+    if (!sync || sync.status !== 'joined') throw new ClientError('not_joined', `Join room "${room}" first.`, room);
+    return sync;
   }
 
   private challenge(): Uint8Array {
@@ -847,17 +590,15 @@ export class ChatClient {
     this.firstConnect?.resolve();
     this.firstConnect = undefined;
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
-    this.rejoinAll();
+    for (const sync of this.rooms.values()) {
+      if (sync.established && sync.keys && sync.status !== 'failed') void this.joins.rejoin(sync);
+    }
   }
 
   private connectionDown(error: ClientError, info: { wasReady: boolean; fatal: boolean }): void {
     this.log(`connection down: ${error.code}`);
-    for (const record of this.rooms.values()) {
-      this.failRequests(record, new DisconnectedError(record.name));
-      record.catchingUp = false;
-      record.held = [];
-      if (record.status === 'joined') record.status = 'joining';
-    }
+    this.requests.failAll((room) => new DisconnectedError(room));
+    for (const sync of this.rooms.values()) sync.connectionLost();
     if (this.firstConnect) {
       // connect() reports the first failure; the connection keeps retrying unless closed.
       this.firstConnect.reject(error);
@@ -923,10 +664,4 @@ function defaultCheckImage(image: PreparedImage): PreparedImage | string {
 /** 16 random bytes in base64url: 22 characters (PROTOCOL.md section 7). */
 export function newCid(): string {
   return randomBytes(16).toString('base64url');
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -121,16 +121,6 @@ export class ChatState {
     return mergeOlder(model.items, items);
   }
 
-  /**
-   * The lowest server id the room shows (to ask for the page before it).
-   * Seam for issue 9: paging moves into the client (its `oldestShown`); delete
-   * this once extension/session.ts asks the client for the next page instead.
-   */
-  oldestId(room: string): number | undefined {
-    for (const item of this.rooms.get(room)?.items ?? []) if (item.id !== null) return item.id;
-    return undefined;
-  }
-
   setOnline(room: string, online: number): void {
     this.addRoom(room).online = online;
   }

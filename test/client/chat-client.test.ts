@@ -22,7 +22,8 @@ import { sealEnvelope, sealPlaintext } from '../../client/envelope';
 import { MemoryOutboxStore } from '../../client/storage';
 import { decodeBody, encodeBody } from '../../protocol/codec';
 import { FrameDecoder } from '../../protocol/framing';
-import { makeClient, RawPeer, sharedServer, tempDir, TEST_KDF, wrap, type TestClient } from './helpers';
+import { makeClient, sharedServer, tempDir, TEST_KDF, wrap, type TestClient } from './helpers';
+import { WireClient } from '../support/wire';
 
 const shared = sharedServer({ beforeAll, afterAll });
 const { track } = shared;
@@ -157,13 +158,12 @@ describe('ChatClient against the real server', () => {
     await ada.client.connect();
     await ada.client.joinRoom('tamper', 'secret', { create: true });
     // Mallory knows the passphrase (a member) but sends broken envelopes over a raw socket.
-    const info = await RawPeer.open(shared.server.host, shared.server.port);
-    const hello = await info.next('hello');
+    const info = await WireClient.connect(shared.server);
     info.send({ t: 'room', room: 'tamper' });
     const room = await info.next('room');
     if (!room.salt || !room.kdf) throw new Error('room should exist');
     const keys = await deriveRoomKeys('secret', 'tamper', room.salt, room.kdf, { floor: TEST_KDF });
-    info.send({ t: 'join', room: 'tamper', proof: joinProof(keys, hello.challenge) });
+    info.send({ t: 'join', room: 'tamper', proof: joinProof(keys, info.challenge) });
     await info.next('joined');
     const mallory = generateIdentity();
     const body = (cid: string, text: string) => ({ cid, ts: Date.now(), from: { name: 'Mallory', key: mallory.publicKey }, k: 'text' as const, text });

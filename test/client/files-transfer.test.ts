@@ -12,7 +12,7 @@ import { FrameDecoder } from '../../protocol/framing';
 import { MIN_FILE_CHUNK, newFileKey } from '../../client/files/stream-crypto';
 import { BlobTransfers, FileTransferError, fileSha256, type BlobChannel, type FileRef } from '../../client/files/transfer';
 import { startServer, type TestServer } from '../support/server';
-import { joinProof, randomCid, roomAuth, type RoomAuth } from '../server/wire';
+import { joinProof, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
 let server: TestServer;
 let dir: string;

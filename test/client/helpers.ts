@@ -1,15 +1,11 @@
 // Shared helpers for the client suites: fast test KDF, clients wired to in-memory
-// or file stores, event collectors, and a raw protocol socket for hostile peers.
+// or file stores, event collectors, the CLI as a child process (raw peers: test/support/wire.ts).
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { connect, type Socket } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUN_BINARY, REPO_ROOT, startServer, type TestServer } from '../support/server';
-import { decodeBody, encodeFrameBody } from '../../protocol/codec';
-import { parseServerFrame, type ClientFrame, type KdfParams, type ServerFrame } from '../../protocol/frames';
-import { FrameDecoder } from '../../protocol/framing';
 import { ChatClient, type ChatClientOptions, type ChatEvent, type RoomItem } from '../../client/chat-client';
 import { generateIdentity, type Identity } from '../../client/keys';
 import { MemoryOutboxStore, type OutboxStore } from '../../client/storage';
@@ -115,58 +111,6 @@ export function sharedServer(hooks: SuiteHooks): SharedServer {
     },
     track: (c) => (clients.push(c), c),
   };
-}
-
-/** A bare protocol connection for playing a misbehaving peer against the real server. */
-export class RawPeer {
-  private readonly decoder = new FrameDecoder(64 * 1024 * 1024);
-  private readonly frames: ServerFrame[] = [];
-  private wake: (() => void) | undefined;
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      for (const body of this.decoder.push(chunk).frames) {
-        const frame = parseServerFrame(decodeBody(body));
-        if (frame) this.frames.push(frame);
-      }
-      this.wake?.();
-    });
-  }
-
-  static async open(host: string, port: number): Promise<RawPeer> {
-    const socket = connect({ host, port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
-      socket.once('error', reject);
-    });
-    return new RawPeer(socket);
-  }
-
-  send(frame: ClientFrame): void {
-    this.socket.write(encodeFrameBody(frame));
-  }
-
-  /** The next frame of type `t` (frames of other types before it are dropped). */
-  async next<T extends ServerFrame['t']>(t: T, ms = 5000): Promise<Extract<ServerFrame, { t: T }>> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const index = this.frames.findIndex((f) => f.t === t || f.t === 'error');
-      if (index >= 0) {
-        const [frame] = this.frames.splice(0, index + 1).slice(-1);
-        if (frame?.t === t) return frame as Extract<ServerFrame, { t: T }>;
-        throw new Error(`server answered ${JSON.stringify(frame)}`);
-      }
-      if (Date.now() > deadline) throw new Error(`no ${t} frame within ${ms} ms`);
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
 }
 
 // ---- the chat CLI as a child process ----------------------------------------------

@@ -13,7 +13,8 @@ import { serverErrorSentence, ServerError } from '../../client/errors';
 import { deriveRoomKeys, generateIdentity, joinProof } from '../../client/keys';
 import { KINDS, previewText, toCliJson, toViewItem, type Body, type ShownItem } from '../../client/kinds/index';
 import { buildKindVectors, sealRawBody, unknownKindBody, type KindVectors } from '../support/kinds-vectors';
-import { makeClient, RawPeer, sharedServer, TEST_KDF } from './helpers';
+import { makeClient, sharedServer, TEST_KDF } from './helpers';
+import { WireClient } from '../support/wire';
 
 const shared = sharedServer({ beforeAll, afterAll });
 const { track } = shared;
@@ -142,14 +143,13 @@ describe('unknown kinds through a real server', () => {
     const ada = track(makeClient(shared.server.address, 'Ada'));
     await ada.client.connect();
     await ada.client.joinRoom('kinds', 'secret', { create: true });
-    const peer = await RawPeer.open(shared.server.host, shared.server.port);
+    const peer = await WireClient.connect(shared.server);
     try {
-      const hello = await peer.next('hello');
       peer.send({ t: 'room', room: 'kinds' });
       const info = await peer.next('room');
       if (!info.salt || !info.kdf) throw new Error('room should exist');
       const keys = await deriveRoomKeys('secret', 'kinds', info.salt, info.kdf, { floor: TEST_KDF });
-      peer.send({ t: 'join', room: 'kinds', proof: joinProof(keys, hello.challenge) });
+      peer.send({ t: 'join', room: 'kinds', proof: joinProof(keys, peer.challenge) });
       await peer.next('joined');
       const newer = generateIdentity();
       const bodies: [string, Record<string, unknown>][] = [

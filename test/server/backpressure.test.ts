@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, randomCid, roomAuth } from './wire';
+import { WireClient, fakeEnvelope, randomCid, roomAuth } from '../support/wire';
 
 let server: TestServer;
 const clients: WireClient[] = [];

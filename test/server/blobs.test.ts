@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { cipherSize, decryptStream, encryptStream, newFileKey } from '../../client/files/stream-crypto';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, randomCid, roomAuth, type RoomAuth } from './wire';
+import { WireClient, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
 /** Plaintext chunk: the protocol's minimum, so a few MB make dozens of chunks. */
 const P = 64 * 1024;

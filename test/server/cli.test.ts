@@ -97,7 +97,7 @@ describe('the server process', () => {
   test('reads its settings from MESSAGE_APP_* variables', async () => {
     const server = await startServer({ env: { MESSAGE_APP_MAX_FRAME: '4096' } });
     servers.push(server);
-    const { WireClient } = await import('./wire');
+    const { WireClient } = await import('../support/wire');
     const c = await WireClient.connect(server);
     expect(c.max).toBe(4096);
     c.close();

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { deletionHash, deletionToken } from '../../client/deletion';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, randomCid, roomAuth, type RoomAuth } from './wire';
+import { WireClient, fakeEnvelope, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
 const servers: TestServer[] = [];
 const clients: WireClient[] = [];

@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, test } from 'bun:test';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, randomCid, roomAuth, type RoomAuth } from './wire';
+import { WireClient, fakeEnvelope, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
 const servers: TestServer[] = [];
 const clients: WireClient[] = [];

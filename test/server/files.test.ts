@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LOG_ENVELOPE_BYTES } from '../../server/store';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, roomAuth } from './wire';
+import { WireClient, fakeEnvelope, roomAuth } from '../support/wire';
 
 const servers: TestServer[] = [];
 const dirs: string[] = [];

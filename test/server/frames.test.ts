@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
 import { encodeFrameBody } from '../../protocol/codec';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth, type RoomAuth } from './wire';
+import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
 let server: TestServer;
 const clients: WireClient[] = [];

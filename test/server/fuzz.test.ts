@@ -5,7 +5,7 @@ import { encodeBody } from '../../protocol/codec';
 import { encodeFrame } from '../../protocol/framing';
 import { startServer, type TestServer } from '../support/server';
 import { prng } from '../support/prng';
-import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from './wire';
+import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth } from '../support/wire';
 
 let server: TestServer;
 

@@ -11,7 +11,7 @@ import { FrameDecoder } from '../../protocol/framing';
 import { DiskSpace } from '../../server/disk';
 import { HourlyLimit, kdfProblem } from '../../server/limits';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth, TEST_KDF, type RoomAuth } from './wire';
+import { WireClient, fakeEnvelope, joinProof, randomCid, roomAuth, TEST_KDF, type RoomAuth } from '../support/wire';
 
 const servers: TestServer[] = [];
 const sockets: { close(): void }[] = [];

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { decodeBody } from '../../protocol/codec';
 import { FrameDecoder } from '../../protocol/framing';
 import { startServer, type TestServer } from '../support/server';
-import { WireClient, fakeEnvelope, randomCid, roomAuth } from './wire';
+import { WireClient, fakeEnvelope, randomCid, roomAuth } from '../support/wire';
 
 const servers: TestServer[] = [];
 const clients: WireClient[] = [];

@@ -1,4 +1,5 @@
-// Test helpers for talking to the real server over TCP: a raw protocol client and room auth keys computed with node:crypto.
+// Test helpers for talking to the real server over TCP (server and client suites): a raw protocol client
+// (also the misbehaving peer of client tests) and room auth keys computed with node:crypto.
 
 import { createPrivateKey, createPublicKey, hkdfSync, randomBytes, scryptSync, sign, type KeyObject } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
@@ -7,8 +8,8 @@ import type { ClientFrame, KdfParams, ServerFrame } from '../../protocol/frames'
 import { parseServerFrame } from '../../protocol/frames';
 import { FrameDecoder } from '../../protocol/framing';
 
-export { TEST_KDF } from '../support/kdf';
-import { TEST_KDF } from '../support/kdf';
+export { TEST_KDF } from './kdf';
+import { TEST_KDF } from './kdf';
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 
 export interface RoomAuth {
