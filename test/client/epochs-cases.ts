@@ -142,6 +142,17 @@ export function epochCases(): Case[] {
     },
   });
   cases.push({
+    name: 'the header epoch: v1 is epoch 0, a short or unknown version is none (the server refuses those in a rotated room)',
+    run: () => {
+      assert.equal(envelopeEpoch(new Uint8Array([0x01, 9, 9])), 0);
+      assert.equal(envelopeEpoch(h(v.envelopes[2]!.env)), 7);
+      assert.equal(envelopeEpoch(new Uint8Array([0x02, 0, 0, 1])), null);
+      assert.equal(envelopeEpoch(new Uint8Array([0x03, 0, 0, 0, 1])), null);
+      assert.equal(envelopeEpoch(new Uint8Array(0)), null);
+      assert.equal(envelopeEpoch(new Uint8Array([0x02, 0xff, 0xff, 0xff, 0xff])), 0xffffffff);
+    },
+  });
+  cases.push({
     name: 'the back-link body encodes to the vector bytes and gives the previous epoch key',
     run: () => {
       const e = v.envelopes[1]!;
