@@ -33,8 +33,8 @@ interface ViewItemBase {
   ts: number;
 }
 
-export interface ViewTextItem extends ViewItemBase {
-  kind: 'text';
+/** What every shown message (not a placeholder) carries besides its kind's own fields. */
+interface ViewShownBase extends ViewItemBase {
   from: ViewSender;
   own: boolean;
   /** false: this name was seen before with another identity key (section 4). */
@@ -44,6 +44,10 @@ export interface ViewTextItem extends ViewItemBase {
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
+}
+
+export interface ViewTextItem extends ViewShownBase {
+  kind: 'text';
   text: string;
 }
 
@@ -55,30 +59,14 @@ export interface ViewImage {
   name?: string;
 }
 
-export interface ViewImageItem extends ViewItemBase {
+export interface ViewImageItem extends ViewShownBase {
   kind: 'image';
-  from: ViewSender;
-  own: boolean;
-  verified: boolean;
-  /** As on ViewTextItem. */
-  why?: string;
-  pending: boolean;
-  /** As on ViewTextItem. */
-  signedAt?: number;
   image: ViewImage;
 }
 
 /** A shared snippet (PROTOCOL.md section 10); highlighted on request (`highlight`). */
-export interface ViewCodeItem extends ViewItemBase {
+export interface ViewCodeItem extends ViewShownBase {
   kind: 'code';
-  from: ViewSender;
-  own: boolean;
-  verified: boolean;
-  /** As on ViewTextItem. */
-  why?: string;
-  pending: boolean;
-  /** As on ViewTextItem. */
-  signedAt?: number;
   code: CodeSnippet;
 }
 
@@ -89,16 +77,8 @@ export interface ViewFile {
   mime: string;
 }
 
-export interface ViewFileItem extends ViewItemBase {
+export interface ViewFileItem extends ViewShownBase {
   kind: 'file';
-  from: ViewSender;
-  own: boolean;
-  verified: boolean;
-  /** As on ViewTextItem. */
-  why?: string;
-  pending: boolean;
-  /** The sender's signed time, when it differs from the server's by more than five minutes. */
-  signedAt?: number;
   file: ViewFile;
 }
 
