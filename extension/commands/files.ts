@@ -6,19 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { FileTransferError, type Progress } from '../../client/files/transfer';
 import type { ChatApp } from '../app';
-
-/** Bytes as a short size, for progress titles and cards. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+import { formatSize } from '../../protocol/size';
 
 /**
  * Runs a transfer under a cancellable progress notification. Resolves to false

@@ -4,6 +4,7 @@ import type { ViewFileItem } from '../../protocol/webview';
 import { h, icon } from '../elements/dom';
 import { TESTID } from '../elements/selectors';
 import type { Renderer } from './types';
+import { formatSize } from '../../protocol/size';
 
 /** The codicon for a media type: only a picture, never a reason to render the file. */
 export function fileIcon(mime: string): string {
@@ -16,22 +17,9 @@ export function fileIcon(mime: string): string {
   return 'file-binary';
 }
 
-/** Bytes as a short size: "512 B", "3.4 KB", "50 MB", "1.0 GB". */
-export function fileSizeText(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
 export const renderFile: Renderer<ViewFileItem> = (item, { doc }) => {
   const { name, size, mime } = item.file;
-  const sizeText = fileSizeText(size);
+  const sizeText = formatSize(size);
   const save = h(doc, 'vscode-button', {
     secondary: true,
     icon: 'save',
