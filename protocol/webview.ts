@@ -107,6 +107,8 @@ export interface ViewRoomSummary {
   unread: number;
   /** Older messages exist on the server. */
   more: boolean;
+  /** Server id of the first message that was unread when the room was opened: the view draws "New messages" before it. */
+  newFrom?: number;
 }
 
 export interface ViewRoom extends ViewRoomSummary {
@@ -305,7 +307,14 @@ function isItems(v: unknown): v is ViewItem[] {
 }
 
 function isRoomSummary(v: unknown): v is ViewRoomSummary {
-  return isFields(v) && isRoomName(v.room) && isCount(v.online) && isCount(v.unread) && typeof v.more === 'boolean';
+  return (
+    isFields(v) &&
+    isRoomName(v.room) &&
+    isCount(v.online) &&
+    isCount(v.unread) &&
+    typeof v.more === 'boolean' &&
+    (v.newFrom === undefined || isCount(v.newFrom))
+  );
 }
 
 function isRoom(v: unknown): v is ViewRoom {

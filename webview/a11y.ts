@@ -51,3 +51,8 @@ export function messageLabel(item: ViewItem, time: string): string {
     }
   }
 }
+
+/** The "Jump to latest" button's name: with how many messages came below while the reader was scrolled up. */
+export function jumpLabel(newBelow: number): string {
+  return newBelow > 0 ? `Jump to latest, ${newBelow} new ${newBelow === 1 ? 'message' : 'messages'}` : 'Jump to latest';
+}

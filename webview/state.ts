@@ -118,6 +118,8 @@ export class ViewState {
 /** One row of the message list. `key` is stable across redraws. */
 export type Row =
   | { kind: 'day'; key: string; label: string }
+  /** The "New messages" line before the first message that was unread when the room was opened. */
+  | { kind: 'unread'; key: string; label: string }
   | {
       kind: 'message';
       key: string;
@@ -132,17 +134,29 @@ export type Row =
 
 const GROUP_MS = 5 * 60 * 1000;
 
-/** Builds the rows for a room's items: a separator before each new local day. */
-export function buildRows(items: readonly ViewItem[], now: Date = new Date()): Row[] {
+export const UNREAD_ROW_KEY = 'unread';
+
+/**
+ * Builds the rows for a room's items: a separator before each new local day, and
+ * the "New messages" line before the first item with an id of at least `newFrom`.
+ */
+export function buildRows(items: readonly ViewItem[], now: Date = new Date(), newFrom?: number): Row[] {
   const rows: Row[] = [];
   let lastDay = '';
   let prev: ViewItem | undefined;
+  let unreadPlaced = newFrom === undefined;
   for (const item of items) {
     const date = new Date(item.ts);
     const day = dayKey(date);
     if (day !== lastDay) {
       rows.push({ kind: 'day', key: `day:${day}`, label: dayLabel(date, now) });
       lastDay = day;
+      prev = undefined;
+    }
+    // By id, not equality: the first unread may have been deleted since, the line then goes before the next.
+    if (!unreadPlaced && item.id !== null && newFrom !== undefined && item.id >= newFrom) {
+      rows.push({ kind: 'unread', key: UNREAD_ROW_KEY, label: 'New messages' });
+      unreadPlaced = true;
       prev = undefined;
     }
     rows.push({

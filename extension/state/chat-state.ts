@@ -20,6 +20,10 @@ export interface RoomModel {
   more: boolean;
   /** Acked items ascending by id, then pending items in the order they were sent. */
   items: ViewItem[];
+  /** Server id of the first message counted unread since the room was last seen. */
+  firstUnread?: number;
+  /** Where the "New messages" line goes: the first unread when the room was opened, until another room is. */
+  newFrom?: number;
 }
 
 export interface UpsertResult {
@@ -70,6 +74,8 @@ export class ChatState {
   /** Makes a room the one shown; seeing it clears its unread count when the view is visible. */
   setActive(room: string | null): void {
     if (room !== null) this.addRoom(room);
+    // Leaving a room drops its "New messages" line: next time it marks what came since.
+    if (this.activeRoom !== null && this.activeRoom !== room) delete this.rooms.get(this.activeRoom)?.newFrom;
     this.activeRoom = room;
     this.markSeen();
   }
@@ -82,7 +88,10 @@ export class ChatState {
   private markSeen(): void {
     if (!this.viewVisible || this.activeRoom === null) return;
     const model = this.rooms.get(this.activeRoom);
-    if (model) model.unread = 0;
+    if (!model) return;
+    if (model.unread > 0 && model.firstUnread !== undefined) model.newFrom = model.firstUnread;
+    model.unread = 0;
+    delete model.firstUnread;
   }
 
   /** The user is looking at this room right now. */
@@ -100,7 +109,10 @@ export class ChatState {
     if (upsertItem(model.items, item) !== 'added') return { added: false, unread: false };
     const own = item.kind !== 'placeholder' && item.own;
     const unread = live && !own && !this.isSeen(room);
-    if (unread) model.unread += 1;
+    if (unread) {
+      if (model.unread === 0 && item.id !== null) model.firstUnread = item.id;
+      model.unread += 1;
+    }
     return { added: true, unread };
   }
 
@@ -137,15 +149,16 @@ export class ChatState {
   }
 
   summaries(): ViewRoomSummary[] {
-    return [...this.rooms.values()].map(({ room, online, unread, more }) => ({ room, online, unread, more }));
+    return [...this.rooms.values()].map(({ room, online, unread, more, newFrom }) => ({ room, online, unread, more, ...(newFrom === undefined ? {} : { newFrom }) }));
   }
 
   snapshot(): ViewSnapshot {
-    const rooms: ViewRoom[] = [...this.rooms.values()].map(({ room, online, unread, more, items }) => ({
+    const rooms: ViewRoom[] = [...this.rooms.values()].map(({ room, online, unread, more, newFrom, items }) => ({
       room,
       online,
       unread,
       more,
+      ...(newFrom === undefined ? {} : { newFrom }),
       items: [...items],
     }));
     return { connection: { ...this.connection }, me: this.me, rooms, active: this.activeRoom };

@@ -11,6 +11,7 @@ import { h, icon } from './dom';
 import { Banner, RoomTabs } from './header';
 import { MessageList } from './message-list';
 import { TESTID } from './selectors';
+import { JumpToLatest } from './unread';
 
 export class ChatApp {
   readonly state = new ViewState();
@@ -18,6 +19,7 @@ export class ChatApp {
   private readonly tabs: RoomTabs;
   private readonly list: MessageList;
   private readonly composer: Composer;
+  private readonly jump: JumpToLatest;
   readonly highlights: CodeHighlights;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
@@ -40,12 +42,16 @@ export class ChatApp {
       openLink: (url) => host.post({ type: 'openLink', url }),
       openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
       saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
+      placeChanged: (atBottom, newBelow) => this.jump.render(atBottom, newBelow),
     }, {
       openLink: (url) => host.post({ type: 'openLink', url }),
       copy: (text) => host.post({ type: 'copyText', text }),
       highlight: (lang, text) => this.highlights.element(lang, text),
       openCode: (code) => host.post({ type: 'openCode', code }),
     });
+    this.jump = new JumpToLatest(doc, () => this.list.jumpToLatest());
+    // Inside the scrolled list, after its rows: a sticky strip keeps the button over the list's bottom edge.
+    this.list.el.append(this.jump.el);
     this.composer = new Composer(doc, {
       send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
       tooLong: (bytes) =>
@@ -215,6 +221,6 @@ export class ChatApp {
 
   private renderMessages(how: 'replace' | 'append' | 'prepend'): void {
     const room = this.state.activeRoom();
-    this.list.render(room?.room ?? null, room?.items ?? [], room?.more ?? false, how);
+    this.list.render(room?.room ?? null, room?.items ?? [], room?.more ?? false, how, room?.newFrom);
   }
 }

@@ -7,7 +7,8 @@ import type { ViewImage, ViewItem } from '../../protocol/webview';
 import { messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
-import { buildRows, type Row } from '../state';
+import { buildRows, UNREAD_ROW_KEY, type Row } from '../state';
+import { newMessagesLine } from './unread';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
@@ -19,6 +20,8 @@ export interface MessageListEvents {
   openLink(url: string): void;
   openImage(cid: string): void;
   saveImage(cid: string): void;
+  /** The reader is at the newest message or not, and how many arrived below since they scrolled up (the "Jump to latest" button). */
+  placeChanged?(atBottom: boolean, newBelow: number): void;
 }
 
 /** Pixels from the top at which the next older page is requested. */
@@ -70,6 +73,10 @@ export class MessageList {
   private resizeObserver: ResizeObserver | undefined;
   /** Set while the list itself moves scrollTop, so its own scroll event is not taken for the reader's. */
   private settingScroll = false;
+  /** Others' messages that arrived while the reader was scrolled up; the last reported place. */
+  private newBelow = 0;
+  private newFrom: number | undefined;
+  private reported = { atBottom: true, newBelow: 0 };
 
   constructor(
     private readonly doc: Document,
@@ -123,9 +130,13 @@ export class MessageList {
    * page: the messages the reader sees stay where they are). Another room than
    * the one shown returns to where that room was read (new rooms: the bottom).
    */
-  render(room: string | null, items: readonly ViewItem[], more: boolean, how: 'replace' | 'append' | 'prepend'): void {
+  render(room: string | null, items: readonly ViewItem[], more: boolean, how: 'replace' | 'append' | 'prepend', newFrom?: number): void {
     let place: ScrollPlace;
+    // A newly set "New messages" line (the room was opened, or the view shown again) is scrolled to like an opening.
+    const opened = room !== this.room || how === 'replace' || (newFrom !== undefined && newFrom !== this.newFrom);
+    this.newFrom = newFrom;
     if (room !== this.room) {
+      this.newBelow = 0;
       if (this.room !== null) this.memory.remember(this.room, this.currentPlace(BOTTOM_SLACK));
       this.clear();
       this.room = room;
@@ -139,7 +150,7 @@ export class MessageList {
     const lastBefore = this.messageKeys.at(-1);
     this.more = more;
     this.olderButton.hidden = !more;
-    this.rows = buildRows(items);
+    this.rows = buildRows(items, undefined, newFrom);
     this.keys = this.rows.map((r) => r.key);
     this.messageKeys = this.rows.filter((r) => r.kind === 'message').map((r) => r.key);
     this.positions = new Map(this.messageKeys.map((k, i) => [k, i + 1]));
@@ -150,7 +161,10 @@ export class MessageList {
     if (newLast && last.item.kind !== 'placeholder' && last.item.own) place = { kind: 'bottom' };
     if (newLast && how === 'append' && lastBefore !== undefined && !(last.item.kind !== 'placeholder' && last.item.own)) {
       this.announcer.textContent = messageLabel(last.item, last.time);
+      if (place.kind !== 'bottom') this.newBelow += this.messageKeys.length - 1 - this.messageKeys.indexOf(lastBefore);
     }
+    // Opening a room with unread messages shows the "New messages" line at the top (or the bottom, if all fits).
+    if (opened && this.keys.includes(UNREAD_ROW_KEY)) place = { kind: 'anchor', key: UNREAD_ROW_KEY, offset: 0 };
     this.layout(place);
     // A list that does not fill the view cannot be scrolled to its top: ask for more now.
     if (this.more && this.el.clientHeight > 0 && this.el.scrollHeight <= this.el.clientHeight + TOP_THRESHOLD) {
@@ -160,6 +174,13 @@ export class MessageList {
 
   scrollToBottom(): void {
     this.layout({ kind: 'bottom' });
+  }
+
+  /** "Jump to latest": the newest message, focused (the button that was pressed hides). */
+  jumpToLatest(): void {
+    this.scrollToBottom();
+    const last = this.messageKeys.at(-1);
+    if (last) this.focusMessage(last);
   }
 
   /** Releases every blob: URL and drawn row (the view is going away or shows another room). */
@@ -239,6 +260,16 @@ export class MessageList {
       if (!this.measure()) break;
     }
     this.updateTabStop();
+    this.reportPlace();
+  }
+
+  /** Tells the app whether the reader is at the newest message (only when that, or the count below, changed). */
+  private reportPlace(): void {
+    const atBottom = this.room === null || this.currentPlace(BOTTOM_SLACK).kind === 'bottom';
+    if (atBottom) this.newBelow = 0;
+    if (atBottom === this.reported.atBottom && this.newBelow === this.reported.newBelow) return;
+    this.reported = { atBottom, newBelow: this.newBelow };
+    this.events.placeChanged?.(atBottom, this.newBelow);
   }
 
   /** A layout that keeps the reader's place (after a scroll, a resize, an image load). */
@@ -250,6 +281,7 @@ export class MessageList {
   private onScroll(): void {
     if (this.settingScroll) return;
     if (this.windowed) this.relayout();
+    else this.reportPlace();
     if (this.el.scrollTop < TOP_THRESHOLD && this.more) this.events.loadOlder();
   }
 
@@ -330,6 +362,7 @@ export class MessageList {
         h(doc, 'span', {}, [row.label]),
       ]);
     }
+    if (row.kind === 'unread') return newMessagesLine(doc, row.key, row.label);
     const item = row.item;
     const own = item.kind !== 'placeholder' && item.own;
     const pending = item.kind !== 'placeholder' && item.pending;
@@ -540,7 +573,7 @@ function isLong(item: ViewItem, cpl: number): boolean {
 }
 
 function rowVersion(row: Row): string {
-  if (row.kind === 'day') return row.label;
+  if (row.kind !== 'message') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
   return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;

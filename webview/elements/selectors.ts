@@ -30,6 +30,8 @@
 //   [data-testid="empty-room"]     "No messages yet" in a room without messages
 //   [data-testid="show-more"]      "Show more" / "Show less" under a long message (aria-expanded)
 //   [data-testid="announcer"]      polite status line that reads out a newly arrived message
+//   [data-testid="new-messages"]   "New messages" line (role=separator) before the first message unread when the room was opened
+//   [data-testid="jump-latest"]    "Jump to latest" button, shown while scrolled up; its aria-label counts the messages that came below
 
 export const TESTID = {
   app: 'app',
@@ -63,4 +65,6 @@ export const TESTID = {
   emptyRoom: 'empty-room',
   showMore: 'show-more',
   announcer: 'announcer',
+  newMessages: 'new-messages',
+  jumpLatest: 'jump-latest',
 } as const;
