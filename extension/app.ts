@@ -27,6 +27,7 @@ import { saveImage, sendImageBytes } from './commands/images';
 import { openCode } from './commands/code';
 import { EditorHighlighter } from './highlight/editor-highlighter';
 import { saveFile, sendDroppedBytes, sendDroppedUri } from './commands/files';
+import { RoomNotifySettings, roomAllowsToast } from './state/room-notify';
 
 export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly view: ChatViewProvider;
@@ -40,6 +41,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
   /** Server certificates: pins, the first-use question, the TLS options of a session. */
   readonly trust: ServerTrust;
   private readonly status = new ChatStatusBar();
+  /** Per-room notifications (all / mentions / none), kept per server and room. */
+  readonly roomNotify: RoomNotifySettings;
   /** Tokens for the code blocks the view shows, in the active theme (grammars load on first use). */
   readonly highlighter: EditorHighlighter;
   private readonly disposables: vscode.Disposable[] = [];
@@ -49,6 +52,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.keys = new KeyStore(context.secrets);
+    this.roomNotify = new RoomNotifySettings(context.globalState);
     this.highlighter = new EditorHighlighter((line) => log.warn(line));
     this.rooms = new WindowRooms(context.workspaceState);
     this.view = new ChatViewProvider(context.extensionUri, this, log);
@@ -66,6 +70,10 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       notice: (level, text) => this.view.post({ type: 'notice', level, text }),
       setting: () => readSettings().notifications,
       now: () => Date.now(),
+      roomAllows: (room, item) => {
+        const session = this.sessions.current;
+        return !session || roomAllowsToast(this.roomNotify.get(session.server, room), item, session.name);
+      },
     });
     this.sessions = new SessionHost({
       identity: () => this.keys.identity(),

@@ -23,6 +23,8 @@ export interface NotifierSurfaces {
   /** A line in the view's notice bar. */
   notice(level: NoticeLevel, text: string): void;
   setting(): NotificationSetting;
+  /** The room's own level (all / mentions / none, state/room-notify.ts) lets this message toast; the badge counts regardless. */
+  roomAllows?(room: string, item: ViewItem): boolean;
   now(): number;
 }
 
@@ -43,6 +45,7 @@ export class Notifier {
    * "Open Chat". Resolves when the toast is answered (or at once without one).
    */
   async incoming(room: string, item: ViewItem, unread: boolean, open: (room: string) => void): Promise<void> {
+    if (this.ui.roomAllows && !this.ui.roomAllows(room, item)) return;
     const now = this.ui.now();
     if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast })) return;
     this.lastToast = now;

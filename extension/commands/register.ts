@@ -14,6 +14,7 @@ import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
 import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
+import { roomNotifications } from './room-notify';
 
 type Handler = (app: ChatApp, arg?: unknown) => Promise<void>;
 
@@ -35,6 +36,7 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.sendFile': (app) => sendFile(app),
   'messageApp.sendFileToChat': sendFile,
   'messageApp.saveFile': saveFileFromContext,
+  'messageApp.roomNotifications': roomNotifications,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {
