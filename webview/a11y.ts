@@ -30,13 +30,16 @@ export function messageLabel(item: ViewItem, time: string): string {
     case 'text':
     case 'image':
     case 'code':
-    case 'file': {
+    case 'file':
+    case 'reply': {
       const who = `${item.from.name}${item.own ? ' (you)' : ''}`;
       const what =
         item.kind === 'code'
           ? `code ${item.code.path === undefined ? item.code.lang : `${excerpt(item.code.path, 60)} lines ${item.code.start} to ${item.code.end}`}`
           : item.kind === 'text'
           ? excerpt(item.text)
+          : item.kind === 'reply'
+            ? `reply: ${excerpt(item.text)}`
           : item.kind === 'file'
             ? `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`
             : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
@@ -55,4 +58,30 @@ export function messageLabel(item: ViewItem, time: string): string {
 /** The "Jump to latest" button's name: with how many messages came below while the reader was scrolled up. */
 export function jumpLabel(newBelow: number): string {
   return newBelow > 0 ? `Jump to latest, ${newBelow} new ${newBelow === 1 ? 'message' : 'messages'}` : 'Jump to latest';
+}
+
+/** A reaction chip's name: the emoji, how many, who, and what a press does. */
+export function reactionLabel(r: { emoji: string; count: number; names: readonly string[]; mine: boolean }): string {
+  const who = r.names.length > 0 ? `: ${r.names.join(', ')}` : '';
+  return `${r.emoji} ${r.count} ${r.count === 1 ? 'reaction' : 'reactions'}${who}. ${r.mine ? 'Press to remove yours' : 'Press to add yours'}`;
+}
+
+/** Names of a message's actions (hover toolbar, context menu); `whose` is "Ada's message" or "your message". */
+export const ACTION_LABELS = {
+  react: 'Add Reaction...',
+  reply: 'Reply',
+  edit: 'Edit',
+  delete: 'Delete for Everyone...',
+  copy: 'Copy Text',
+  more: 'More Actions',
+} as const;
+
+/** "(edited)"'s name: it opens the earlier versions. */
+export function editedLabel(versions: number): string {
+  return `Edited. Show ${versions === 1 ? 'the earlier version' : `${versions} earlier versions`}`;
+}
+
+/** The composer banner while replying or editing. */
+export function composeModeLabel(mode: { kind: 'reply'; name: string; quote: string } | { kind: 'edit' }): string {
+  return mode.kind === 'reply' ? `Replying to ${mode.name}: ${excerpt(mode.quote, 80)}` : 'Editing your message (Escape to cancel)';
 }

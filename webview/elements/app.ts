@@ -7,11 +7,13 @@ import { CodeHighlights } from '../code-highlights';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
+import { TypingLine } from './typing-line';
 import { h, icon } from './dom';
 import { Banner, RoomTabs } from './header';
 import { MessageList } from './message-list';
 import { TESTID } from './selectors';
 import { JumpToLatest } from './unread';
+import { Conversation } from './conversation';
 
 export class ChatApp {
   readonly state = new ViewState();
@@ -20,7 +22,11 @@ export class ChatApp {
   private readonly list: MessageList;
   private readonly composer: Composer;
   private readonly jump: JumpToLatest;
+  private readonly conversation: Conversation;
+  /** The room the list shows, so a switch ends a reply or an edit begun in another. */
+  private shownRoom: string | null = null;
   readonly highlights: CodeHighlights;
+  private readonly typingLine: TypingLine;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
@@ -52,8 +58,14 @@ export class ChatApp {
     this.jump = new JumpToLatest(doc, () => this.list.jumpToLatest());
     // Inside the scrolled list, after its rows: a sticky strip keeps the button over the list's bottom edge.
     this.list.el.append(this.jump.el);
+    this.typingLine = new TypingLine(doc);
     this.composer = new Composer(doc, {
-      send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
+      send: (text) => {
+        if (!this.conversation.takeSend(text)) this.withRoom((room) => host.post({ type: 'send', room, text }));
+      },
+      upInEmpty: () => this.conversation.editLast(),
+      escape: () => this.conversation.escape(),
+      typing: () => this.withRoom((room) => host.post({ type: 'typing', room })),
       tooLong: (bytes) =>
         this.handle({
           type: 'notice',
@@ -62,6 +74,16 @@ export class ChatApp {
         }),
       attach: () => host.post({ type: 'command', command: 'sendImage' }),
       image: (file) => void this.sendFile(file),
+    });
+    this.conversation = new Conversation({
+      doc,
+      list: this.list.el,
+      layer: container,
+      state: this.state,
+      post: (message) => host.post(message),
+      focusMessage: (key) => this.list.focusMessage(key),
+      composer: this.composer,
+      notice: (text) => this.handle({ type: 'notice', level: 'info', text }),
     });
     this.noticeText = h(doc, 'span', { class: 'notice-text' });
     const dismiss = h(doc, 'button', { type: 'button', class: 'notice-close', 'aria-label': 'Dismiss', title: 'Dismiss' }, [icon(doc, 'close')]);
@@ -77,6 +99,8 @@ export class ChatApp {
       this.tabs.el,
       this.notice,
       this.list.el,
+      this.typingLine.el,
+      this.conversation.banner,
       this.composer.el,
     ]);
     // Dropping image files anywhere on the view sends them like a paste.
@@ -171,13 +195,19 @@ export class ChatApp {
         if (change.room === this.state.active) this.renderMessages('append');
         return;
       case 'older':
-        if (change.room === this.state.active) this.renderMessages('prepend');
+        if (change.room === this.state.active) {
+          this.renderMessages('prepend');
+          this.conversation.olderArrived();
+        }
         return;
       case 'notice':
         this.renderNotice();
         return;
       case 'focus':
         this.composer.focus();
+        return;
+      case 'typing':
+        if (change.room === this.state.active) this.typingLine.render(this.state.typingLine(change.room));
         return;
       default: {
         const unreachable: never = change;
@@ -221,6 +251,8 @@ export class ChatApp {
 
   private renderMessages(how: 'replace' | 'append' | 'prepend'): void {
     const room = this.state.activeRoom();
+    if ((room?.room ?? null) !== this.shownRoom) this.conversation.roomChanged();
+    this.shownRoom = room?.room ?? null;
     this.list.render(room?.room ?? null, room?.items ?? [], room?.more ?? false, how, room?.newFrom);
   }
 }

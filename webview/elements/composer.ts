@@ -9,10 +9,16 @@ import { TESTID } from './selectors';
 
 export interface ComposerEvents {
   send(text: string): void;
+  /** A key that changes the text was typed (the host rate-limits the signal). */
+  typing?(): void;
   /** The text is over the protocol's 64 KiB; it stays in the box. */
   tooLong(bytes: number): void;
   attach(): void;
   image(file: File): void;
+  /** Up in an empty box (edit my last message); true when it was used. */
+  upInEmpty?(): boolean;
+  /** Escape (leave reply or edit mode); true when it was used. */
+  escape?(): boolean;
 }
 
 /** The part of <vscode-textarea> the composer uses (a plain <textarea> works too, e.g. in tests). */
@@ -54,7 +60,18 @@ export class Composer {
     this.el.addEventListener('submit', (e) => e.preventDefault());
     // The key event comes from the textarea inside the element's shadow root
     // (keyboard events are composed), so it reaches this listener on the host.
+    this.box.addEventListener('input', () => {
+      if (this.box.value.trim() !== '') this.events.typing?.();
+    });
     this.box.addEventListener('keydown', (event) => {
+      if (event.key === 'ArrowUp' && !this.box.value && !event.shiftKey && this.events.upInEmpty?.()) {
+        event.preventDefault();
+        return;
+      }
+      if (event.key === 'Escape' && this.events.escape?.()) {
+        event.preventDefault();
+        return;
+      }
       if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
       event.preventDefault();
       this.submit();
@@ -114,5 +131,10 @@ export class Composer {
 
   focus(): void {
     this.box.focus();
+  }
+
+  /** Puts text in the box (an edit starts with the message's text), the caret at its end. */
+  setText(text: string): void {
+    this.box.value = text;
   }
 }

@@ -9,6 +9,7 @@ import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
 import { buildRows, UNREAD_ROW_KEY, type Row } from '../state';
 import { newMessagesLine } from './unread';
+import { foldedMarks, foldedVersion, messageActions } from './folded';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
@@ -412,6 +413,10 @@ export class MessageList {
     const body = renderBody(item, this.renderContext);
     body.setAttribute('dir', 'auto');
     el.append(body);
+    const folded = foldedMarks(doc, item);
+    if (folded) el.append(folded);
+    const actions = messageActions(doc, item);
+    if (actions) el.append(actions);
     if (collapsible) {
       const open = this.expanded.has(row.key);
       if (!open) body.classList.add('collapsed');
@@ -558,6 +563,7 @@ export class MessageList {
 function isLong(item: ViewItem, cpl: number): boolean {
   switch (item.kind) {
     case 'text':
+    case 'reply':
       return shouldCollapse(item.text, cpl);
     case 'code':
       return shouldCollapse(item.code.text, cpl);
@@ -576,5 +582,5 @@ function rowVersion(row: Row): string {
   if (row.kind !== 'message') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}`;
 }

@@ -31,6 +31,15 @@
 //   [data-testid="show-more"]      "Show more" / "Show less" under a long message (aria-expanded)
 //   [data-testid="announcer"]      polite status line that reads out a newly arrived message
 //   [data-testid="new-messages"]   "New messages" line (role=separator) before the first message unread when the room was opened
+//   [data-testid="message-actions"] hover toolbar of a message (role=toolbar): [data-testid="action-react|reply|edit|delete|more"]
+//   [data-testid="reaction"]       a reaction chip (button, aria-pressed = mine, data-react-emoji, title = who reacted)
+//   [data-testid="edited"]         "(edited)" button: opens [data-testid="versions"] (the earlier versions)
+//   [data-testid="reply-quote"]    the quote above a reply (a button that jumps to the message answered; data-jump-to = its id)
+//   [data-testid="message-menu"]   a message's action menu (role=menu of role=menuitem, data-action)
+//   [data-testid="emoji-picker"]   the six quick reactions (data-emoji) and [data-testid="emoji-input"] for any emoji
+//   [data-testid="confirm-delete"] "Delete for everyone?" (role=alertdialog) with Delete / Cancel
+//   [data-testid="compose-mode"]   "Replying to Ada: ..." / "Editing your message" above the composer, with its Cancel
+//   [data-testid="typing"]         "Ada is typing…" under the list (aria-live polite)
 //   [data-testid="jump-latest"]    "Jump to latest" button, shown while scrolled up; its aria-label counts the messages that came below
 
 export const TESTID = {
@@ -67,4 +76,15 @@ export const TESTID = {
   announcer: 'announcer',
   newMessages: 'new-messages',
   jumpLatest: 'jump-latest',
+  replyQuote: 'reply-quote',
+  typing: 'typing',
+  messageActions: 'message-actions',
+  reaction: 'reaction',
+  edited: 'edited',
+  messageMenu: 'message-menu',
+  emojiPicker: 'emoji-picker',
+  emojiInput: 'emoji-input',
+  confirmDelete: 'confirm-delete',
+  composeMode: 'compose-mode',
+  versions: 'versions',
 } as const;
