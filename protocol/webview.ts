@@ -63,7 +63,19 @@ export interface ViewPlaceholderItem extends ViewItemBase {
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewPlaceholderItem;
+/** A reply (PROTOCOL.md section 12): text under a quote of message `replyTo`. */
+export interface ViewReplyItem extends ViewItemBase {
+  kind: 'reply';
+  from: ViewSender;
+  own: boolean;
+  verified: boolean;
+  pending: boolean;
+  /** Server id of the message answered. */
+  replyTo: number;
+  text: string;
+}
+
+export type ViewItem = ViewTextItem | ViewImageItem | ViewPlaceholderItem | ViewReplyItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -205,10 +217,12 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'placeholder':
       return isOneOf(PLACEHOLDER_REASONS, v.reason);
     case 'text':
-    case 'image': {
+    case 'image':
+    case 'reply': {
       const common =
         isSender(v.from) && typeof v.own === 'boolean' && typeof v.verified === 'boolean' && typeof v.pending === 'boolean';
       if (!common) return false;
+      if (v.kind === 'reply') return isString(v.text) && isCount(v.replyTo);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }
     default:

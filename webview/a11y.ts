@@ -28,11 +28,14 @@ export function keyMarkLabel(verified: boolean): string {
 export function messageLabel(item: ViewItem, time: string): string {
   switch (item.kind) {
     case 'text':
+    case 'reply':
     case 'image': {
       const who = `${item.from.name}${item.own ? ' (you)' : ''}`;
       const what =
         item.kind === 'text'
           ? excerpt(item.text)
+          : item.kind === 'reply'
+          ? `reply: ${excerpt(item.text)}`
           : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
       const marks = [item.verified ? '' : 'changed key', item.pending ? 'sending' : ''].filter(Boolean);
       return `${who}, ${time}: ${what}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;

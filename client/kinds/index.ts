@@ -1,8 +1,9 @@
 // The registry of message kinds: one line per kind. A Record over KindName, so the
 // compiler reports a kind that lacks a part; everything else dispatches through here.
 
-import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import type { ViewImageItem, ViewItem, ViewReplyItem, ViewTextItem } from '../../protocol/webview';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
+import { replyKind, type ReplyBody, type ReplyItem, type ReplyLine } from './reply';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
 import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
@@ -12,6 +13,7 @@ import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unkno
 interface KindTypes {
   text: [TextBody, TextItem, ViewTextItem, TextLine];
   image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
+  reply: [ReplyBody, ReplyItem, ViewReplyItem, ReplyLine];
 }
 
 export type KindName = keyof KindTypes;
@@ -27,6 +29,7 @@ type Registry = { [K in KindName]: MessageKind<KindTypes[K][0], KindTypes[K][1],
 export const KINDS: Registry = {
   text: textKind,
   image: imageKind,
+  reply: replyKind,
 };
 
 export function isKindName(k: string): k is KindName {
@@ -57,6 +60,7 @@ export function bodyFields(body: Body): Record<string, unknown> {
 
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
+export type { ReplyBody, ReplyItem };
 
 /** The view item for a room item; `pending`: sent by us and not yet acked. */
 export function toViewItem(item: RoomItem, pending = false): ViewItem {

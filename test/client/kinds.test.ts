@@ -86,6 +86,7 @@ describe('kind registry', () => {
   const samples: { [K in keyof typeof KINDS]: Extract<Body, { k: K }> } = {
     text: { cid: 'textAAAAAAAAAAAAAAAAAA', ts: 1, from, k: 'text', text: 'hi\nthere' },
     image: { cid: 'imageAAAAAAAAAAAAAAAAA', ts: 2, from, k: 'image', mime: 'image/png', w: 3, h: 4, data: new Uint8Array([1, 2, 3]), name: 'a.png' },
+    reply: { cid: 'replyAAAAAAAAAAAAAAAAA', ts: 3, from, k: 'reply', to: 7, text: 'yes\nindeed' },
   };
 
   test('every registry entry is filed under its own kind name', () => {

@@ -49,4 +49,5 @@ export const TESTID = {
   send: 'send',
   attach: 'attach',
   notice: 'notice',
+  replyQuote: 'reply-quote',
 } as const;

@@ -3,6 +3,7 @@
 import type { ViewItem } from '../../protocol/webview';
 import { renderImage } from './image';
 import { renderPlaceholder } from './placeholder';
+import { renderReply } from './reply';
 import { renderText } from './text';
 import type { RenderContext, Renderer } from './types';
 
@@ -12,6 +13,7 @@ export const RENDERERS: Renderers = {
   text: renderText,
   image: renderImage,
   placeholder: renderPlaceholder,
+  reply: renderReply,
 };
 
 /** The body element of a view item, drawn by its kind's renderer. */
