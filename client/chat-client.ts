@@ -16,6 +16,9 @@
 //   client.leaveRoom(room)
 //   await client.sendText(room, text) -> cid       emits `pending` at once, `acked` when stored
 //   await client.sendImage(room, image: PreparedImage) -> cid
+//   await client.sendReply(room, to: id, text) / sendEdit(room, target: {key, cid}, text) /
+//       sendReaction(room, target, emoji, { remove? }) -> cid  (PROTOCOL.md section 12; modifiers
+//       get `acked` but no `pending`, and arrive as `modifier` events: fold them with ModifierFold)
 //   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
 //       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
@@ -41,6 +44,7 @@ import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOpt
 import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
 import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
 import type { Sender } from './kinds/types';
+import { isEmoji, isModifierBody, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
 import {
   ClientError,
   ClosedError,
@@ -66,6 +70,8 @@ export type ChatEvent =
   | { type: 'state'; state: ClientState; detail?: string }
   | { type: 'room'; room: string; state: 'joining' | 'joined' | 'failed' | 'left' }
   | { type: 'message'; room: string; item: RoomItem }
+  /** An edit or reaction (PROTOCOL.md section 12), verified; fold it into its target with ModifierFold. */
+  | { type: 'modifier'; room: string; modifier: ModifierItem }
   | { type: 'pending'; room: string; cid: string; item: ShownItem }
   | { type: 'acked'; room: string; cid: string; id: number; ts: number }
   | { type: 'presence'; room: string; online: number }
@@ -87,6 +93,8 @@ export interface JoinResult {
 export interface HistoryPage {
   /** Oldest first. */
   messages: RoomItem[];
+  /** The known modifiers of the page (section 12), oldest first; fold them into their targets. */
+  modifiers: ModifierItem[];
   more: boolean;
 }
 
@@ -330,6 +338,27 @@ export class ChatClient {
     });
   }
 
+  /** A reply to message `to` (its server id) in this room (PROTOCOL.md section 12). */
+  async sendReply(room: string, to: number, text: string): Promise<string> {
+    checkText(text, room);
+    if (!Number.isSafeInteger(to) || to <= 0) throw new ClientError('invalid_input', 'A reply names the id of the message it answers.', room);
+    return this.sendBody(room, (base) => ({ ...base, k: 'reply', to, text }));
+  }
+
+  /** Replaces the text of our own message `target` (its sender key is ours; others ignore anything else). */
+  async sendEdit(room: string, target: Rel, text: string): Promise<string> {
+    checkText(text, room);
+    if (!sameBytes(target.key, this.identity.publicKey)) throw new ClientError('invalid_input', 'Only your own messages can be edited.', room);
+    return this.sendBody(room, (base) => ({ ...base, k: 'edit', rel: { key: target.key, cid: target.cid }, text }));
+  }
+
+  /** Adds (or with `remove`, takes back) this identity's `emoji` on message `target`. */
+  async sendReaction(room: string, target: Rel, emoji: string, opts: { remove?: boolean } = {}): Promise<string> {
+    if (!isEmoji(emoji)) throw new ClientError('invalid_input', 'A reaction is one emoji (1-64 bytes, no control characters).', room);
+    const rel = { key: target.key, cid: target.cid };
+    return this.sendBody(room, (base) => (opts.remove ? { ...base, k: 'reaction', rel, emoji, remove: true } : { ...base, k: 'reaction', rel, emoji }));
+  }
+
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
   async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
     const record = this.joinedRoom(room);
@@ -340,11 +369,13 @@ export class ChatClient {
     if (first && (record.oldestShown === undefined || first.id < record.oldestShown)) record.oldestShown = first.id;
     if (beforeId === undefined) record.olderMore = raw.more;
     const messages: RoomItem[] = [];
+    const modifiers: ModifierItem[] = [];
     for (const m of raw.msgs) {
       const item = this.openStored(record, m);
-      if (item) messages.push(item);
+      if (item && isModifierItem(item)) modifiers.push(item);
+      else if (item) messages.push(item);
     }
-    return { messages, more: raw.more };
+    return { messages, modifiers, more: raw.more };
   }
 
   /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
@@ -352,11 +383,13 @@ export class ChatClient {
     const record = this.joinedRoom(room);
     const page = await this.historyPage(record, query);
     const messages: RoomItem[] = [];
+    const modifiers: ModifierItem[] = [];
     for (const m of page.msgs) {
       const item = this.openStored(record, m);
-      if (item) messages.push(item);
+      if (item && isModifierItem(item)) modifiers.push(item);
+      else if (item) messages.push(item);
     }
-    return { messages, more: page.more };
+    return { messages, modifiers, more: page.more };
   }
 
   // ---- joining ------------------------------------------------------------
@@ -517,7 +550,7 @@ export class ChatClient {
 
   // ---- sending --------------------------------------------------------------
 
-  private async sendBody(room: string, make: (base: { cid: string; ts: number; from: { name: string; key: Uint8Array } }) => Body): Promise<string> {
+  private async sendBody(room: string, make: (base: { cid: string; ts: number; from: { name: string; key: Uint8Array } }) => Body | ModifierBody): Promise<string> {
     const record = this.rooms.get(room);
     if (!record?.keys) throw new ClientError('not_joined', `Join room "${room}" before sending to it.`, room);
     if (!this.name) throw new ClientError('no_name', 'Set a display name before sending messages.', room);
@@ -533,10 +566,11 @@ export class ChatClient {
     const entry: OutboxEntry = { room, cid, env, queuedAt: ts };
     // Persisted before it is written to the socket: a crash now still resends it.
     await this.outbox.add(entry);
-    const item = this.ownItem(body, 0, ts);
+    const item = isModifierBody(body) ? undefined : this.ownItem(body, 0, ts);
     this.pendingFor(room).set(cid, { entry, sentOn: 0, announced: true });
     this.dedupe.add(room, this.identity.publicKey, cid);
-    this.emit({ type: 'pending', room, cid, item });
+    // A modifier is not an item of its own: it shows once folded into its target (acked, or echoed in a page).
+    if (item) this.emit({ type: 'pending', room, cid, item });
     this.flushOutbox(room);
     return cid;
   }
@@ -687,7 +721,8 @@ export class ChatClient {
     const item = this.openStored(record, m, true);
     this.advanceCursor(record, m.id);
     if (record.oldestShown === undefined || m.id < record.oldestShown) record.oldestShown = m.id;
-    if (item) this.emit({ type: 'message', room: record.name, item });
+    if (item && isModifierItem(item)) this.emit({ type: 'modifier', room: record.name, modifier: item });
+    else if (item) this.emit({ type: 'message', room: record.name, item });
   }
 
   /**
@@ -695,7 +730,7 @@ export class ChatClient {
    * own stored message into an ack (its ack was lost with a connection): returns
    * null when nothing should be shown.
    */
-  private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | null {
+  private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | ModifierItem | null {
     const room = record.name;
     const keys = record.keys;
     const opened = keys
@@ -704,8 +739,11 @@ export class ChatClient {
     if (!opened.ok) {
       // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
       if (opened.reason === 'modifier') {
-        if (live) this.dedupe.add(room, opened.from.key, m.cid);
-        return null;
+        if (!live) return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
+        // Our own modifier echoed back (its ack was lost): acked, like a message.
+        if (sameBytes(opened.from.key, this.identity.publicKey) && this.pending.get(room)?.has(m.cid)) this.acked(room, m.cid, m.id, m.ts);
+        if (!this.dedupe.add(room, opened.from.key, m.cid)) return null;
+        return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
       }
       return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, opened.reason);
     }
@@ -725,6 +763,11 @@ export class ChatClient {
       return live ? null : { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: 'cid_mismatch' };
     }
     return this.shownItem(room, body, m.id, m.ts);
+  }
+
+  private modifierItem(body: ModifierBody, m: StoredMessage): ModifierItem {
+    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
+    return { id: m.id, ts: m.ts, cid: body.cid, from, body };
   }
 
   private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
@@ -910,6 +953,15 @@ export class ChatClient {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function checkText(text: string, room: string): void {
+  if (utf8(text).length > MAX_TEXT_BYTES) throw new ClientError('too_large', 'A text message can be at most 64 KiB.', room);
+  if (text.length === 0) throw new ClientError('invalid_input', 'An empty message cannot be sent.', room);
+}
+
+function isModifierItem(item: RoomItem | ModifierItem): item is ModifierItem {
+  return 'body' in item;
 }
 
 function defaultCheckImage(image: PreparedImage): PreparedImage | string {

@@ -12,6 +12,8 @@ import { PAGE_SIZE } from '../protocol/constants';
 import type { HostMessage, ViewItem } from '../protocol/webview';
 import { ChatState } from './state/chat-state';
 import { toViewItem } from './state/view-items';
+import { RoomFolds } from './state/conversation';
+import type { Rel } from '../client/kinds/modifiers';
 
 export interface SessionOptions {
   server: string;
@@ -52,11 +54,14 @@ export class ChatSession {
   private disposed = false;
   /** Rooms whose join is under way, with what arrived for them meanwhile. */
   private readonly staged = new Map<string, ChatState>();
+  /** Edits and reactions folded into their messages, per room (section 12). */
+  private readonly folds: RoomFolds;
 
   constructor(options: SessionOptions) {
     this.server = options.server;
     this.name = options.name;
     this.identity = options.identity;
+    this.folds = new RoomFolds(options.identity.fingerprint);
     this.state.setVisible(options.visible ?? false);
     this.state.me = { name: options.name, fingerprint: options.identity.fingerprint };
     this.state.connection = { state: 'idle', server: options.server };
@@ -134,7 +139,7 @@ export class ChatSession {
     const shown = this.state.room(room)?.items.length ?? 0;
     if (more && shown < INITIAL_PAGE) {
       const page = await this.client.loadOlder(room);
-      this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+      this.state.prependOlder(room, page.messages.map((m) => this.folds.view(room, m)), page.more);
     } else {
       this.state.prependOlder(room, [], more);
     }
@@ -152,7 +157,7 @@ export class ChatSession {
     try {
       if (model && model.more) {
         const page = await this.client.loadOlder(room);
-        items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+        items = this.state.prependOlder(room, page.messages.map((m) => this.folds.view(room, m)), page.more);
         more = page.more;
       }
     } finally {
@@ -169,6 +174,26 @@ export class ChatSession {
     return this.client.sendImage(room, image);
   }
 
+  async sendReply(room: string, to: number, text: string): Promise<string> {
+    return this.client.sendReply(room, to, text);
+  }
+
+  /** Edits our own message `cid` in `room` (the target key is ours). */
+  async sendEdit(room: string, cid: string, text: string): Promise<string> {
+    return this.client.sendEdit(room, { key: this.identity.publicKey, cid }, text);
+  }
+
+  /** Toggles or sets this identity's `emoji` on the message `target` names. */
+  async sendReaction(room: string, target: Rel, emoji: string, remove: boolean): Promise<string> {
+    return this.client.sendReaction(room, target, emoji, { remove });
+  }
+
+  /** The (sender key, cid) of the shown message with server id `id`, for a reaction. */
+  targetOf(room: string, id: number): Rel | undefined {
+    const item = this.folds.fold(room).itemById(id);
+    return item && item.kind !== 'placeholder' ? { key: item.from.key, cid: item.cid } : undefined;
+  }
+
   selectRoom(room: string): void {
     if (!this.state.room(room)) return;
     this.state.setActive(room);
@@ -178,6 +203,7 @@ export class ChatSession {
   async leave(room: string): Promise<void> {
     this.client.leaveRoom(room);
     this.state.removeRoom(room);
+    this.folds.forget(room);
     this.postRooms();
   }
 
@@ -203,17 +229,31 @@ export class ChatSession {
       case 'message': {
         const staged = this.staged.get(event.room);
         if (staged) {
-          staged.upsert(event.room, toViewItem(event.item), false);
+          staged.upsert(event.room, this.folds.view(event.room, event.item), false);
           return;
         }
         if (!this.state.room(event.room)) return;
-        const item = toViewItem(event.item);
+        const item = this.folds.view(event.room, event.item);
         const result = this.state.upsert(event.room, item, true);
         this.post({ type: 'upsert', room: event.room, items: [item] });
         if (result.added && !(item.kind !== 'placeholder' && item.own)) {
           this.emit({ type: 'incoming', room: event.room, item, unread: result.unread });
         }
         if (result.unread) this.postRooms();
+        return;
+      }
+      case 'modifier': {
+        // An edit or reaction: the target's view changes (or the modifier waits for its target).
+        const item = this.folds.modifier(event.room, event.modifier);
+        if (!item) return;
+        const staged = this.staged.get(event.room);
+        if (staged) {
+          staged.upsert(event.room, item, false);
+          return;
+        }
+        if (!this.state.room(event.room)) return;
+        this.state.upsert(event.room, item, false);
+        this.post({ type: 'upsert', room: event.room, items: [item] });
         return;
       }
       case 'pending': {

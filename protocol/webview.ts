@@ -31,7 +31,23 @@ interface ViewItemBase {
   ts: number;
 }
 
-export interface ViewTextItem extends ViewItemBase {
+/** One emoji's reactions on a message (PROTOCOL.md section 12). */
+export interface ViewReaction {
+  emoji: string;
+  /** Who reacted, in the order they did (shown on hover). */
+  by: ViewSender[];
+  /** This identity is among them (a click takes it back). */
+  mine: boolean;
+}
+
+/** What edits and reactions did to a shown message (folded by the host; absent when nothing). */
+interface ViewFolded {
+  /** Earlier versions of the text, oldest (the original) first; present means "(edited)". */
+  earlier?: string[];
+  reactions?: ViewReaction[];
+}
+
+export interface ViewTextItem extends ViewItemBase, ViewFolded {
   kind: 'text';
   from: ViewSender;
   own: boolean;
@@ -49,7 +65,7 @@ export interface ViewImage {
   name?: string;
 }
 
-export interface ViewImageItem extends ViewItemBase {
+export interface ViewImageItem extends ViewItemBase, ViewFolded {
   kind: 'image';
   from: ViewSender;
   own: boolean;
@@ -64,7 +80,7 @@ export interface ViewPlaceholderItem extends ViewItemBase {
 }
 
 /** A reply (PROTOCOL.md section 12): text under a quote of message `replyTo`. */
-export interface ViewReplyItem extends ViewItemBase {
+export interface ViewReplyItem extends ViewItemBase, ViewFolded {
   kind: 'reply';
   from: ViewSender;
   own: boolean;
@@ -210,6 +226,14 @@ function isImage(v: unknown): v is ViewImage {
   );
 }
 
+function isReaction(v: unknown): v is ViewReaction {
+  return isFields(v) && isString(v.emoji) && v.emoji.length > 0 && Array.isArray(v.by) && v.by.every(isSender) && typeof v.mine === 'boolean';
+}
+
+function isFolded(v: Record<string, unknown>): boolean {
+  return (v.earlier === undefined || (Array.isArray(v.earlier) && v.earlier.every(isString))) && (v.reactions === undefined || (Array.isArray(v.reactions) && v.reactions.every(isReaction)));
+}
+
 export function isViewItem(v: unknown): v is ViewItem {
   if (!isFields(v)) return false;
   if (!(v.id === null || isCount(v.id)) || !isCid(v.cid) || !isCount(v.ts)) return false;
@@ -221,7 +245,7 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'reply': {
       const common =
         isSender(v.from) && typeof v.own === 'boolean' && typeof v.verified === 'boolean' && typeof v.pending === 'boolean';
-      if (!common) return false;
+      if (!common || !isFolded(v)) return false;
       if (v.kind === 'reply') return isString(v.text) && isCount(v.replyTo);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }
