@@ -682,6 +682,9 @@ export class ChatClient {
       case 'blob_ack':
       case 'blob_data':
         return; // file transfers (PROTOCOL.md section 9) run on their own connection, not through ChatClient
+      case 'deleted':
+      case 'signal':
+        return; // PROTOCOL.md section 11: the client side comes with issue 13's client phase
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);

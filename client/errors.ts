@@ -114,6 +114,8 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
       return `The server is out of space for this room${room ? ` ("${room}")` : ''}; the message stays queued and is sent again later.`;
     case 'no_blob':
       return `The server does not hold that file${where} (it was never completely uploaded, or it expired).`;
+    case 'forbidden':
+      return `Only the message's writer can delete it${where}, and only if it was sent with a deletion token.`;
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

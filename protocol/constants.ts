@@ -1,4 +1,4 @@
-// Numbers and names fixed by the wire protocol (PROTOCOL.md sections 1, 2, 4, 5, 6).
+// Numbers and names fixed by the wire protocol (PROTOCOL.md sections 1, 2, 4, 5, 6, 10).
 
 export const PROTOCOL_VERSION = 1;
 
@@ -41,7 +41,17 @@ export const ERROR_CODES = [
   'full',
   // Section 9 (files): a blob that is unknown, or not yet complete for a download.
   'no_blob',
+  // Section 10 (conversation): a `delete` whose token does not match its message.
+  'forbidden',
 ] as const;
+
+/** Section 10.1: `del` is a SHA-256, the token an HMAC-SHA256. */
+export const DELETION_HASH_BYTES = 32;
+export const DELETION_TOKEN_BYTES = 32;
+/** Section 10.2: blob ids one `send` may name. */
+export const MAX_MESSAGE_BLOBS = 16;
+/** Section 10.6: largest `signal` envelope. */
+export const MAX_SIGNAL_BYTES = 4096;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export function isErrorCode(value: unknown): value is ErrorCode {

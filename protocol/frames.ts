@@ -3,6 +3,10 @@
 
 import {
   CHALLENGE_BYTES,
+  DELETION_HASH_BYTES,
+  DELETION_TOKEN_BYTES,
+  MAX_MESSAGE_BLOBS,
+  MAX_SIGNAL_BYTES,
   PUBLIC_KEY_BYTES,
   SALT_BYTES,
   SIGNATURE_BYTES,
@@ -24,6 +28,8 @@ export interface StoredMessage {
   ts: number;
   cid: string;
   env: Uint8Array;
+  /** Section 10.4: a tombstone (its `env` is empty). */
+  deleted?: true;
 }
 
 export type ServerFrame =
@@ -35,24 +41,30 @@ export type ServerFrame =
   | { t: 'page'; room: string; msgs: StoredMessage[]; more: boolean }
   | { t: 'presence'; room: string; online: number }
   | { t: 'pong'; n: number }
-  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string; blob?: string }
+  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string; blob?: string; id?: number }
   // Section 8 (files).
   | { t: 'blob_state'; room: string; blob: string; size: number; chunk: number; have: number; done: boolean }
   | { t: 'blob_ack'; room: string; blob: string; i: number; have: number; done: boolean }
-  | { t: 'blob_data'; room: string; blob: string; offset: number; data: Uint8Array; last: boolean };
+  | { t: 'blob_data'; room: string; blob: string; offset: number; data: Uint8Array; last: boolean }
+  // Section 10 (conversation).
+  | { t: 'deleted'; room: string; id: number }
+  | { t: 'signal'; room: string; env: Uint8Array };
 
 export type ClientFrame =
   | { t: 'room'; room: string }
   | { t: 'create'; room: string; salt: Uint8Array; kdf: KdfParams; auth: Uint8Array; proof: Uint8Array }
   | { t: 'join'; room: string; proof: Uint8Array }
   | { t: 'leave'; room: string }
-  | { t: 'send'; room: string; cid: string; env: Uint8Array }
+  | { t: 'send'; room: string; cid: string; env: Uint8Array; del?: Uint8Array; blobs?: string[] }
   | { t: 'history'; room: string; before?: number; after?: number; limit?: number }
   | { t: 'ping'; n: number }
   // Section 8 (files).
   | { t: 'blob_put'; room: string; blob: string; size: number; chunk: number }
   | { t: 'blob_chunk'; room: string; blob: string; i: number; data: Uint8Array }
-  | { t: 'blob_get'; room: string; blob: string; offset?: number; length?: number };
+  | { t: 'blob_get'; room: string; blob: string; offset?: number; length?: number }
+  // Section 10 (conversation).
+  | { t: 'delete'; room: string; id: number; token: Uint8Array }
+  | { t: 'signal'; room: string; env: Uint8Array };
 
 /** A blob id (section 9.1): the same characters and length as a cid, so it is also a safe file name. */
 export const isBlobId = isCid;
@@ -92,7 +104,7 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
   if (t === 'ping') {
     return isCount(f.n) ? { ok: true, frame: { t, n: f.n } } : reject('ping needs an integer n', f);
   }
-  if (!(['room', 'create', 'join', 'leave', 'send', 'history', 'blob_put', 'blob_chunk', 'blob_get'] as const).includes(t as never)) {
+  if (!(['room', 'create', 'join', 'leave', 'send', 'history', 'blob_put', 'blob_chunk', 'blob_get', 'delete', 'signal'] as const).includes(t as never)) {
     return reject(`unknown frame type ${JSON.stringify(t.slice(0, 32))}`);
   }
   if (!isString(f.room)) return reject(`${t} needs a room`, f);
@@ -117,7 +129,7 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
     case 'send':
       if (!isCid(f.cid)) return reject('send needs a cid of 8-64 characters A-Z a-z 0-9 _ -', f);
       if (!isBytes(f.env) || f.env.length === 0) return reject('send needs a non-empty env', f);
-      return { ok: true, frame: { t, room, cid: f.cid, env: f.env } };
+      return parseSendExtras({ t, room, cid: f.cid, env: f.env }, f);
     case 'history': {
       const frame: ClientFrame & { t: 'history' } = { t, room };
       for (const key of ['before', 'after', 'limit'] as const) {
@@ -134,8 +146,37 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
     case 'blob_chunk':
     case 'blob_get':
       return parseBlobFrame(t, room, f);
+    case 'delete':
+      if (!isCount(f.id) || f.id === 0) return reject('delete needs a positive integer id', f);
+      if (!isBytes(f.token, DELETION_TOKEN_BYTES)) return reject(`delete needs a ${DELETION_TOKEN_BYTES}-byte token`, f);
+      return { ok: true, frame: { t, room, id: f.id, token: f.token } };
+    case 'signal':
+      if (!isBytes(f.env) || f.env.length === 0 || f.env.length > MAX_SIGNAL_BYTES) {
+        return reject(`signal needs an env of 1-${MAX_SIGNAL_BYTES} bytes`, f);
+      }
+      return { ok: true, frame: { t, room, env: f.env } };
   }
   return reject('unreachable');
+}
+
+/** The optional `send` fields of section 11.2; absent and nil mean "not given". */
+function parseSendExtras(frame: Extract<ClientFrame, { t: 'send' }>, f: Fields): ParseResult<ClientFrame> {
+  if (f.del !== undefined && f.del !== null) {
+    if (!isBytes(f.del, DELETION_HASH_BYTES)) return reject(`send del must be ${DELETION_HASH_BYTES} bytes`, f);
+    frame.del = f.del;
+  }
+  if (f.blobs !== undefined && f.blobs !== null) {
+    if (!Array.isArray(f.blobs) || f.blobs.length > MAX_MESSAGE_BLOBS) {
+      return reject(`send blobs must be a list of at most ${MAX_MESSAGE_BLOBS} blob ids`, f);
+    }
+    const blobs: string[] = [];
+    for (const blob of f.blobs as unknown[]) {
+      if (!isBlobId(blob)) return reject('send blobs must hold blob ids of 8-64 characters A-Z a-z 0-9 _ -', f);
+      if (!blobs.includes(blob)) blobs.push(blob);
+    }
+    if (blobs.length > 0) frame.blobs = blobs;
+  }
+  return { ok: true, frame };
 }
 
 /** The blob frames of section 9.3, after `t` and `room` were checked. */
@@ -205,7 +246,8 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
       const msgs: StoredMessage[] = [];
       for (const m of f.msgs) {
         if (!isStoredMessage(m)) return null;
-        msgs.push({ id: m.id, ts: m.ts, cid: m.cid, env: m.env });
+        // Section 10.4: only `true` marks a tombstone; anything else is ignored like an unknown key.
+        msgs.push(m.deleted === true ? { id: m.id, ts: m.ts, cid: m.cid, env: m.env, deleted: true } : { id: m.id, ts: m.ts, cid: m.cid, env: m.env });
       }
       return { t: 'page', room: f.room, msgs, more: f.more };
     }
@@ -219,6 +261,7 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
       if (isRoomName(f.room)) frame.room = f.room;
       if (isCid(f.cid)) frame.cid = f.cid;
       if (isBlobId(f.blob)) frame.blob = f.blob;
+      if (isCount(f.id)) frame.id = f.id;
       return frame;
     }
     case 'blob_state':
@@ -232,6 +275,12 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
     case 'blob_data':
       return isRoomName(f.room) && isBlobId(f.blob) && isCount(f.offset) && isBytes(f.data) && typeof f.last === 'boolean'
         ? { t: 'blob_data', room: f.room, blob: f.blob, offset: f.offset, data: f.data, last: f.last }
+        : null;
+    case 'deleted':
+      return isRoomName(f.room) && isCount(f.id) ? { t: 'deleted', room: f.room, id: f.id } : null;
+    case 'signal':
+      return isRoomName(f.room) && isBytes(f.env) && f.env.length > 0 && f.env.length <= MAX_SIGNAL_BYTES
+        ? { t: 'signal', room: f.room, env: f.env }
         : null;
     default:
       return null;

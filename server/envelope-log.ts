@@ -61,6 +61,20 @@ export class EnvelopeLog {
     this.end = Math.min(this.end, end);
   }
 
+  /**
+   * Overwrites an envelope's bytes with zeros and waits until that is on the disk
+   * (PROTOCOL.md section 11.5): a deleted message leaves nothing to read back.
+   */
+  erase(place: LogPlace): void {
+    const zeros = new Uint8Array(Math.min(place.length, 1024 * 1024));
+    let done = 0;
+    while (done < place.length) {
+      const n = Math.min(zeros.length, place.length - done);
+      done += writeSync(this.fd, zeros, 0, n, place.at + done);
+    }
+    fdatasyncSync(this.fd);
+  }
+
   /** Waits until everything appended is on the disk. */
   sync(): void {
     fdatasyncSync(this.fd);

@@ -1,5 +1,6 @@
-// The server side of the protocol (PROTOCOL.md sections 5-7): what each client frame does.
+// The server side of the protocol (PROTOCOL.md sections 5-7 and 10): what each client frame does.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '../protocol/constants';
 import { decodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../protocol/codec';
 import { parseClientFrame, type ClientFrame } from '../protocol/frames';
@@ -38,7 +39,15 @@ export interface HandlerOptions {
 
 type Frame<T extends ClientFrame['t']> = Extract<ClientFrame, { t: T }>;
 
+/** Section 10.6: one signal per connection and room per second is relayed; more are dropped. */
+const SIGNAL_INTERVAL_MS = 1000;
+/** Section 10.6: a member with more unsent output than this gets no signals. */
+const SIGNAL_DROP_BACKLOG_BYTES = 64 * 1024;
+
 export class FrameHandler implements InboundHandler {
+  /** When each connection last had a signal relayed, per room; gone with the connection. */
+  private readonly lastSignal = new WeakMap<Connection, Map<string, number>>();
+
   constructor(
     private readonly store: Store,
     private readonly rooms: Rooms,
@@ -108,6 +117,10 @@ export class FrameHandler implements InboundHandler {
         if (!this.options.blobs) throw new ProtocolError('bad_frame', 'this server does not store files', frame.room);
         this.options.blobs.handle(conn, frame);
         return;
+      case 'delete':
+        return this.delete(conn, frame);
+      case 'signal':
+        return this.signal(conn, frame);
       default: {
         const unreachable: never = frame;
         throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
@@ -208,7 +221,8 @@ export class FrameHandler implements InboundHandler {
       );
     }
     const size = frame.env.length;
-    const overQuota = room.bytes + size > this.options.maxRoomBytes;
+    // Blobs count towards the quota too (section 11.7).
+    const overQuota = room.bytes + this.blobBytes(room) + size > this.options.maxRoomBytes;
     if (overQuota || !this.options.disk.take(size)) {
       // A resend of a message stored before is acked as usual: it needs no space.
       const stored = this.store.stored(room.id, frame.cid);
@@ -228,12 +242,76 @@ export class FrameHandler implements InboundHandler {
     }
     room.bytes += size;
     conn.pendingAppends++;
-    this.store.append(room.id, frame.cid, frame.env, Date.now(), (result) => {
-      conn.pendingAppends--;
-      // A failed or repeated send stored nothing: give its bytes back to the quota.
-      if (result instanceof Error || result.duplicate) room.bytes -= size;
-      this.committed(conn, room, frame, result);
+    // Copies: `del` is a view into the send's body, whose front the relayed `msg` is written over.
+    const extras = { ...(frame.del ? { del: frame.del.slice() } : {}), ...(frame.blobs ? { blobs: frame.blobs } : {}) };
+    this.store.append(
+      room.id,
+      frame.cid,
+      frame.env,
+      Date.now(),
+      (result) => {
+        conn.pendingAppends--;
+        // A failed or repeated send stored nothing: give its bytes back to the quota.
+        if (result instanceof Error || result.duplicate) room.bytes -= size;
+        this.committed(conn, room, frame, result);
+      },
+      extras,
+    );
+  }
+
+  private blobBytes(room: Room): number {
+    return this.options.blobs?.store.roomBytes(room.id) ?? 0;
+  }
+
+  /**
+   * Section 10.3: only a token whose SHA-256 is the stored `del` turns the message
+   * into a tombstone; the envelope and the blobs it owns are erased before `deleted`
+   * goes to the deleter and the other members.
+   */
+  private delete(conn: Connection, frame: Frame<'delete'>): void {
+    const refuse = (code: 'not_joined' | 'forbidden', msg: string): void => {
+      conn.send({ t: 'error', code, msg, room: frame.room, id: frame.id });
+    };
+    const room = conn.rooms.get(frame.room);
+    if (!room) return refuse('not_joined', `join room ${frame.room} first`);
+    // Ids above lastId are not announced yet (a send of another connection mid-commit).
+    const message = frame.id <= room.lastId ? this.store.deletableMessage(room.id, frame.id) : null;
+    if (!message) return refuse('forbidden', `room ${room.name} has no message ${frame.id}`);
+    if (!message.del) return refuse('forbidden', `message ${frame.id} was sent without a deletion token and cannot be deleted`);
+    const hash = createHash('sha256').update(frame.token).digest();
+    if (!timingSafeEqual(hash, message.del)) return refuse('forbidden', `that token does not delete message ${frame.id}; only its writer can`);
+    const blobs = this.options.blobs?.store;
+    // A blob that fails to go throws, and the delete fails as a whole (`internal`): a retry finishes it.
+    const erased = this.store.erase(room.id, frame.id, (owned) => {
+      for (const blob of owned) blobs?.remove(room.id, blob);
     });
+    const deleted = encodeFrameBody({ t: 'deleted', room: room.name, id: frame.id });
+    conn.write(deleted);
+    if (erased.already) return; // the members heard of it the first time
+    room.bytes -= erased.freed;
+    room.broadcast(deleted, conn);
+  }
+
+  /**
+   * Section 10.6: relayed to the members joined right now, never stored. Signals,
+   * and only they, are dropped: past one per second per connection and room, and
+   * for a member whose output is backed up.
+   */
+  private signal(conn: Connection, frame: Frame<'signal'>): void {
+    const room = this.joinedRoom(conn, frame.room);
+    const now = performance.now();
+    let last = this.lastSignal.get(conn);
+    if (!last) {
+      last = new Map();
+      this.lastSignal.set(conn, last);
+    }
+    const previous = last.get(room.name);
+    if (previous !== undefined && now - previous < SIGNAL_INTERVAL_MS) return;
+    last.set(room.name, now);
+    const body = encodeFrameBody({ t: 'signal', room: room.name, env: frame.env });
+    for (const member of room.members) {
+      if (member !== conn && member.unsentBytes <= SIGNAL_DROP_BACKLOG_BYTES) member.write(body);
+    }
   }
 
   private committed(conn: Connection, room: Room, frame: Frame<'send'>, result: AppendResult | Error): void {

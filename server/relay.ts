@@ -74,7 +74,7 @@ export class Relay {
       maxRoomBytes: config.maxRoomBytes,
       disk,
       kdfFloorN: config.kdfFloorN,
-      blobs: new BlobFrames(this.blobs, log),
+      blobs: new BlobFrames(this.blobs, log, { maxRoomBytes: config.maxRoomBytes, disk }),
     });
     const relay = this;
     this.listener = Bun.listen<SocketData>({

@@ -8,6 +8,8 @@ import type { Store } from './store';
 /** What a room needs from a joined connection: a way to hand it encoded frames. */
 export interface Member {
   write(frame: Uint8Array): void;
+  /** Output written but not yet taken by the socket; a `signal` skips a member this far behind. */
+  readonly unsentBytes: number;
 }
 
 export class Room {

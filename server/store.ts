@@ -33,6 +33,26 @@ export interface Page {
 
 export type PageQuery = { before: number } | { after: number } | { newest: true };
 
+/** What section 11 adds to a stored message: the deletion token's hash and the blobs it names. */
+export interface AppendExtras {
+  del?: Uint8Array;
+  blobs?: readonly string[];
+}
+
+/** A message as a `delete` needs to see it; null `del` means it can never be deleted. */
+export interface DeletableMessage {
+  del: Uint8Array | null;
+  deleted: boolean;
+}
+
+/** What erasing a message did: the envelope bytes it freed and the blobs it owned (removed by then). */
+export interface Erased {
+  freed: number;
+  blobs: string[];
+  /** It was a tombstone already: nothing changed. */
+  already: boolean;
+}
+
 export class StoreError extends Error {
   readonly code = 'internal';
 }
@@ -89,6 +109,17 @@ const MIGRATIONS: readonly string[] = [
   // needs no scan of a big room when it is first loaded.
   `ALTER TABLE rooms ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
    UPDATE rooms SET bytes = (SELECT coalesce(sum(coalesce(log_len, length(env))), 0) FROM messages WHERE room_id = rooms.id);`,
+  // PROTOCOL.md section 11: the hash of a message's deletion token, tombstones, and the
+  // blobs a message owns (the first message naming a blob owns it: the primary key).
+  `ALTER TABLE messages ADD COLUMN del BLOB;
+   ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE message_blobs (
+     room_id INTEGER NOT NULL,
+     blob TEXT NOT NULL,
+     message_id INTEGER NOT NULL,
+     PRIMARY KEY (room_id, blob)
+   ) WITHOUT ROWID;
+   CREATE INDEX message_blobs_by_message ON message_blobs (message_id);`,
 ];
 
 /**
@@ -115,7 +146,12 @@ interface RoomRow {
   bytes: number;
 }
 
-interface MessageRow extends StoredMessage {
+interface MessageRow {
+  id: number;
+  ts: number;
+  cid: string;
+  env: Uint8Array;
+  deleted: number;
   log_at: number | null;
   log_len: number | null;
   log_crc: number | null;
@@ -126,6 +162,8 @@ interface PendingAppend {
   cid: string;
   ts: number;
   env: Uint8Array;
+  del: Uint8Array | null;
+  blobs: readonly string[];
   done: AppendCallback;
 }
 
@@ -137,7 +175,11 @@ export class Store {
   private readonly roomByName: Statement<RoomRow, [string]>;
   private readonly insertRoom: Statement<{ id: number }, [string, Uint8Array, number, number, number, Uint8Array, number]>;
   private readonly findMessage: Statement<{ id: number; ts: number }, [number, string]>;
-  private readonly insertMessage: Statement<never, [number, string, number, Uint8Array, number | null, number | null, number | null]>;
+  private readonly insertMessage: Statement<never, [number, string, number, Uint8Array, number | null, number | null, number | null, Uint8Array | null]>;
+  private readonly claimBlob: Statement<never, [number, string, number]>;
+  private readonly deletable: Statement<{ del: Uint8Array | null; deleted: number }, [number, number]>;
+  private readonly eraseTx: (roomId: number, id: number, removeBlobs: (blobs: string[]) => void) => Erased;
+  private readonly truncateWal: Statement<{ busy: number; log: number; checkpointed: number }, []>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
   private readonly addRoomBytes: Statement<never, [number, number]>;
   private readonly countRooms: Statement<{ n: number }, []>;
@@ -164,6 +206,8 @@ export class Store {
     this.db.run('PRAGMA busy_timeout = 5000');
     // After a checkpoint the WAL restarts; keep its file from staying at its peak size.
     this.db.run('PRAGMA journal_size_limit = 67108864');
+    // PROTOCOL.md section 11.5: space a deleted envelope held (cells, overflow pages) is zeroed, not just freed.
+    this.db.run('PRAGMA secure_delete = ON');
     this.migrate();
     const last = this.db
       .query<{ end: number }, []>('SELECT log_at + log_len AS end FROM messages WHERE log_at IS NOT NULL ORDER BY log_at DESC LIMIT 1')
@@ -177,13 +221,15 @@ export class Store {
     this.findMessage = this.db.query('SELECT id, ts FROM messages WHERE room_id = ? AND cid = ?');
     // One statement for the common case; a conflict (a resend) changes nothing and is then looked up.
     this.insertMessage = this.db.query(
-      'INSERT INTO messages (room_id, cid, ts, env, log_at, log_len, log_crc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, cid) DO NOTHING',
+      'INSERT INTO messages (room_id, cid, ts, env, log_at, log_len, log_crc, del) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (room_id, cid) DO NOTHING',
     );
+    this.claimBlob = this.db.query('INSERT INTO message_blobs (room_id, blob, message_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING');
+    this.deletable = this.db.query('SELECT del, deleted FROM messages WHERE room_id = ? AND id = ?');
     this.lastId = this.db.query('SELECT max(id) AS last FROM messages WHERE room_id = ?');
     this.addRoomBytes = this.db.query('UPDATE rooms SET bytes = bytes + ? WHERE id = ?');
     this.countRooms = this.db.query('SELECT count(*) AS n FROM rooms');
     // `id <= upTo` keeps pages to what has been announced; one row past the limit tells whether there are more.
-    const columns = 'id, ts, cid, env, log_at, log_len, log_crc';
+    const columns = 'id, ts, cid, env, deleted, log_at, log_len, log_crc';
     this.newest = this.db.query(`SELECT ${columns} FROM messages WHERE room_id = ? AND id <= ? ORDER BY id DESC LIMIT ?`);
     this.before = this.db.query(`SELECT ${columns} FROM messages WHERE room_id = ? AND id <= ? AND id < ? ORDER BY id DESC LIMIT ?`);
     this.after = this.db.query(`SELECT ${columns} FROM messages WHERE room_id = ? AND id <= ? AND id > ? ORDER BY id ASC LIMIT ?`);
@@ -206,11 +252,13 @@ export class Store {
           logged = true;
         }
         const { changes, lastInsertRowid } = place
-          ? this.insertMessage.run(item.roomId, item.cid, item.ts, EMPTY, place.at, place.length, place.crc)
-          : this.insertMessage.run(item.roomId, item.cid, item.ts, item.env, null, null, null);
+          ? this.insertMessage.run(item.roomId, item.cid, item.ts, EMPTY, place.at, place.length, place.crc, item.del)
+          : this.insertMessage.run(item.roomId, item.cid, item.ts, item.env, null, null, null, item.del);
         if (changes === 1) {
           added.set(item.roomId, (added.get(item.roomId) ?? 0) + item.env.length);
-          results.push({ id: Number(lastInsertRowid), ts: item.ts, duplicate: false });
+          const id = Number(lastInsertRowid);
+          for (const blob of item.blobs) this.claimBlob.run(item.roomId, blob, id);
+          results.push({ id, ts: item.ts, duplicate: false });
           continue;
         }
         // Inside the transaction, so a repeat within the same batch finds the first.
@@ -224,6 +272,36 @@ export class Store {
       if (logged && this.options.sync === 'full') this.envelopes.sync();
       return results;
     });
+
+    const row = this.db.query<{ deleted: number; size: number; log_at: number | null; log_len: number | null; log_crc: number | null }, [number, number]>(
+      'SELECT deleted, coalesce(log_len, length(env)) AS size, log_at, log_len, log_crc FROM messages WHERE room_id = ? AND id = ?',
+    );
+    const tombstone = this.db.query<never, [number]>(
+      "UPDATE messages SET env = x'', log_at = NULL, log_len = NULL, log_crc = NULL, deleted = 1 WHERE id = ?",
+    );
+    const ownedBlobs = this.db.query<{ blob: string }, [number]>('SELECT blob FROM message_blobs WHERE message_id = ?');
+    const disown = this.db.query<never, [number]>('DELETE FROM message_blobs WHERE message_id = ?');
+    this.truncateWal = this.db.query('PRAGMA wal_checkpoint(TRUNCATE)');
+    const erase = this.db.transaction((roomId: number, id: number, removeBlobs: (blobs: string[]) => void): Erased => {
+      const found = row.get(roomId, id);
+      if (!found) throw new StoreError(`no message ${id} in room ${roomId}`);
+      if (found.deleted) return { freed: 0, blobs: [], already: true };
+      // Zeroed and on disk before the tombstone commits: if the commit fails, the row
+      // points to zeros (read as a lost envelope) and a retried delete finishes the job.
+      if (found.log_at !== null && found.log_len !== null && found.log_crc !== null) {
+        this.envelopes.erase({ at: found.log_at, length: found.log_len, crc: found.log_crc });
+      }
+      // The blobs go before the commit too, for the same reason: a crash after the
+      // commit must not leave files that no row names any more.
+      const blobs = ownedBlobs.all(id).map((b) => b.blob);
+      removeBlobs(blobs);
+      tombstone.run(id);
+      this.addRoomBytes.run(-found.size, roomId);
+      disown.run(id);
+      return { freed: found.size, blobs, already: false };
+    });
+    // IMMEDIATE: it reads before it writes, and a read upgraded to a write fails at once (no busy wait) if a checkpoint holds the lock.
+    this.eraseTx = (roomId, id, removeBlobs) => erase.immediate(roomId, id, removeBlobs);
     this.startCheckpointer();
   }
 
@@ -299,12 +377,12 @@ export class Store {
    * Queues a message. Every append made in the same event-loop turn is committed
    * in one transaction; `done` runs after the commit (or with the error if it failed).
    */
-  append(roomId: number, cid: string, env: Uint8Array, ts: number, done: AppendCallback): void {
+  append(roomId: number, cid: string, env: Uint8Array, ts: number, done: AppendCallback, extras: AppendExtras = {}): void {
     if (this.closed) {
       done(new StoreError('the store is closed'));
       return;
     }
-    this.pending.push({ roomId, cid, ts, env, done });
+    this.pending.push({ roomId, cid, ts, env, del: extras.del ?? null, blobs: extras.blobs ?? [], done });
     if (!this.scheduled) {
       this.scheduled = true;
       // setImmediate runs after the I/O callbacks of this turn: everything they appended goes together.
@@ -382,8 +460,37 @@ export class Store {
     return { msgs: rows.map((row) => this.message(row)), more };
   }
 
+  /** Message `id` of the room as a `delete` sees it, or null if there is none. */
+  deletableMessage(roomId: number, id: number): DeletableMessage | null {
+    const row = this.deletable.get(roomId, id);
+    return row ? { del: row.del, deleted: row.deleted !== 0 } : null;
+  }
+
+  /**
+   * Turns message `id` into a tombstone (PROTOCOL.md section 11.3) in one
+   * transaction: its envelope's bytes are overwritten (zeros in the envelope
+   * log, secure_delete in SQLite), its bytes leave the room's count, and
+   * `removeBlobs` deletes the blobs it owned (before the commit). Then the WAL is
+   * folded in and truncated here, before the caller answers, so the old page
+   * leaves the WAL too. That checkpoint runs on the event loop (tens of ms at
+   * worst): deletes are rare, and only the writer can truncate without racing
+   * its own commits.
+   */
+  erase(roomId: number, id: number, removeBlobs: (blobs: string[]) => void = () => {}): Erased {
+    if (this.closed) throw new StoreError('the store is closed');
+    const erased = this.eraseTx(roomId, id, removeBlobs);
+    if (!erased.already) {
+      this.envelopes.sync(); // the log's other writes before the rows reaching the main file (as the worker does)
+      const result = this.truncateWal.get();
+      // Busy: the worker was mid-checkpoint; the next delete or the closing checkpoint truncates.
+      if (result?.busy) this.options.log?.('the WAL could not be truncated after a delete; it will be at the next one or at stop');
+    }
+    return erased;
+  }
+
   /** A page entry with only the protocol's fields, its envelope read from the log if it lives there. */
   private message(row: MessageRow): StoredMessage {
+    if (row.deleted) return { id: row.id, ts: row.ts, cid: row.cid, env: EMPTY, deleted: true };
     if (row.log_at === null || row.log_len === null || row.log_crc === null) return { id: row.id, ts: row.ts, cid: row.cid, env: row.env };
     const env = this.envelopes.read({ at: row.log_at, length: row.log_len, crc: row.log_crc });
     if (env) return { id: row.id, ts: row.ts, cid: row.cid, env };
@@ -407,6 +514,13 @@ export class Store {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([exited, new Promise((resolve) => (timer = setTimeout(resolve, 2000)))]);
       clearTimeout(timer);
+    }
+    try {
+      // Ours is the last connection: fold everything in and leave an empty WAL, so no
+      // old page (say, of a deleted envelope) stays in chat.db-wal (section 11.5).
+      this.db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+    } catch (error) {
+      this.options.log?.(`the closing checkpoint failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     this.db.close(false);
     this.envelopes.close();

@@ -2,6 +2,7 @@
 
 import type { ClientFrame, ServerFrame } from '../../protocol/frames';
 import type { Connection } from '../connection';
+import type { DiskSpace } from '../disk';
 import type { Room } from '../rooms';
 import { BlobError, type BlobReader, type BlobStore } from './store';
 
@@ -10,10 +11,17 @@ type BlobFrame = Extract<ClientFrame, { t: 'blob_put' | 'blob_chunk' | 'blob_get
 /** Unsent output a download lets build up before it waits for the socket to drain. */
 const DOWNLOAD_QUEUE_BYTES = 4 * 1024 * 1024;
 
+/** The room quota of the server (PROTOCOL.md section 11.7): blobs count towards it with the envelopes. */
+export interface BlobQuota {
+  maxRoomBytes: number;
+  disk: DiskSpace;
+}
+
 export class BlobFrames {
   constructor(
-    private readonly store: BlobStore,
+    readonly store: BlobStore,
     private readonly log: (message: string) => void,
+    private readonly quota?: BlobQuota,
   ) {}
 
   /** Handles one blob frame; every refusal becomes an `error` frame naming the room and blob. */
@@ -23,6 +31,7 @@ export class BlobFrames {
       if (!room) throw new ProtocolRefusal('not_joined', `join room ${frame.room} first`);
       switch (frame.t) {
         case 'blob_put': {
+          if (!this.store.known(room.id, frame.blob)) this.checkQuota(room, frame.size);
           const state = this.store.open(room.id, frame.blob, frame.size, frame.chunk);
           conn.send({ t: 'blob_state', room: room.name, blob: frame.blob, ...state });
           return;
@@ -42,6 +51,20 @@ export class BlobFrames {
       }
     } catch (error) {
       this.fail(conn, frame.room, frame.blob, error);
+    }
+  }
+
+  /** A new blob counts in full from its `blob_put`, so one past the quota or the disk reserve is refused before any bytes. */
+  private checkQuota(room: Room, size: number): void {
+    if (!this.quota) return;
+    const { maxRoomBytes, disk } = this.quota;
+    if (room.bytes + this.store.roomBytes(room.id) + size > maxRoomBytes) {
+      this.log(`refused a blob for room ${room.name}: its storage quota is used up`);
+      throw new ProtocolRefusal('full', `room ${room.name} has used its storage quota of ${maxRoomBytes} bytes`);
+    }
+    if (!disk.take(size)) {
+      this.log(`refused a blob for room ${room.name}: the data volume is at its free-space reserve`);
+      throw new ProtocolRefusal('full', 'the server is out of disk space for new files');
     }
   }
 
@@ -91,10 +114,10 @@ export class BlobFrames {
   }
 }
 
-/** A refusal that is not about the blob store (membership). */
+/** A refusal that is not about the blob store (membership, the room's quota). */
 class ProtocolRefusal extends Error {
   constructor(
-    readonly code: 'not_joined',
+    readonly code: 'not_joined' | 'full',
     message: string,
   ) {
     super(message);

@@ -266,6 +266,11 @@ export class BlobStore {
     }
   }
 
+  /** Whether the room holds this blob at all, complete or still uploading. */
+  known(roomId: number, blob: string): boolean {
+    return this.readMetaCached(roomId, blob) !== null;
+  }
+
   /** A complete blob's size and chunk size, or null if it is unknown or unfinished. */
   find(roomId: number, blob: string): { size: number; chunk: number } | null {
     if (!this.isComplete(roomId, blob)) return null;

@@ -119,3 +119,84 @@ describe('parseServerFrame', () => {
     expect(parseServerFrame(value)).toBeNull();
   });
 });
+
+describe('section 11 frames (conversation)', () => {
+  const send = { t: 'send', room: 'general', cid: CID, env: bytes(10) };
+  const token = bytes(32, 7);
+
+  test('send takes an optional 32-byte del and a list of blob ids; an old send stays as it was', () => {
+    expect(parseClientFrame(send)).toEqual({ ok: true, frame: send as never });
+    expect(parseClientFrame({ ...send, del: bytes(32), blobs: [CID, 'blob0001', CID] })).toEqual({
+      ok: true,
+      frame: { ...send, del: bytes(32), blobs: [CID, 'blob0001'] } as never,
+    });
+    expect(parseClientFrame({ ...send, del: null, blobs: [] })).toEqual({ ok: true, frame: send as never });
+  });
+
+  test.each([
+    ['a 31-byte del', { ...send, del: bytes(31) }],
+    ['a string del', { ...send, del: 'x'.repeat(32) }],
+    ['blobs that is not a list', { ...send, blobs: CID }],
+    ['a bad blob id', { ...send, blobs: ['short'] }],
+    ['more than 16 blobs', { ...send, blobs: Array.from({ length: 17 }, (_, i) => `blob${String(i).padStart(4, '0')}`) }],
+  ])('send with %s is bad_frame, echoing room and cid', (_name, frame) => {
+    const parsed = parseClientFrame(frame);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.rejection).toMatchObject({ code: 'bad_frame', room: 'general', cid: CID });
+  });
+
+  test('delete {room, id, token} and signal {room, env} are accepted', () => {
+    const del = { t: 'delete', room: 'general', id: 5, token };
+    expect(parseClientFrame(del)).toEqual({ ok: true, frame: del as never });
+    const signal = { t: 'signal', room: 'general', env: bytes(4096) };
+    expect(parseClientFrame(signal)).toEqual({ ok: true, frame: signal as never });
+  });
+
+  test.each([
+    ['delete without id', { t: 'delete', room: 'general', token }],
+    ['delete with id 0', { t: 'delete', room: 'general', id: 0, token }],
+    ['delete with a negative id', { t: 'delete', room: 'general', id: -3, token }],
+    ['delete with a 31-byte token', { t: 'delete', room: 'general', id: 1, token: bytes(31) }],
+    ['delete with a 33-byte token', { t: 'delete', room: 'general', id: 1, token: bytes(33) }],
+    ['signal with an empty env', { t: 'signal', room: 'general', env: new Uint8Array(0) }],
+    ['signal with a 4097-byte env', { t: 'signal', room: 'general', env: bytes(4097) }],
+    ['signal with a string env', { t: 'signal', room: 'general', env: 'typing' }],
+  ])('%s is bad_frame', (_name, frame) => {
+    const parsed = parseClientFrame(frame);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.rejection.code).toBe('bad_frame');
+  });
+
+  test('a delete or signal with a bad room name is bad_room', () => {
+    for (const frame of [
+      { t: 'delete', room: 'Bad Room', id: 1, token },
+      { t: 'signal', room: 'Bad Room', env: bytes(3) },
+    ]) {
+      const parsed = parseClientFrame(frame);
+      expect(parsed.ok ? null : parsed.rejection.code).toBe('bad_room');
+    }
+  });
+
+  test.each([
+    [{ t: 'deleted', room: 'general', id: 4 }],
+    [{ t: 'signal', room: 'general', env: bytes(20) }],
+    [{ t: 'error', code: 'forbidden', msg: 'not yours', room: 'general', id: 4 }],
+    [{ t: 'page', room: 'general', msgs: [{ id: 4, ts: 1, cid: CID, env: new Uint8Array(0), deleted: true }], more: false }],
+  ])('a client accepts %p', (frame) => {
+    expect(parseServerFrame(frame)).toEqual(frame as never);
+  });
+
+  test('a page entry marks a tombstone only with deleted: true; other values are ignored like unknown keys', () => {
+    const page = parseServerFrame({ t: 'page', room: 'general', msgs: [{ id: 4, ts: 1, cid: CID, env: bytes(2), deleted: 'yes' }], more: false });
+    expect(page).toEqual({ t: 'page', room: 'general', msgs: [{ id: 4, ts: 1, cid: CID, env: bytes(2) }], more: false });
+  });
+
+  test.each([
+    [{ t: 'deleted', room: 'general' }],
+    [{ t: 'deleted', room: 'general', id: -1 }],
+    [{ t: 'signal', room: 'general', env: new Uint8Array(0) }],
+    [{ t: 'signal', room: 'general' }],
+  ])('a client refuses %p', (value) => {
+    expect(parseServerFrame(value)).toBeNull();
+  });
+});

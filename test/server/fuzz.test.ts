@@ -39,8 +39,8 @@ function randomValue(rand: () => number, depth = 0): unknown {
   }
 }
 
-const TYPES = ['room', 'create', 'join', 'leave', 'send', 'history', 'ping', 'hello', 'ack', 'msg', 'nope'];
-const FIELDS = ['room', 'cid', 'env', 'salt', 'kdf', 'auth', 'proof', 'before', 'after', 'limit', 'n', 'extra'];
+const TYPES = ['room', 'create', 'join', 'leave', 'send', 'history', 'ping', 'delete', 'signal', 'hello', 'ack', 'msg', 'deleted', 'nope'];
+const FIELDS = ['room', 'cid', 'env', 'salt', 'kdf', 'auth', 'proof', 'before', 'after', 'limit', 'n', 'id', 'token', 'del', 'blobs', 'extra'];
 
 /** A map that looks like a frame: a real or bogus `t`, and fields of the wrong types. */
 function malformedFrame(rand: () => number): Uint8Array {
@@ -107,6 +107,8 @@ test('fuzzers never crash the server, get no internal errors, and members keep c
           { t: 'send', room: auth.room, cid: randomCid(), env: randomBytesFrom(rand, 50) },
           { t: 'history', room: auth.room, after: 0 },
           { t: 'leave', room: auth.room },
+          { t: 'delete', room: auth.room, id: 1 + Math.floor(rand() * 5), token: randomBytesFrom(rand, 32) },
+          { t: 'signal', room: auth.room, env: randomBytesFrom(rand, 40) },
         ];
         c.send(frames[Math.floor(rand() * frames.length)] ?? frames[0] ?? {});
       }

@@ -43,7 +43,7 @@ describe('store', () => {
     await open(file).close();
     const db = new Database(file, { readonly: true });
     expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
-    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(3);
+    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(4);
     db.close();
   });
 
@@ -86,6 +86,10 @@ describe('store', () => {
     // A file of schema 2 (no count yet): the migration adds it from the stored rows.
     const db = new Database(file);
     db.run('ALTER TABLE rooms DROP COLUMN bytes');
+    // And without what schema 4 added (section 11), which migrates after it.
+    db.run('DROP TABLE message_blobs');
+    db.run('ALTER TABLE messages DROP COLUMN del');
+    db.run('ALTER TABLE messages DROP COLUMN deleted');
     db.run('PRAGMA user_version = 2');
     db.close();
     const again = open(file);
