@@ -19,6 +19,9 @@
 //   await client.sendReply(room, to: id, text) / sendEdit(room, target: {key, cid}, text) /
 //       sendReaction(room, target, emoji, { remove? }) -> cid  (PROTOCOL.md section 12; modifiers
 //       get `acked` but no `pending`, and arrive as `modifier` events: fold them with ModifierFold)
+//   await client.deleteMessage(room, { id, cid }) -> resolves at `deleted`; ServerError 'forbidden' when
+//       the message is not ours (section 11.3). Every send carries `del`, so our messages can be deleted.
+//   client.sendTyping(room) -> boolean: a typing signal, at most one per 3 s per room (false: skipped)
 //   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
 //       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
@@ -44,6 +47,8 @@ import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOpt
 import { Dedupe, openEnvelope, Pins, sealEnvelope, type Body } from './envelope';
 import { bodyToItem, placeholder, type RoomItem, type ShownItem } from './kinds/index';
 import type { Sender } from './kinds/types';
+import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
+import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
 import { isEmoji, isModifierBody, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
 import {
   ClientError,
@@ -75,6 +80,10 @@ export type ChatEvent =
   | { type: 'pending'; room: string; cid: string; item: ShownItem }
   | { type: 'acked'; room: string; cid: string; id: number; ts: number }
   | { type: 'presence'; room: string; online: number }
+  /** Message `id` was deleted for everyone (section 11.3): drop what is held of it. */
+  | { type: 'deleted'; room: string; id: number }
+  /** A member is typing (section 12); forget it TYPING_EXPIRES_MS after the last one. */
+  | { type: 'typing'; room: string; from: { name: string; fingerprint: string } }
   | { type: 'error'; code: ClientErrorCode; message: string; room?: string };
 
 export type ChatEventListener = (event: ChatEvent) => void;
@@ -140,11 +149,13 @@ export interface ChatClientOptions {
   log?: (line: string) => void;
 }
 
-type Expect = 'room' | 'joined' | 'page';
+type Expect = 'room' | 'joined' | 'page' | 'deleted';
 type Reply<E extends Expect> = Extract<ServerFrame, { t: E }>;
 
 interface PendingRequest {
   expect: Expect;
+  /** For `delete`: the message id its `deleted` answer names (others' deletes arrive as `deleted` too). */
+  id?: number;
   resolve: (frame: ServerFrame) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -202,6 +213,10 @@ export class ChatClient {
   private outboxLoaded: Promise<void> | undefined;
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /** Derived once from the identity seed: proves our deletes (section 11.1). */
+  private deleteKeyValue: Uint8Array | undefined;
+  /** Room -> when we last sent a typing signal. */
+  private readonly typingSentAt = new Map<string, number>();
 
   constructor(private readonly options: ChatClientOptions) {
     const { host, port } = parseAddress(options.address);
@@ -357,6 +372,23 @@ export class ChatClient {
     if (!isEmoji(emoji)) throw new ClientError('invalid_input', 'A reaction is one emoji (1-64 bytes, no control characters).', room);
     const rel = { key: target.key, cid: target.cid };
     return this.sendBody(room, (base) => (opts.remove ? { ...base, k: 'reaction', rel, emoji, remove: true } : { ...base, k: 'reaction', rel, emoji }));
+  }
+
+  /** Deletes our own message for everyone; resolves once the server answered `deleted`. */
+  async deleteMessage(room: string, target: { id: number; cid: string }): Promise<void> {
+    const record = this.joinedRoom(room);
+    const token = deletionTokenFromKey(this.deleteKey(), room, target.cid);
+    await this.request(record, { t: 'delete', room, id: target.id, token }, 'deleted');
+  }
+
+  /** Sends "typing" to the members joined now, at most every 3 s per room; false when skipped. */
+  sendTyping(room: string, now = Date.now()): boolean {
+    const record = this.rooms.get(room);
+    if (!record?.keys || record.status !== 'joined' || !this.name) return false;
+    const last = this.typingSentAt.get(room);
+    if (last !== undefined && now - last < TYPING_SEND_EVERY_MS) return false;
+    this.typingSentAt.set(room, now);
+    return this.connection.send({ t: 'signal', room, env: sealTyping(room, record.keys.encKey, this.identity, this.name, now) });
   }
 
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
@@ -581,7 +613,9 @@ export class ChatClient {
     const entries = [...(this.pending.get(room)?.values() ?? [])].sort((a, b) => a.entry.queuedAt - b.entry.queuedAt);
     for (const p of entries) {
       if (p.sentOn === this.epoch) continue;
-      if (this.connection.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env })) p.sentOn = this.epoch;
+      // `del` is derived again from (room, cid): the outbox keeps no token, and a resend carries the same hash.
+      const del = deletionHash(deletionTokenFromKey(this.deleteKey(), room, p.entry.cid));
+      if (this.connection.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env, del })) p.sentOn = this.epoch;
     }
   }
 
@@ -682,9 +716,20 @@ export class ChatClient {
       case 'blob_ack':
       case 'blob_data':
         return; // file transfers (PROTOCOL.md section 9) run on their own connection, not through ChatClient
-      case 'deleted':
-      case 'signal':
-        return; // PROTOCOL.md section 11: the client side comes with issue 13's client phase
+      case 'deleted': {
+        const record = this.rooms.get(frame.room);
+        // Our own delete's answer (matched by id), and also news for everyone.
+        if (record && record.requests[0]?.expect === 'deleted' && record.requests[0].id === frame.id) this.answer(frame.room, frame);
+        this.emit({ type: 'deleted', room: frame.room, id: frame.id });
+        return;
+      }
+      case 'signal': {
+        const keys = this.rooms.get(frame.room)?.keys;
+        const from = keys ? openTyping(frame.room, keys.encKey, frame.env) : null;
+        if (!from || sameBytes(from.key, this.identity.publicKey)) return;
+        this.emit({ type: 'typing', room: frame.room, from: { name: from.name, fingerprint: fingerprint(from.key) } });
+        return;
+      }
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
@@ -735,6 +780,8 @@ export class ChatClient {
    */
   private openStored(record: RoomRecord, m: StoredMessage, live = false): RoomItem | ModifierItem | null {
     const room = record.name;
+    // A tombstone (section 11.4): the message was deleted for everyone.
+    if (m.deleted) return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, 'deleted');
     const keys = record.keys;
     const opened = keys
       ? openEnvelope({ room, encKey: keys.encKey, cid: m.cid, env: m.env })
@@ -766,6 +813,11 @@ export class ChatClient {
       return live ? null : { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: 'cid_mismatch' };
     }
     return this.shownItem(room, body, m.id, m.ts);
+  }
+
+  private deleteKey(): Uint8Array {
+    this.deleteKeyValue ??= deletionKey(this.identity.exportSeed());
+    return this.deleteKeyValue;
   }
 
   private modifierItem(body: ModifierBody, m: StoredMessage): ModifierItem {
@@ -823,6 +875,7 @@ export class ChatClient {
       const timeoutMs = this.options.requestTimeoutMs ?? 30_000;
       const request: PendingRequest = {
         expect,
+        ...(frame.t === 'delete' ? { id: frame.id } : {}),
         resolve: resolve as (frame: ServerFrame) => void,
         reject,
         timer: setTimeout(() => {

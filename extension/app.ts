@@ -256,5 +256,6 @@ function routedSession(session: ChatSession | undefined): RoutedSession | undefi
     loadOlder: (room) => session.loadOlder(room),
     selectRoom: (room) => session.selectRoom(room),
     imageItem: (room, cid) => session.state.findItem(room, cid, 'image'),
+    typing: (room) => session.typing(room),
   };
 }

@@ -188,6 +188,18 @@ export class ChatSession {
     return this.client.sendReaction(room, target, emoji, { remove });
   }
 
+  /** Deletes our own message `id` for everyone (the server answers forbidden for anyone else's). */
+  async deleteMessage(room: string, id: number): Promise<void> {
+    const shown = this.state.room(room)?.items.find((i) => i.id === id);
+    if (!shown) throw new Error(`message ${id} is not shown in ${room}`);
+    await this.client.deleteMessage(room, { id, cid: shown.cid });
+  }
+
+  /** Tells the room's members that we are typing (the client sends at most one per 3 s). */
+  typing(room: string): void {
+    this.client.sendTyping(room);
+  }
+
   /** The (sender key, cid) of the shown message with server id `id`, for a reaction. */
   targetOf(room: string, id: number): Rel | undefined {
     const item = this.folds.fold(room).itemById(id);
@@ -254,6 +266,22 @@ export class ChatSession {
         if (!this.state.room(event.room)) return;
         this.state.upsert(event.room, item, false);
         this.post({ type: 'upsert', room: event.room, items: [item] });
+        return;
+      }
+      case 'deleted': {
+        // Deleted for everyone: the text and image leave the model; "message deleted" takes their place.
+        this.folds.fold(event.room).markDeleted(event.id);
+        for (const state of [this.staged.get(event.room), this.state]) {
+          const shown = state?.room(event.room)?.items.find((i) => i.id === event.id);
+          if (!state || !shown) continue;
+          const tombstone: ViewItem = { kind: 'placeholder', id: event.id, cid: shown.cid, ts: shown.ts, reason: 'deleted' };
+          state.upsert(event.room, tombstone, false);
+          if (state === this.state) this.post({ type: 'upsert', room: event.room, items: [tombstone] });
+        }
+        return;
+      }
+      case 'typing': {
+        if (this.state.room(event.room)) this.post({ type: 'typing', room: event.room, from: event.from });
         return;
       }
       case 'pending': {

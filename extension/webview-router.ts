@@ -15,6 +15,7 @@ export interface RoutedSession {
   sendText(room: string, text: string): Promise<unknown>;
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
+  typing(room: string): void;
   imageItem(room: string, cid: string): ViewImageItem | undefined;
 }
 
@@ -34,6 +35,10 @@ export interface RouterActions {
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
   const session = to.session();
   switch (message.type) {
+    case 'typing':
+      // Typing while disconnected tells no one: nothing to do, nothing to say.
+      session?.typing(message.room);
+      return;
     case 'send':
       if (!session) {
         to.notice('error', 'Message App is not connected. Connect to a server to send messages.');

@@ -31,6 +31,11 @@ export type UpsertOutcome = 'added' | 'replaced' | 'kept';
  * after the ack, or a resend after a reconnect): that returns 'kept'.
  */
 export function upsertItem(items: ViewItem[], item: ViewItem): UpsertOutcome {
+  // "message deleted" (PROTOCOL.md section 11) takes the place of the message with its id, whoever sent it.
+  if (item.kind === 'placeholder' && item.reason === 'deleted' && item.id !== null) {
+    const shown = items.findIndex((i) => i.id === item.id && itemKey(i) !== itemKey(item));
+    if (shown >= 0) items.splice(shown, 1);
+  }
   const key = itemKey(item);
   const at = items.findIndex((i) => itemKey(i) === key);
   if (at >= 0) {

@@ -11,7 +11,7 @@ import { isCid, isRoomName } from './names';
 export const CONNECTION_STATES = ['idle', 'connecting', 'hello', 'joining', 'joined', 'reconnecting', 'closed'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported'] as const;
+export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported', 'deleted'] as const;
 export type PlaceholderReason = (typeof PLACEHOLDER_REASONS)[number];
 
 export { IMAGE_MIMES, type ImageMime } from './constants';
@@ -140,7 +140,9 @@ export type HostMessage =
   /** Room list and the active room (unread counts, online counts, more flags). */
   | { type: 'rooms'; rooms: ViewRoomSummary[]; active: string | null }
   | { type: 'notice'; level: NoticeLevel; text: string }
-  | { type: 'focusComposer' };
+  | { type: 'focusComposer' }
+  /** A member is typing in this room (PROTOCOL.md section 12); the view forgets it after 6 s. */
+  | { type: 'typing'; room: string; from: ViewSender };
 
 /** Webview -> host. */
 export type WebviewMessage =
@@ -154,7 +156,9 @@ export type WebviewMessage =
   | { type: 'saveImage'; room: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
-  | { type: 'command'; command: ViewCommand };
+  | { type: 'command'; command: ViewCommand }
+  /** The user is typing in this room's composer (the client sends at most one signal per 3 s). */
+  | { type: 'typing'; room: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
@@ -179,6 +183,7 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
         : null;
     case 'loadOlder':
     case 'selectRoom':
+    case 'typing':
       return isRoomName(m.room) ? { type: m.type, room: m.room } : null;
     case 'openLink':
       return isString(m.url) && m.url.length <= MAX_URL_CHARS ? { type: 'openLink', url: m.url } : null;
@@ -308,6 +313,8 @@ export function parseHostMessage(value: unknown): HostMessage | null {
         : null;
     case 'focusComposer':
       return { type: 'focusComposer' };
+    case 'typing':
+      return isRoomName(m.room) && isSender(m.from) ? { type: 'typing', room: m.room, from: { name: m.from.name, fingerprint: m.from.fingerprint } } : null;
     default:
       return null;
   }

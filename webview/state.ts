@@ -5,6 +5,9 @@
 import { itemKey, mergeOlder, upsertItem } from '../protocol/view-model';
 import type { HostMessage, ViewConnection, ViewItem, ViewMe, ViewRoom } from '../protocol/webview';
 
+/** A receiver forgets a typist this long after the last signal (PROTOCOL.md section 12). */
+export const TYPING_EXPIRES_MS = 6000;
+
 /** What a host message changed, so the renderer redraws only that. */
 export type Change =
   | { kind: 'all' }
@@ -15,7 +18,9 @@ export type Change =
   /** An older page was put before what the room showed. */
   | { kind: 'older'; room: string }
   | { kind: 'notice' }
-  | { kind: 'focus' };
+  | { kind: 'focus' }
+  /** Who is typing changed in this room. */
+  | { kind: 'typing'; room: string };
 
 export interface Notice {
   level: 'info' | 'error';
@@ -30,11 +35,34 @@ export class ViewState {
   notice: Notice | null = null;
   /** Rooms with a `loadOlder` request on its way (one at a time per room). */
   readonly loadingOlder = new Set<string>();
+  /** Room -> fingerprint -> who types and until when (ms); forgotten TYPING_EXPIRES_MS after the last signal. */
+  readonly typists = new Map<string, Map<string, { name: string; until: number }>>();
   /** False until the first snapshot: nothing is drawn from a half-known state. */
   ready = false;
 
   room(name: string | null): ViewRoom | undefined {
     return name === null ? undefined : this.rooms.find((r) => r.room === name);
+  }
+
+  /** The clock typing expiry uses (tests set it). */
+  now: () => number = () => Date.now();
+
+  /** "Ada is typing…", "Ada and Bob are typing…", "Several people are typing…", or '' (expired ones dropped). */
+  typingLine(room: string | null): string {
+    const typists = room === null ? undefined : this.typists.get(room);
+    if (!typists) return '';
+    const now = this.now();
+    for (const [fp, t] of typists) if (t.until <= now) typists.delete(fp);
+    const names = [...typists.values()].map((t) => t.name);
+    if (names.length === 0) return '';
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+    return 'Several people are typing…';
+  }
+
+  /** Someone's message arrived: they stopped typing it. */
+  private stopTyping(room: string, fingerprint: string): void {
+    this.typists.get(room)?.delete(fingerprint);
   }
 
   activeRoom(): ViewRoom | undefined {
@@ -59,7 +87,10 @@ export class ViewState {
         return { kind: 'connection' };
       case 'upsert': {
         const room = this.ensureRoom(msg.room);
-        for (const item of msg.items) upsertItem(room.items, item);
+        for (const item of msg.items) {
+          upsertItem(room.items, item);
+          if (item.kind !== 'placeholder') this.stopTyping(msg.room, item.from.fingerprint);
+        }
         return { kind: 'items', room: msg.room };
       }
       case 'older': {
@@ -80,6 +111,12 @@ export class ViewState {
         return { kind: 'notice' };
       case 'focusComposer':
         return { kind: 'focus' };
+      case 'typing': {
+        const room = this.typists.get(msg.room) ?? new Map<string, { name: string; until: number }>();
+        room.set(msg.from.fingerprint, { name: msg.from.name, until: this.now() + TYPING_EXPIRES_MS });
+        this.typists.set(msg.room, room);
+        return { kind: 'typing', room: msg.room };
+      }
       default: {
         const unreachable: never = msg;
         return unreachable;
@@ -225,6 +262,8 @@ export function placeholderText(reason: ViewItem & { kind: 'placeholder' }): str
       return 'This message was not shown: it does not match the message it was sent as.';
     case 'unsupported':
       return 'This message is of a kind this version cannot show.';
+    case 'deleted':
+      return 'message deleted';
     default: {
       const unreachable: never = reason.reason;
       return unreachable;

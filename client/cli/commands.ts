@@ -42,6 +42,8 @@ Commands:
           Reacts to message ID with EMOJI (--remove takes it back).
   edit    --server HOST:PORT --room ROOM --name NAME --id ID --text TEXT
           Replaces the text of your own message ID (others ignore an edit by anyone else).
+  delete  --server HOST:PORT --room ROOM --id ID
+          Deletes your own message ID for everyone; the server erases it. Prints {"id","deleted":true}.
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
           Prints the last N (default 20) messages, then new ones until interrupted.
           With --name, each line typed on stdin is sent (and a missing room is created).
@@ -103,7 +105,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
 const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
-const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'reply', 'react', 'edit'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'reply', 'react', 'edit', 'delete'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   send: [...CONNECT, 'name', 'text', 'image', 'timeout'],
@@ -111,6 +113,7 @@ const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   reply: [...CONNECT, 'name', 'to', 'text', 'timeout'],
   react: [...CONNECT, 'name', 'to', 'emoji', 'remove', 'timeout'],
   edit: [...CONNECT, 'name', 'id', 'text', 'timeout'],
+  delete: [...CONNECT, 'id', 'timeout'],
   follow: [...CONNECT, 'name', 'limit'],
   passphrase: [],
   trust: ['server', 'invite', 'ca', 'trust', 'timeout'],
@@ -181,6 +184,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'react':
     case 'edit':
       return modify(ctx, room, command, values);
+    case 'delete':
+      return deleteCommand(ctx, room, values);
     default: {
       const never: never = command;
       throw new UsageError(`Unknown command "${String(never)}".`);
@@ -425,6 +430,27 @@ async function messageById(client: ChatClient, room: string, id: number): Promis
   throw new ClientError('invalid_input', `There is no message ${id} in room "${room}".`, room);
 }
 
+/** `chat delete`: our own message, for everyone; `forbidden` (not ours) exits 1 with the server's sentence. */
+async function deleteCommand(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
+  const id = positiveInt(required(values.id, '--id ID'), '--id');
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ initialHistory: 0 });
+  try {
+    await client.connect();
+    return await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      const target = await messageById(client, room, id);
+      await client.deleteMessage(room, { id, cid: target.cid });
+      process.stdout.write(jsonLine({ id, deleted: true }));
+      return EXIT.ok;
+    });
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
 /** `chat reply`, `chat react`, `chat edit`: one body naming a message by id, printed once stored. */
 async function modify(makeContext: () => Promise<Context>, room: string, command: 'reply' | 'react' | 'edit', values: Values): Promise<number> {
   const name = required(values.name, '--name NAME');
@@ -491,6 +517,11 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
       case 'modifier':
         // A stream cannot change a line already printed: an edit or reaction is a line of its own here.
         if (e.room === room) process.stdout.write(jsonLine(modifierLine(e.modifier)));
+        return;
+      case 'deleted':
+        if (e.room === room) process.stdout.write(jsonLine({ id: e.id, deleted: true }));
+        return;
+      case 'typing':
         return;
       case 'pending':
         pending.set(e.cid, e.item);

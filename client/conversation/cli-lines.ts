@@ -33,7 +33,7 @@ export interface ModifierLine {
 /** One item's line with what the fold says about it. */
 export function foldedLine(item: RoomItem, fold: ModifierFold): FoldedLine {
   const line = toCliJson(item);
-  if (item.kind === 'placeholder') return fold.isDeleted(item.id) ? { id: item.id, ts: item.ts, deleted: true } : line;
+  if (item.kind === 'placeholder') return item.error === 'deleted' || fold.isDeleted(item.id) ? { id: item.id, ts: item.ts, deleted: true } : line;
   const key = fold.addTarget(item);
   const state = key === null ? undefined : fold.state(key);
   if (!state) return line;

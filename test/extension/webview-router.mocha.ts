@@ -18,6 +18,7 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
       calls.push(`loadOlder ${room}`);
     },
     selectRoom: (room) => calls.push(`selectRoom ${room}`),
+    typing: (room) => calls.push(`typing ${room}`),
     imageItem: (room, cid): ViewImageItem | undefined => (cid === image.cid ? image : undefined),
   };
   const actions: RouterActions = {

@@ -6,6 +6,7 @@ import type { HostMessage } from '../../protocol/webview';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
+import { TypingLine } from './typing-line';
 import { h, icon } from './dom';
 import { Banner, RoomTabs } from './header';
 import { MessageList } from './message-list';
@@ -17,6 +18,7 @@ export class ChatApp {
   private readonly tabs: RoomTabs;
   private readonly list: MessageList;
   private readonly composer: Composer;
+  private readonly typingLine: TypingLine;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
@@ -38,8 +40,10 @@ export class ChatApp {
       openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
       saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
     });
+    this.typingLine = new TypingLine(doc, () => this.typingLine.render(this.state.typingLine(this.state.active)));
     this.composer = new Composer(doc, {
       send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
+      typing: () => this.withRoom((room) => host.post({ type: 'typing', room })),
       tooLong: (bytes) =>
         this.handle({
           type: 'notice',
@@ -63,6 +67,7 @@ export class ChatApp {
       this.tabs.el,
       this.notice,
       this.list.el,
+      this.typingLine.el,
       this.composer.el,
     ]);
     // Dropping image files anywhere on the view sends them like a paste.
@@ -131,6 +136,9 @@ export class ChatApp {
         return;
       case 'focus':
         this.composer.focus();
+        return;
+      case 'typing':
+        if (change.room === this.state.active) this.typingLine.render(this.state.typingLine(change.room));
         return;
       default: {
         const unreachable: never = change;

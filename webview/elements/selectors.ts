@@ -50,4 +50,5 @@ export const TESTID = {
   attach: 'attach',
   notice: 'notice',
   replyQuote: 'reply-quote',
+  typing: 'typing',
 } as const;
