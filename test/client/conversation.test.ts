@@ -147,4 +147,32 @@ describe('conversation against the real server', () => {
     expect(state?.versions.at(-1)?.text).toBe('v2');
     expect(state?.reactions.get('👀')?.map((r) => r.name)).toEqual(['Bob']);
   });
+
+  test('delete: the writer deletes for everyone (a tombstone in pages); another member is refused with forbidden', async () => {
+    const { ada, bob } = await pair('conv-delete');
+    const cid = await ada.client.sendText('conv-delete', 'oops, my password is hunter2');
+    const id = await sentId(ada, cid);
+    await bob.waitFor(() => bob.items('conv-delete').length === 1, 5000, 'the message');
+    await expect(bob.client.deleteMessage('conv-delete', { id, cid })).rejects.toMatchObject({ code: 'forbidden' });
+    await ada.client.deleteMessage('conv-delete', { id, cid });
+    await bob.waitFor((events) => events.some((e) => e.type === 'deleted' && e.id === id), 5000, 'deleted at Bob');
+    const page = await bob.client.fetchHistory('conv-delete', { limit: 10 });
+    expect(page.messages).toEqual([{ kind: 'placeholder', id, ts: expect.any(Number), cid, error: 'deleted' }]);
+    // Idempotent: deleting again answers deleted again.
+    await ada.client.deleteMessage('conv-delete', { id, cid });
+  });
+
+  test('typing reaches the members joined now, at most one per 3 s, and is never stored', async () => {
+    const { ada, bob } = await pair('conv-typing');
+    expect(ada.client.sendTyping('conv-typing')).toBe(true);
+    expect(ada.client.sendTyping('conv-typing')).toBe(false);
+    await bob.waitFor((events) => events.some((e) => e.type === 'typing'), 5000, 'typing at Bob');
+    const typing = bob.events.find((e) => e.type === 'typing');
+    expect(typing).toEqual({ type: 'typing', room: 'conv-typing', from: { name: 'Ada', fingerprint: ada.identity.fingerprint } });
+    // Ada does not hear herself; nothing is in the room's history.
+    expect(ada.events.some((e) => e.type === 'typing')).toBe(false);
+    const page = await bob.client.fetchHistory('conv-typing', { limit: 10 });
+    expect(page.messages.length + page.modifiers.length).toBe(0);
+    expect(ada.client.sendTyping('conv-typing', Date.now() + 3001)).toBe(true);
+  });
 });
