@@ -270,7 +270,7 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['image', 'placeholder', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['image', 'placeholder', 'reply', 'text']);
     const urls: string[] = [];
     const context = { doc: m.document, imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`) };
     const text = renderBody(textItem(1, HOSTILE[0] ?? ''), context);
@@ -282,5 +282,13 @@ describe('webview kind renderers (webview/kinds)', () => {
     const placeholder = renderBody({ kind: 'placeholder', id: 3, cid: 'cccccccccc', ts: 3, reason: 'unsupported' }, context);
     assert.equal(placeholder.getAttribute('data-testid'), 'placeholder');
     assert.ok((placeholder.textContent ?? '').length > 0);
+ 
+    // A reply: its text as text nodes, under a quote button that names the target's id.
+    const reply = renderBody({ ...textItem(4, HOSTILE[0] ?? ''), kind: 'reply', replyTo: 1 }, context);
+    assert.equal(reply.querySelector('[data-testid="reply-quote"]')?.getAttribute('data-jump-to'), '1');
+    assert.equal(reply.querySelector('[data-testid="message-text"]')?.textContent, HOSTILE[0]);
+    assert.equal(reply.querySelector('img'), null);
+    const deleted = renderBody({ kind: 'placeholder', id: 5, cid: 'dddddddddd', ts: 5, reason: 'deleted' }, context);
+    assert.equal(deleted.textContent, 'message deleted');
   });
 });
