@@ -7,6 +7,7 @@ import type { ViewImage, ViewItem } from '../../protocol/webview';
 import { messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
+import { foldedMarks, foldedVersion } from './folded';
 import { buildRows, type Row } from '../state';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
@@ -379,6 +380,8 @@ export class MessageList {
     const body = renderBody(item, this.renderContext);
     body.setAttribute('dir', 'auto');
     el.append(body);
+    const folded = foldedMarks(doc, item);
+    if (folded) el.append(folded);
     if (collapsible) {
       const open = this.expanded.has(row.key);
       if (!open) body.classList.add('collapsed');
@@ -525,6 +528,7 @@ export class MessageList {
 function isLong(item: ViewItem, cpl: number): boolean {
   switch (item.kind) {
     case 'text':
+    case 'reply':
       return shouldCollapse(item.text, cpl);
     case 'code':
       return shouldCollapse(item.code.text, cpl);
@@ -543,5 +547,5 @@ function rowVersion(row: Row): string {
   if (row.kind === 'day') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}`;
 }
