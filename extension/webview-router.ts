@@ -17,6 +17,12 @@ export interface RoutedSession {
   sendText(room: string, text: string): Promise<unknown>;
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
+  typing(room: string): void;
+  /** Conversation (PROTOCOL.md section 13): messages named by server id. */
+  sendReply(room: string, to: number, text: string): Promise<unknown>;
+  react(room: string, id: number, emoji: string, remove: boolean): Promise<unknown>;
+  edit(room: string, id: number, text: string): Promise<unknown>;
+  deleteMessage(room: string, id: number): Promise<void>;
   imageItem(room: string, cid: string): ViewImageItem | undefined;
 }
 
@@ -45,6 +51,10 @@ export interface RouterActions {
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
   const session = to.session();
   switch (message.type) {
+    case 'typing':
+      // Typing while disconnected tells no one: nothing to do, nothing to say.
+      session?.typing(message.room);
+      return;
     case 'send':
       if (!session) {
         to.notice('error', 'Message App is not connected. Connect to a server to send messages.');
@@ -102,6 +112,20 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
     case 'dropFileBytes':
       await to.sendDroppedBytes(message.data, message.name);
       return;
+    case 'reply':
+    case 'react':
+    case 'edit':
+    case 'delete': {
+      if (!session) {
+        to.notice('error', 'Message App is not connected. Connect to a server to change messages.');
+        return;
+      }
+      if (message.type === 'reply') await session.sendReply(message.room, message.to, message.text);
+      else if (message.type === 'react') await session.react(message.room, message.id, message.emoji, message.remove);
+      else if (message.type === 'edit') await session.edit(message.room, message.id, message.text);
+      else await session.deleteMessage(message.room, message.id);
+      return;
+    }
     default: {
       const unreachable: never = message;
       return unreachable;

@@ -58,7 +58,7 @@ export function roomAllowsToast(level: RoomNotifyLevel, item: ViewItem, myName: 
     case 'none':
       return false;
     case 'mentions':
-      return item.kind === 'text' && mentionsName(item.text, myName);
+      return (item.kind === 'text' || item.kind === 'reply') && mentionsName(item.text, myName);
     default: {
       const unreachable: never = level;
       return unreachable;
