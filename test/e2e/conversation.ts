@@ -6,6 +6,9 @@
 // views update live; screenshots of each step in test-results/e2e.
 import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
+import { ChatClient } from '../../client/chat-client';
+import { generateIdentity } from '../../client/keys';
+import { MemoryOutboxStore } from '../../client/storage';
 import type { TestServer } from '../support/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { E2eError } from './proc';
@@ -73,6 +76,17 @@ export async function conversationPart(o: ConversationOptions): Promise<void> {
   const fingerprint = o.server.fingerprint;
   if (!fingerprint) throw new E2eError('no_tls', 'The chat server does not serve TLS (no certificate fingerprint on its listening line).');
   const settings = { 'workbench.colorTheme': 'Default Dark Modern' };
+
+  // The room is made beforehand through the client core (as part "list" does): this part is about the conversation, not about creating rooms.
+  await report.part('conversation: create the room through the client', 60_000, async () => {
+    const maker = new ChatClient({ address: o.server.address, tls: { pin: fingerprint }, identity: generateIdentity(), name: 'Carol', outbox: new MemoryOutboxStore() });
+    try {
+      await maker.connect();
+      await maker.joinRoom(ROOM, PASSPHRASE, { create: true });
+    } finally {
+      maker.close();
+    }
+  });
 
   const [csA, csB] = await report.part('conversation: start code-server for Alice and Bob (Dark Modern)', 180_000, () =>
     Promise.all(
