@@ -205,8 +205,9 @@ export async function conversationPart(o: ConversationOptions): Promise<void> {
   await report.part('Alice deletes a message after the confirmation; both see "message deleted"', 60_000, async () => {
     await a.typeAndSend(oops);
     await message(b, oops).first().waitFor({ timeout: 15_000 });
-    const id = await message(a, oops).first().getAttribute('data-id');
     await until('Alice\'s message is acknowledged', 15_000, async () => (await message(a, oops).first().getAttribute('data-pending')) === 'false');
+    const id = await message(a, oops).first().getAttribute('data-id');
+    if (!id) throw new E2eError('no_id', 'Alice\'s acknowledged message has no server id.');
     await act(a, message(a, oops), 'delete');
     const dialog = a.chat.locator(tid('confirm-delete'));
     await dialog.waitFor({ timeout: 5_000 });
