@@ -143,6 +143,7 @@ export class ChatApp {
 
   dispose(): void {
     this.stopListening?.();
+    this.conversation.dispose();
     this.list.dispose();
   }
 

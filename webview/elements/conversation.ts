@@ -62,10 +62,18 @@ export class Conversation {
     deps.list.addEventListener('contextmenu', (event) => this.onContextMenu(event));
     deps.list.addEventListener('keydown', (event) => this.onKeyDown(event));
     // A press outside an open popover closes it (inside, its own buttons act).
-    doc.addEventListener('mousedown', (event) => {
-      const target = targetElement(event);
-      if (this.popover && target && !this.popover.contains(target)) this.closePopover(false);
-    });
+    doc.addEventListener('mousedown', this.onOutsidePress);
+  }
+
+  private readonly onOutsidePress = (event: Event): void => {
+    const target = targetElement(event);
+    if (this.popover && target && !this.popover.contains(target)) this.closePopover(false);
+  };
+
+  /** Removes the document listener and any open popover (the list's listeners go with the list). */
+  dispose(): void {
+    this.deps.doc.removeEventListener('mousedown', this.onOutsidePress);
+    this.closePopover(false);
   }
 
   // ---- the composer ----
