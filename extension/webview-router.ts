@@ -73,6 +73,14 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
     case 'command':
       await to.runCommand(VIEW_COMMAND_IDS[message.command]);
       return;
+    case 'imageBytes': {
+      // Answered once per request, and only for the sender the view names: one sender's cid never yields another's bytes.
+      const item = session?.imageItem(message.room, message.cid);
+      if (!item || item.from.fingerprint !== message.sender) return;
+      const { room, sender, cid } = message;
+      to.post({ type: 'imageBytes', room, sender, cid, mime: item.image.mime, data: item.image.data });
+      return;
+    }
     default: {
       const unreachable: never = message;
       return unreachable;

@@ -49,6 +49,12 @@ export interface ViewImage {
   name?: string;
 }
 
+/** Names one image's bytes for an `imageBytes` request: the sender's fingerprint and the message cid (two senders' same cid never collide). */
+export interface ImageRef {
+  key: string;
+  cid: string;
+}
+
 export interface ViewImageItem extends ViewItemBase {
   kind: 'image';
   from: ViewSender;
@@ -112,7 +118,9 @@ export type HostMessage =
   /** Room list and the active room (unread counts, online counts, more flags). */
   | { type: 'rooms'; rooms: ViewRoomSummary[]; active: string | null }
   | { type: 'notice'; level: NoticeLevel; text: string }
-  | { type: 'focusComposer' };
+  | { type: 'focusComposer' }
+  /** The answer to one `imageBytes` request: the bytes of the image named by (sender, cid). */
+  | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array };
 
 /** Webview -> host. */
 export type WebviewMessage =
@@ -126,13 +134,20 @@ export type WebviewMessage =
   | { type: 'saveImage'; room: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
-  | { type: 'command'; command: ViewCommand };
+  | { type: 'command'; command: ViewCommand }
+  /** Asks for one image's bytes by (sender fingerprint, cid); the host answers once with `imageBytes` if it has them. */
+  | { type: 'imageBytes'; room: string; sender: string; cid: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
 /** Largest pasted file the webview may hand over; the image pipeline refuses above 25 MB anyway. */
 export const MAX_PASTE_BYTES = 25 * 1024 * 1024;
 const MAX_URL_CHARS = 8192;
+
+/** A fingerprint as the view shows it (hex in groups of four); bounded so a request cannot carry a large string. */
+function isFingerprint(v: unknown): v is string {
+  return isString(v) && v.length > 0 && v.length <= 128 && /^[0-9A-Za-z ]+$/.test(v);
+}
 
 function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (values as readonly string[]).includes(value);
@@ -165,6 +180,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
     }
     case 'command':
       return isOneOf(VIEW_COMMANDS, m.command) ? { type: 'command', command: m.command } : null;
+    case 'imageBytes':
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid)
+        ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid }
+        : null;
     default:
       return null;
   }
@@ -270,6 +289,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
         : null;
     case 'focusComposer':
       return { type: 'focusComposer' };
+    case 'imageBytes':
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) && isOneOf(IMAGE_MIMES, m.mime) && isBytes(m.data) && m.data.length > 0
+        ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid, mime: m.mime, data: m.data }
+        : null;
     default:
       return null;
   }

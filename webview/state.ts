@@ -41,7 +41,8 @@ export class ViewState {
     return this.room(this.active);
   }
 
-  apply(msg: HostMessage): Change {
+  /** Image bytes go to the image cache (image-cache.ts), not here. */
+  apply(msg: Exclude<HostMessage, { type: 'imageBytes' }>): Change {
     switch (msg.type) {
       case 'snapshot':
         this.connection = msg.snapshot.connection;

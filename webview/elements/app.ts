@@ -3,6 +3,7 @@
 
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import type { HostMessage } from '../../protocol/webview';
+import { ImageCache } from '../image-cache';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
@@ -21,8 +22,11 @@ export class ChatApp {
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
   private stopListening: (() => void) | undefined;
+  /** Image bytes by reference: asked once per (sender, cid) from the active room. */
+  readonly images: ImageCache;
 
   constructor(doc: Document, container: HTMLElement, private readonly host: HostChannel) {
+    this.images = new ImageCache((ref) => this.withRoom((room) => host.post({ type: 'imageBytes', room, sender: ref.key, cid: ref.cid })));
     this.banner = new Banner(doc, () => host.post({ type: 'command', command: 'connect' }));
     this.tabs = new RoomTabs(doc, (room) => {
       // Disconnected, there is no session to ask: the kept history switches rooms here.
@@ -88,10 +92,13 @@ export class ChatApp {
   dispose(): void {
     this.stopListening?.();
     this.list.clear();
+    this.images.clear();
   }
 
   handle(message: HostMessage): void {
-    this.render(this.state.apply(message));
+    // Bytes answer a request of the image cache; they change no view state.
+    if (message.type === 'imageBytes') this.images.deliver(message);
+    else this.render(this.state.apply(message));
   }
 
   private withRoom(action: (room: string) => void): void {
