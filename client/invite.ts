@@ -13,7 +13,8 @@ export interface Invite {
   fingerprint?: string;
 }
 
-const PREFIX = 'message-app://';
+export const INVITE_PREFIX = 'message-app://';
+const PREFIX = INVITE_PREFIX;
 
 /** message-app://HOST:PORT/ROOM#SHA256:BASE64 (the fragment only for self-signed servers). */
 export function formatInvite(invite: Invite): string {

@@ -15,13 +15,13 @@ import { joinWithPassphrase } from './join-flow';
 import { KeyStore } from './key-store';
 import { MenuContext } from './menu-context';
 import { Notifier } from './notifier';
-import { probeServer } from './reachability';
-import { askAfterConnectFailure, askName, askRoom, askServer, joinPrompts } from './prompts';
+import { askAfterConnectFailure, askFirstUse, askName, askRoom, askServer, joinPrompts } from './prompts';
 import type { ChatSession, SessionEvent } from './session';
 import { SessionHost } from './session-host';
 import { ChatStatusBar } from './status-bar';
 import { createTestApi, type MessageAppTestApi } from './test-api';
 import { routeWebviewMessage, type RoutedSession, type ViewRequest } from './webview-router';
+import { changedMessageForExtension, MementoTrustStore, ServerTrust } from './trust';
 import { followSecretChange, WindowRooms } from './window-rooms';
 import { saveImage, sendImageBytes } from './commands/images';
 
@@ -34,6 +34,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly connectFlow: ConnectFlow;
   /** The context keys behind the view menu's `when` clauses. */
   readonly menus: MenuContext;
+  /** Server certificates: pins, the first-use question, the TLS options of a session. */
+  readonly trust: ServerTrust;
   private readonly status = new ChatStatusBar();
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -44,11 +46,16 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     this.keys = new KeyStore(context.secrets);
     this.rooms = new WindowRooms(context.workspaceState);
     this.view = new ChatViewProvider(context.extensionUri, this, log);
+    this.trust = new ServerTrust({
+      store: new MementoTrustStore(context.globalState),
+      setting: () => readSettings().tls,
+      firstUse: (address, fingerprint) => askFirstUse(address, fingerprint),
+    });
     this.menus = new MenuContext((key, value) => vscode.commands.executeCommand('setContext', key, value), this.keys);
     this.notifier = new Notifier({
       viewVisible: () => this.view.visible,
       setBadge: (count) => this.view.setBadge(count),
-      setStatus: (connection, room, rooms) => this.status.update(connection, room, rooms),
+      setStatus: (connection, room, rooms) => this.status.update(connection, room, rooms, this.sessions?.plaintext ?? false),
       toast: async (text) => (await vscode.window.showInformationMessage(text, 'Open Chat')) === 'Open Chat',
       notice: (level, text) => this.view.post({ type: 'notice', level, text }),
       setting: () => readSettings().notifications,
@@ -58,6 +65,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       identity: () => this.keys.identity(),
       storageDir: context.globalStorageUri.fsPath,
       memento: context.globalState,
+      tls: (server) => this.trust.tlsFor(server),
       viewVisible: () => this.view.visible,
       post: (message) => this.view.post(message),
       onSessionEvent: (event) => this.onSessionEvent(event),
@@ -77,7 +85,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         focus: () => this.focus(),
       },
       sessions: this.sessions,
-      probe: (server) => probeServer(server),
+      probe: (server, fingerprint) => this.trust.check(server, fingerprint),
       keys: this.keys,
       rooms: this.rooms,
       join: (session, room) => this.joinWithPassphrase(session, room),
@@ -208,6 +216,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         this.confirmLeave = async () => answer;
       },
       menuContext: (key) => this.menus.get(key),
+      trustServer: (server, fingerprint) => this.trust.check(server, fingerprint),
     });
   }
 
@@ -230,7 +239,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         return;
       case 'error':
         this.log.info(`client: ${event.code}: ${event.message}`);
-        this.notifier.clientError(event.code, event.message);
+        // The client's sentence for a changed certificate names the CLI's `chat trust`; this one names the command.
+        this.notifier.clientError(event.code, event.code === 'certificate_changed' ? changedMessageForExtension(event.message) : event.message);
         return;
       default: {
         const unreachable: never = event;

@@ -2,6 +2,7 @@
 
 import { userInfo } from 'node:os';
 import * as vscode from 'vscode';
+import type { TlsSetting } from './trust';
 
 export const SECTION = 'messageApp';
 
@@ -11,6 +12,7 @@ export const SETTINGS = {
   displayName: 'displayName',
   notifications: 'notifications',
   imageMaxSide: 'imageMaxSide',
+  tls: 'tls',
 } as const;
 
 export type NotificationSetting = 'all' | 'off';
@@ -21,6 +23,8 @@ export interface Settings {
   displayName: string;
   notifications: NotificationSetting;
   imageMaxSide: number;
+  /** "off" only when the user chose plain TCP; anything else is TLS. */
+  tls: TlsSetting;
 }
 
 /** The OS user name, the default display name. */
@@ -41,6 +45,7 @@ export function readSettings(): Settings {
     displayName: c.get<string>(SETTINGS.displayName, '').trim() || osUserName(),
     notifications: c.get<string>(SETTINGS.notifications, 'all') === 'off' ? 'off' : 'all',
     imageMaxSide: Number.isInteger(maxSide) && maxSide >= 64 && maxSide <= 8192 ? maxSide : 1280,
+    tls: c.get<string>(SETTINGS.tls, 'on') === 'off' ? 'off' : 'on',
   };
 }
 

@@ -2,13 +2,16 @@
 // room, display name), check that the server answers right after its address is
 // known (offering to change it or try again when it does not), connect, save the
 // answers only once the connection worked, then join the room with its
-// passphrase. A new Connect while a question is left open (a dismissed toast
+// passphrase. The address box also takes an invite (client/invite.ts): it names
+// server and room, and its certificate fingerprint is pinned without the
+// first-use question. A new Connect while a question is left open (a dismissed toast
 // keeps its promise pending) ends that flow and starts afresh, so Connect always
 // works. Also the quiet reconnect at start-up, which never asks. Plain module (no
 // `vscode`): the questions are injected, so the steps are tested against the
 // real server on Node.
 
 import { WrongPassphraseError } from '../client/errors';
+import { INVITE_PREFIX, parseInvite } from '../client/invite';
 import { isRoomName } from '../protocol/names';
 import type { NoticeLevel } from '../protocol/webview';
 import type { Settings } from './config';
@@ -39,14 +42,31 @@ export interface ConnectUi {
 export interface ConnectDeps {
   ui: ConnectUi;
   sessions: Pick<SessionHost, 'current' | 'ensure'>;
-  /** Rejects (with the ClientError to show) when nothing answers at the address (reachability.ts). */
-  probe(server: string): Promise<void>;
+  /**
+   * Rejects (with the ClientError to show) when nothing answers at the address or its TLS
+   * certificate is not trusted (trust.ts: asks on first use; `fingerprint`, from an invite, is
+   * pinned without asking).
+   */
+  probe(server: string, fingerprint?: string): Promise<void>;
   keys: KeyStore;
   rooms: WindowRooms;
   /** Joins with the saved passphrase or asks (join-flow.ts), showing errors itself; whether it joined. */
   join(session: ChatSession, room: string): Promise<boolean>;
   notice(level: NoticeLevel, text: string): void;
   log: { error(line: string): void; warn(line: string): void };
+}
+
+/** What the address box gave: an address, or an invite's server, room and fingerprint. */
+interface Target {
+  server: string;
+  room?: string;
+  fingerprint?: string;
+}
+
+function target(answer: string): Target {
+  if (!answer.trim().startsWith(INVITE_PREFIX)) return { server: answer };
+  const invite = parseInvite(answer);
+  return { server: invite.server, room: invite.room, ...(invite.fingerprint !== undefined ? { fingerprint: invite.fingerprint } : {}) };
 }
 
 /** One run of the flow: superseded (aborted) by a new Connect while it waits on the user. */
@@ -95,21 +115,24 @@ export class ConnectFlow {
    * After a failed attempt: says so, and asks to change the server or try again.
    * The server to try next, or undefined when the user gave up.
    */
-  private async afterFailure(run: Run, error: unknown, server: string): Promise<string | undefined> {
+  private async afterFailure(run: Run, error: unknown, server: Target): Promise<Target | undefined> {
     this.deps.log.error(logLine(error));
     this.deps.notice('error', userSentence(error));
     // Settings are saved only after a connection worked, so a typo is not kept; offer to fix it.
     const choice = await this.ask(run, () => this.deps.ui.connectFailed(userSentence(error)));
-    if (choice === 'change') return this.ask(run, () => this.deps.ui.askServer(server));
+    if (choice === 'change') {
+      const answer = await this.ask(run, () => this.deps.ui.askServer(server.server));
+      return answer ? target(answer) : undefined;
+    }
     return choice === 'retry' ? server : undefined;
   }
 
-  /** Probes the server until it answers (or the user gives up); the address that answered. */
-  private async reachable(run: Run, server: string): Promise<string | undefined> {
+  /** Probes the server until it answers with a trusted certificate (or the user gives up); what answered. */
+  private async reachable(run: Run, server: Target): Promise<Target | undefined> {
     for (;;) {
-      if (this.deps.sessions.current?.server === server) return server;
+      if (this.deps.sessions.current?.server === server.server) return server;
       try {
-        await this.deps.probe(server);
+        await this.deps.probe(server.server, server.fingerprint);
         return server;
       } catch (error) {
         const next = await this.afterFailure(run, error, server);
@@ -122,16 +145,18 @@ export class ConnectFlow {
   private async run(run: Run, options: { askServer?: boolean; room?: string }): Promise<void> {
     const { ui } = this.deps;
     const s = ui.settings();
-    let server: string | undefined = s.server;
+    let first: Target = { server: s.server };
     // Already connected: "Connect to Server..." is how one changes server, so ask (prefilled).
-    if (!server || validateServer(server) || (options.askServer ?? this.deps.sessions.current !== undefined)) {
-      server = await this.ask(run, () => ui.askServer(s.server));
-      if (!server) return;
+    if (!s.server || validateServer(s.server) || (options.askServer ?? this.deps.sessions.current !== undefined)) {
+      const answer = await this.ask(run, () => ui.askServer(s.server));
+      if (!answer) return;
+      first = target(answer);
     }
-    // Before the other questions: an address that does not answer is said at once.
-    server = await this.reachable(run, server);
-    if (!server) return;
-    let room = options.room ?? s.room;
+    // Before the other questions: an address that does not answer (or is not trusted) is said at once.
+    const reached = await this.reachable(run, first);
+    if (!reached) return;
+    let server = reached.server;
+    let room = reached.room ?? options.room ?? s.room;
     if (!isRoomName(room)) {
       const answer = await this.ask(run, () => ui.askRoom(room));
       if (!answer) return;
@@ -150,9 +175,11 @@ export class ConnectFlow {
         session = await this.deps.sessions.ensure(server, name);
         break;
       } catch (error) {
-        const next = await this.afterFailure(run, error, server);
+        const next = await this.afterFailure(run, error, { server });
         if (!next) return;
-        server = next;
+        const again = await this.reachable(run, next);
+        if (!again) return;
+        server = again.server;
       }
     }
     if (run.abort.signal.aborted) return;

@@ -4,6 +4,10 @@ import { ClientError } from '../client/errors';
 import { ImageError } from '../client/images/errors';
 
 export function userSentence(error: unknown): string {
+  // The client's sentence names the CLI's command; the extension has its own.
+  if (error instanceof ClientError && error.code === 'room_params_changed') {
+    return error.message.replace(/run: chat forget-room .*$/, 'run "Message App: Forget Room Key Parameters...".');
+  }
   if (error instanceof ClientError || error instanceof ImageError) return error.message;
   return 'Message App ran into an unexpected problem; the details are in the "Message App" output.';
 }

@@ -7,19 +7,23 @@
 
 import { ClientError } from '../client/errors';
 import type { ChatClientOptions } from '../client/chat-client';
+import type { TlsOptions } from '../client/connection';
 import type { Identity } from '../client/keys';
 import type { HostMessage, ViewSnapshot } from '../protocol/webview';
 import { logLine } from './errors';
 import { ChatSession, type SessionEvent } from './session';
 import { ChatState } from './state/chat-state';
-import { MementoCursorStore, MementoPinStore, openOutbox, type KeyValueStore } from './stores';
+import { MementoCursorStore, MementoPinStore, MementoRoomParamStore, openOutbox, openReplayMemory, type KeyValueStore } from './stores';
+import { forExtension } from './trust';
 
 export interface SessionHostDeps {
   identity(): Promise<Identity>;
   /** The extension's global storage folder (the outbox lives under it). */
   storageDir: string;
-  /** globalState: cursors and pins. */
+  /** globalState: cursors, pins and room key-parameter pins. */
   memento: KeyValueStore;
+  /** How to connect to a server (trust.ts's ServerTrust.tlsFor): false is plain TCP, chosen in the settings. */
+  tls(server: string): Promise<false | TlsOptions>;
   viewVisible(): boolean;
   post(message: HostMessage): void;
   /** Every event of the current session. */
@@ -38,11 +42,17 @@ export class SessionHost {
   private stopEvents: (() => void) | undefined;
   /** What a disconnected session showed, kept on screen read-only. */
   private kept: ChatState | undefined;
+  private sessionTls: false | TlsOptions = false;
 
   constructor(private readonly deps: SessionHostDeps) {}
 
   get current(): ChatSession | undefined {
     return this.session;
+  }
+
+  /** The current session talks plain TCP (TLS turned off in the settings): the status bar warns. */
+  get plaintext(): boolean {
+    return this.session !== undefined && this.sessionTls === false;
   }
 
   /** What the view shows: the session's state, the one kept after Disconnect, or an empty one. */
@@ -58,6 +68,7 @@ export class SessionHost {
   async ensure(server: string, name: string, keepTrying = false): Promise<ChatSession> {
     if (this.session && this.session.server === server && this.session.name === name) return this.session;
     await this.close();
+    const tls = await this.deps.tls(server);
     const session = new ChatSession({
       server,
       name,
@@ -66,9 +77,15 @@ export class SessionHost {
       cursors: new MementoCursorStore(this.deps.memento, server),
       pins: new MementoPinStore(this.deps.memento, server),
       visible: this.deps.viewVisible(),
-      ...(this.deps.client ? { client: this.deps.client } : {}),
+      client: {
+        tls,
+        roomParams: new MementoRoomParamStore(this.deps.memento),
+        replay: openReplayMemory(this.deps.storageDir, server),
+        ...(this.deps.client ?? {}),
+      },
     });
     this.session = session;
+    this.sessionTls = tls;
     this.kept = undefined;
     this.stopEvents = session.onEvent((event) => this.deps.onSessionEvent(event));
     this.deps.post({ type: 'snapshot', snapshot: session.state.snapshot() });
@@ -82,7 +99,7 @@ export class SessionHost {
         return session;
       }
       await this.close();
-      throw error;
+      throw forExtension(error);
     }
     return session;
   }

@@ -17,8 +17,8 @@ export class ChatStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  update(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[]): void {
-    const view = statusView(connection, room, rooms);
+  update(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[], plaintext = false): void {
+    const view = statusView(connection, room, rooms, plaintext);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.accessibilityInformation = { label: view.label, role: 'button' };

@@ -1,12 +1,15 @@
 // The client core's storage (client/storage.ts) for the extension: the outbox as
 // files under the extension's global storage folder (sealed envelopes only, the
-// client's durable FileStateStore), cursors and identity-key pins in globalState.
+// client's durable FileStateStore), cursors, identity-key pins and room key-parameter pins in
+// globalState, the replay memory as files beside the outbox.
 // Plain Node modules, so they are tested without VS Code.
 
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileStateStore } from '../client/file-store';
+import { ReplayFileStore, ReplayMemory } from '../client/replay';
+import type { RoomParams, RoomParamStore } from '../client/room-params';
 import type { CursorStore, OutboxEntry, OutboxStore, PinStore } from '../client/storage';
 import { isBytes, isCount, isFields } from '../protocol/guards';
 import { isCid, isRoomName } from '../protocol/names';
@@ -115,4 +118,35 @@ export class MementoPinStore implements PinStore {
     const pins = await this.loadPins(room);
     await this.memento.update(this.key(room), { ...pins, [name]: keyHex });
   }
+}
+
+/**
+ * Each room's salt and KDF parameters as first seen, per server and room, in globalState: a server
+ * that changes them later is refused (client/room-params.ts). Forgotten only by the command.
+ */
+export class MementoRoomParamStore implements RoomParamStore {
+  constructor(private readonly memento: KeyValueStore) {}
+
+  private key(server: string, room: string): string {
+    return `messageApp.roomParams/${serverTag(server)}/${room}`;
+  }
+
+  async get(server: string, room: string): Promise<RoomParams | undefined> {
+    const v = this.memento.get<unknown>(this.key(server, room));
+    if (!isFields(v) || typeof v.salt !== 'string' || !isCount(v.n) || !isCount(v.r) || !isCount(v.p)) return undefined;
+    return { salt: new Uint8Array(Buffer.from(v.salt, 'base64')), kdf: { n: v.n, r: v.r, p: v.p } };
+  }
+
+  async set(server: string, room: string, params: RoomParams): Promise<void> {
+    await this.memento.update(this.key(server, room), { salt: Buffer.from(params.salt).toString('base64'), ...params.kdf });
+  }
+
+  async forget(server: string, room: string): Promise<void> {
+    await this.memento.update(this.key(server, room), undefined);
+  }
+}
+
+/** (sender key, cid) -> id per room of one server, across restarts, in `<storage>/servers/<serverTag>/replay/`. */
+export function openReplayMemory(storageDir: string, server: string): ReplayMemory {
+  return new ReplayMemory(new ReplayFileStore(join(storageDir, 'servers', serverTag(server), 'replay')));
 }

@@ -19,6 +19,8 @@ export interface MessageAppTestApi {
   answerLeave(answer: boolean): void;
   /** The value last set for one of the menu's context keys (menu-context.ts). */
   menuContext(key: string): string | boolean | undefined;
+  /** Trusts the server's certificate with this fingerprint, as a pasted invite does (no question). */
+  trustServer(server: string, fingerprint: string): Promise<void>;
 }
 
 export interface TestApiDeps {
@@ -28,9 +30,10 @@ export interface TestApiDeps {
   viewReady(): boolean;
   answerLeave(answer: boolean): void;
   menuContext(key: string): string | boolean | undefined;
+  trustServer(server: string, fingerprint: string): Promise<void>;
 }
 
-export function createTestApi({ sessions, keys, rooms, viewReady, answerLeave, menuContext }: TestApiDeps): MessageAppTestApi {
+export function createTestApi({ sessions, keys, rooms, viewReady, answerLeave, menuContext, trustServer }: TestApiDeps): MessageAppTestApi {
   return {
     join: async (server, room, name, passphrase, create) => {
       const session = await sessions.ensure(server, name);
@@ -49,5 +52,6 @@ export function createTestApi({ sessions, keys, rooms, viewReady, answerLeave, m
     disconnect: () => sessions.disconnect(),
     answerLeave,
     menuContext,
+    trustServer,
   };
 }

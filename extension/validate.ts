@@ -1,6 +1,8 @@
 // Checks for what the connect flow asks (server address, room, display name):
 // undefined when fine, else the sentence the input box shows.
 
+import { ClientError } from '../client/errors';
+import { INVITE_PREFIX, parseInvite } from '../client/invite';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
 
 /** "host:port" with a port 1-65535 (IPv6 in brackets). */
@@ -11,6 +13,17 @@ export function validateServer(value: string): string | undefined {
   const port = Number(m[2]);
   if (port < 1 || port > 65535) return 'The port must be between 1 and 65535.';
   return undefined;
+}
+
+/** The address box also takes an invite (message-app://HOST:PORT/ROOM#SHA256:...). */
+export function validateServerOrInvite(value: string): string | undefined {
+  if (!value.trim().startsWith(INVITE_PREFIX)) return validateServer(value);
+  try {
+    parseInvite(value);
+    return undefined;
+  } catch (error) {
+    return error instanceof ClientError ? error.message : 'This is not a Message App invite.';
+  }
 }
 
 export function validateRoom(value: string): string | undefined {

@@ -38,6 +38,8 @@ export interface ViewTextItem extends ViewItemBase {
   /** false: this name was seen before with another identity key (section 4). */
   verified: boolean;
   pending: boolean;
+  /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
+  signedAt?: number;
   text: string;
 }
 
@@ -61,6 +63,8 @@ export interface ViewImageItem extends ViewItemBase {
   own: boolean;
   verified: boolean;
   pending: boolean;
+  /** As on ViewTextItem. */
+  signedAt?: number;
   image: ViewImage;
 }
 
@@ -226,7 +230,11 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'text':
     case 'image': {
       const common =
-        isSender(v.from) && typeof v.own === 'boolean' && typeof v.verified === 'boolean' && typeof v.pending === 'boolean';
+        isSender(v.from) &&
+        typeof v.own === 'boolean' &&
+        typeof v.verified === 'boolean' &&
+        typeof v.pending === 'boolean' &&
+        (v.signedAt === undefined || isCount(v.signedAt));
       if (!common) return false;
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }

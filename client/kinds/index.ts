@@ -5,6 +5,7 @@ import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webvi
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
+import { messageTimes } from '../signed-time';
 import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
 import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
 
@@ -71,6 +72,8 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
     own: item.own,
     verified: item.verified,
     pending: id === null,
+    // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
+    ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),
   });
 }
 

@@ -10,6 +10,7 @@ import { connect, disconnect, focus } from './connection';
 import { saveImageFromContext, sendImage } from './images';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
+import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
 
 type Handler = (app: ChatApp, arg?: unknown) => Promise<void>;
@@ -25,6 +26,9 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.focus': focus,
   'messageApp.sendImageFile': sendImage,
   'messageApp.saveImage': saveImageFromContext,
+  'messageApp.copyInvite': copyInvite,
+  'messageApp.trustNewCertificate': trustNewCertificate,
+  'messageApp.forgetRoomParams': forgetRoomParams,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

@@ -30,6 +30,9 @@ export const COMMANDS = [
   { id: 'messageApp.sendImageFile', needs: 'inRoom', unmet: JOIN_FIRST },
   // From the webview's context menu on an image: without a room there is no image to save.
   { id: 'messageApp.saveImage', needs: 'inRoom' },
+  { id: 'messageApp.copyInvite', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.trustNewCertificate', needs: 'none' },
+  { id: 'messageApp.forgetRoomParams', needs: 'none' },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -14,7 +14,22 @@ export interface StatusView {
   warning: boolean;
 }
 
-export function statusView(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[]): StatusView {
+/**
+ * With `plaintext` (connected without TLS, chosen in the settings) the connected item shows an open
+ * lock on the warning background: the network can read room names and timing.
+ */
+export function statusView(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[], plaintext = false): StatusView {
+  const view = connectionView(connection, room, rooms);
+  if (!plaintext || (connection.state !== 'joined' && connection.state !== 'hello')) return view;
+  return {
+    text: `$(unlock) ${view.text}`,
+    tooltip: `Not encrypted in transit: TLS is off ("messageApp.tls"), so the network sees room names and timing (messages stay end-to-end encrypted).\n${view.tooltip}`,
+    label: `${view.label}, without TLS`,
+    warning: true,
+  };
+}
+
+function connectionView(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[]): StatusView {
   const where = connection.server ? ` on ${connection.server}` : '';
   const click = 'Click to open the chat.';
   switch (connection.state) {

@@ -88,8 +88,9 @@ async function main(): Promise<number> {
     });
     mkdirSync(join(state, 'server'), { recursive: true });
     const chat = await report.part('start the chat server (fresh data file, 127.0.0.1)', 30_000, () =>
-      startServer({ dataFile: join(state, 'server', 'chat.db') }).then((s) => {
-        report.log(`  chat server on ${s.address}`);
+      // TLS with the server's own self-signed certificate, as deployed: users trust it on first use or by invite.
+      startServer({ dataFile: join(state, 'server', 'chat.db'), tls: true }).then((s) => {
+        report.log(`  chat server on ${s.address} (TLS, ${s.fingerprint ?? 'no fingerprint'})`);
         return s;
       }),
     );
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
     if (parts.includes('users') && older > 0) {
       const t = Date.now();
       report.log(`start (in the background): post ${older} older messages with npm run chat -- send`);
-      olderPosted = postOlder({ repoRoot: REPO, stateDir: join(state, 'cli'), server: chat.address, count: older }).then(() => Date.now() - t);
+      olderPosted = postOlder({ repoRoot: REPO, stateDir: join(state, 'cli'), server: chat.address, fingerprint: chat.fingerprint ?? '', count: older }).then(() => Date.now() - t);
       olderPosted.catch(() => undefined);
     }
     const chromium = await report.part('launch Chromium', 60_000, () => launchChromium(tools.chromium, state));
@@ -115,7 +116,7 @@ async function main(): Promise<number> {
             stateDir: join(state, 'extension-tests'),
             extensionPath: REPO,
             suitePath: SUITE,
-            env: { MESSAGE_APP_TEST_SERVER: chat.address },
+            env: { MESSAGE_APP_TEST_SERVER: chat.address, MESSAGE_APP_TEST_FINGERPRINT: chat.fingerprint ?? '' },
             shots,
             timeoutMs: 220_000,
             log: (line) => console.log(line),

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import type { TestServer } from '../support/server';
+import { formatInvite } from '../../client/invite';
 import { startCodeServer, type CodeServer } from './code-server';
 import { testPng } from './png';
 import { E2eError, run } from './proc';
@@ -48,7 +49,7 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
  * The first one creates the room (default KDF); then two senders, each with its own identity, post the
  * rest side by side. Runs while part 1 runs; `twoUsers` needs it done.
  */
-export async function postOlder(opts: { repoRoot: string; stateDir: string; server: string; count: number }): Promise<void> {
+export async function postOlder(opts: { repoRoot: string; stateDir: string; server: string; fingerprint: string; count: number }): Promise<void> {
   const env = {
     ...process.env,
     MESSAGE_APP_PASSPHRASE: PASSPHRASE,
@@ -59,8 +60,8 @@ export async function postOlder(opts: { repoRoot: string; stateDir: string; serv
   const args = (sender: string, i: number): string[] => [
     'send', '--server', opts.server, '--room', ROOM, '--name', `${sender} (CLI)`, '--text', olderText(i),
     '--identity', join(opts.stateDir, `cli-${sender.toLowerCase()}`, 'identity.json'),
-    // The e2e server runs with --tls off (test/support/server.ts) until the extension speaks TLS.
-    '--insecure',
+    // The e2e server serves TLS with its self-signed certificate; the CLI pins it without a terminal.
+    '--trust', opts.fingerprint,
   ];
   // The first through npm itself; the rest run the same `chat` script command directly, which saves
   // npm's own start-up (over half a second a message on a busy 2-core machine).
@@ -92,6 +93,10 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   const { report, shots, server } = o;
   const OLDER = o.older;
   const answers = (name: string, passphrase = PASSPHRASE): ConnectAnswers => ({ server: server.address, room: ROOM, name, passphrase });
+  const fingerprint = server.fingerprint;
+  if (!fingerprint) throw new E2eError('no_tls', 'The chat server does not serve TLS (no certificate fingerprint on its listening line).');
+  // What Alice's "Copy Invite" puts on the clipboard (the browser's clipboard is out of reach): server, room, fingerprint.
+  const invite = formatInvite({ server: server.address, room: ROOM, fingerprint });
 
   const [csA, csB] = await report.part('start code-server for Alice and Bob (vsix installed)', 120_000, () =>
     Promise.all(
@@ -112,13 +117,17 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
   );
   if (!a || !b) throw new E2eError('internal', 'workbenches missing');
 
-  const connect = async (wb: Workbench, name: string): Promise<void> => {
+  const connect = async (wb: Workbench, name: string, how: ConnectAnswers): Promise<void> => {
     await wb.openChat();
     await wb.runCommand('Message App: Connect to Server...');
-    const asked = await wb.answerPrompts(answers(name), () => wb.chat.locator(`${tid('banner')}[data-state="joined"]`).count().then((n) => n > 0));
+    const asked = await wb.answerPrompts(how, () => wb.chat.locator(`${tid('banner')}[data-state="joined"]`).count().then((n) => n > 0));
     const titles = asked.map((p) => p.title);
     if (!asked.some((p) => p.password)) throw new E2eError('no_passphrase_prompt', `${name} was never asked for the passphrase (asked: ${titles.join(', ')}).`);
     report.log(`  ${name} was asked: ${titles.map((t) => `"${t}"`).join(', ')}`);
+    if (how.firstUse && !titles.includes('dialog: trust certificate')) throw new E2eError('no_first_use', `${name} was never asked to trust the server certificate.`);
+    if (how.server.startsWith('message-app://') && titles.some((t) => /room/i.test(t) && !/passphrase/i.test(t))) {
+      throw new E2eError('invite_ignored', `${name} pasted an invite and was still asked for the room (asked: ${titles.join(', ')}).`);
+    }
     await wb.waitConnected();
     // Nothing may tell a user who just connected that something takes effect only after connecting again.
     await wb.page.waitForTimeout(1000);
@@ -134,15 +143,21 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     });
   }
 
-  await report.part('Alice connects from the command palette (server, room, name, passphrase)', 90_000, async () => {
-    await connect(a, 'Alice');
+  await report.part('Alice connects over TLS from the command palette and trusts the certificate on first use', 90_000, async () => {
+    await connect(a, 'Alice', {
+      ...answers('Alice'),
+      firstUse: {
+        fingerprint,
+        seen: async () => void (await shots.take(a.page, 'alice-first-use', `Alice's first contact with the server: its certificate fingerprint ${fingerprint} to compare, "Trust and Connect"`)),
+      },
+    });
     // The newest page of history shows at once: the last CLI message is there.
     if (OLDER > 0) await a.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
     await shots.take(a.page, 'alice-connected', 'Alice connected from the command palette; the newest CLI messages show');
   });
 
-  await report.part('Bob connects from the command palette', 90_000, async () => {
-    await connect(b, 'Bob');
+  await report.part('Bob connects by pasting an invite (no certificate question, no room question)', 90_000, async () => {
+    await connect(b, 'Bob', { ...answers('Bob'), server: invite });
     if (OLDER > 0) await b.messages(olderText(OLDER)).first().waitFor({ timeout: 20_000 });
     await shots.take(b.page, 'bob-connected', 'Bob connected; same room, same history');
   });
@@ -310,7 +325,8 @@ export async function twoUsers(o: TwoUsersOptions): Promise<void> {
     await c.openChat();
     await c.runCommand('Message App: Connect to Server...');
     let error = '';
-    const wrong = answers('Mallory', 'not the passphrase');
+    // Over the invite: the certificate is pinned without a question, so only the passphrase is in doubt.
+    const wrong = { ...answers('Mallory', 'not the passphrase'), server: invite };
     // Answer until the extension says the passphrase is wrong (a notification, or the question again with a message).
     const asked: string[] = [];
     await until('Mallory is told the passphrase is wrong', 60_000, async () => {

@@ -72,10 +72,17 @@ export interface Prompt {
 
 /** Answers for the connect flow's input boxes, picked by the box's title. */
 export interface ConnectAnswers {
+  /** host:port, or an invite (message-app://...), typed into the address box. */
   server: string;
   room: string;
   name: string;
   passphrase: string;
+  /**
+   * The first-use question about the server's certificate is expected (a modal dialog naming this
+   * fingerprint): `seen` runs while it shows (a screenshot), then "Trust and Connect" is clicked.
+   * Without it such a dialog is an error (an invite must not ask).
+   */
+  firstUse?: { fingerprint: string; seen(): Promise<void> };
 }
 
 export class Workbench {
@@ -229,6 +236,19 @@ export class Workbench {
     while (Date.now() < deadline) {
       const dialog = this.page.locator('.monaco-dialog-box');
       if (await dialog.isVisible()) {
+        const trustButton = dialog.locator('.monaco-button', { hasText: 'Trust and Connect' });
+        if ((await trustButton.count()) > 0) {
+          const text = ((await dialog.textContent()) ?? '').trim();
+          if (!answers.firstUse) throw new E2eError('unexpected_first_use', `${this.user}: asked to trust the server certificate, which should not happen here: "${text}".`);
+          if (!text.includes(answers.firstUse.fingerprint)) {
+            throw new E2eError('wrong_fingerprint', `${this.user}: the first-use dialog does not show ${answers.firstUse.fingerprint}: "${text}".`);
+          }
+          if (asked.some((p) => p.title === 'dialog: trust certificate')) throw new E2eError('asked_twice', `${this.user}: the first-use question came twice.`);
+          await answers.firstUse.seen();
+          asked.push({ title: 'dialog: trust certificate', password: false });
+          await trustButton.first().click();
+          continue;
+        }
         // "Room ... does not exist yet. Create it?" when this user is the first in the room.
         const create = dialog.locator('.monaco-button', { hasText: /create/i });
         if ((await create.count()) === 0) {

@@ -6,125 +6,14 @@
 // ends a flow left waiting on a dismissed question, one flow at a time while
 // connecting, the quiet reconnect at start-up, and following a
 // passphrase another window saved (window-rooms.ts). The VS Code questions and
-// storage are the scripted fakes below: the only boundary Node cannot reach.
+// storage are the scripted fakes of connect-harness.ts: the only boundary Node cannot reach.
 
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ConnectFlow, type ConnectUi, type SettingKey } from '../../extension/connect-flow';
-import { joinWithPassphrase, type JoinPrompts } from '../../extension/join-flow';
-import { KeyStore, passphraseKey } from '../../extension/key-store';
+import { passphraseKey } from '../../extension/key-store';
 import { probeServer } from '../../extension/reachability';
-import type { SessionEvent } from '../../extension/session';
-import { SessionHost } from '../../extension/session-host';
-import { followSecretChange, WindowRooms } from '../../extension/window-rooms';
-import type { HostMessage } from '../../protocol/webview';
+import { followSecretChange } from '../../extension/window-rooms';
 import { startServer, type TestServer } from '../support/server';
-import { InMemoryMemento, InMemorySecretStorage } from './fakes';
-
-// Cheap key derivation for tests only (the client refuses these parameters otherwise).
-const FAST_KDF = { n: 2 ** 10, r: 8, p: 1 };
-/** Nothing listens on port 1 of 127.0.0.1: connecting fails at once. */
-const NOWHERE = '127.0.0.1:1';
-
-interface Harness {
-  flow: ConnectFlow;
-  host: SessionHost;
-  keys: KeyStore;
-  secrets: InMemorySecretStorage;
-  rooms: WindowRooms;
-  settings: Record<SettingKey, string>;
-  /** The user's answers, consumed in order; a missing answer is a cancel. */
-  answers: { server: string[]; room: string[]; name: string[]; afterFailure: Array<'change' | 'retry' | 'leave open' | undefined>; passphrase: string[] };
-  asked: string[];
-  saved: string[];
-  notices: string[];
-  posts: HostMessage[];
-  events: SessionEvent[];
-}
-
-function harness(settings: Partial<Record<SettingKey, string>> = {}, secrets = new InMemorySecretStorage()): Harness {
-  const h: Harness = {
-    settings: { server: '', room: '', displayName: '', ...settings },
-    answers: { server: [], room: [], name: [], afterFailure: [], passphrase: [] },
-    asked: [],
-    saved: [],
-    notices: [],
-    posts: [],
-    events: [],
-    secrets,
-    keys: new KeyStore(secrets),
-    rooms: new WindowRooms(new InMemoryMemento()),
-  } as unknown as Harness;
-  const log = { error: (): void => undefined, warn: (): void => undefined, info: (): void => undefined };
-  h.host = new SessionHost({
-    identity: () => h.keys.identity(),
-    storageDir: mkdtempSync(join(tmpdir(), 'message-app-storage-')),
-    memento: new InMemoryMemento(),
-    viewVisible: () => true,
-    post: (m) => h.posts.push(m),
-    onSessionEvent: (e) => h.events.push(e),
-    onChange: () => undefined,
-    onKeepTrying: (sentence) => h.notices.push(`info ${sentence}`),
-    log,
-    client: { createKdf: FAST_KDF, kdfFloor: FAST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
-  });
-  let typed: string | undefined;
-  const prompts: JoinPrompts = {
-    passphrase: async (room, _server, again) => {
-      h.asked.push(again ? `confirm ${room}` : `passphrase ${room}`);
-      if (!again) typed = h.answers.passphrase.shift();
-      return typed;
-    },
-    wrongPassphrase: async () => false,
-    confirmCreate: async (room) => {
-      h.asked.push(`create ${room}`);
-      return true;
-    },
-    mismatch: () => undefined,
-  };
-  const ui: ConnectUi = {
-    settings: () => ({ ...h.settings, displayName: h.settings.displayName || 'OsUser' }),
-    configuredName: () => h.settings.displayName,
-    askServer: async (current) => {
-      h.asked.push(`server (${current})`);
-      return h.answers.server.shift();
-    },
-    askRoom: async () => {
-      h.asked.push('room');
-      return h.answers.room.shift();
-    },
-    askName: async (proposed) => {
-      h.asked.push(`name (${proposed})`);
-      return h.answers.name.shift();
-    },
-    connectFailed: async () => {
-      h.asked.push('after failure');
-      const answer = h.answers.afterFailure.shift();
-      // A toast the user dismissed: VS Code never settles its promise.
-      return answer === 'leave open' ? new Promise<undefined>(() => undefined) : answer;
-    },
-    saveSetting: async (key, value) => {
-      h.saved.push(`${key}=${value}`);
-      h.settings[key] = value;
-    },
-    focus: async () => {
-      h.asked.push('focus');
-    },
-  };
-  h.flow = new ConnectFlow({
-    ui,
-    sessions: h.host,
-    probe: (address) => probeServer(address),
-    keys: h.keys,
-    rooms: h.rooms,
-    join: async (session, room) => (await joinWithPassphrase(session, h.keys, room, prompts)) !== 'cancelled',
-    notice: (level, text) => h.notices.push(`${level} ${text}`),
-    log,
-  });
-  return h;
-}
+import { harness, NOWHERE, type Harness } from './connect-harness';
 
 describe('extension connect flow against the real server', function () {
   this.timeout(30_000);
@@ -149,13 +38,13 @@ describe('extension connect flow against the real server', function () {
 
   it('asks for nothing when server, room and name are set; connects, joins, saves and focuses', async () => {
     const h = track(harness({ server: server.address, room: 'flow-quiet', displayName: 'Ann' }));
-    h.answers.passphrase.push('room words 1');
+    h.answers.passphrase.push('tulip marble gravel fjord 1');
     await h.flow.connect();
-    assert.deepEqual(h.asked, ['passphrase flow-quiet', 'create flow-quiet', 'confirm flow-quiet', 'focus']);
+    assert.deepEqual(h.asked, ['passphrase flow-quiet', 'create flow-quiet', 'new passphrase flow-quiet', 'confirm flow-quiet', 'focus']);
     assert.equal(h.host.current?.state.active, 'flow-quiet');
     assert.deepEqual(h.saved, [`server=${server.address}`, 'room=flow-quiet']);
     assert.deepEqual(h.rooms.list(), ['flow-quiet']);
-    assert.equal(await h.keys.passphrase(server.address, 'flow-quiet'), 'room words 1');
+    assert.equal(await h.keys.passphrase(server.address, 'flow-quiet'), 'tulip marble gravel fjord 1');
     assert.equal(h.posts[0]?.type, 'snapshot', 'the view gets a snapshot when the session comes');
   });
 
@@ -164,7 +53,7 @@ describe('extension connect flow against the real server', function () {
     h.answers.server.push(server.address);
     h.answers.room.push('flow-ask');
     h.answers.name.push('Bea');
-    h.answers.passphrase.push('room words 2');
+    h.answers.passphrase.push('tulip marble gravel fjord 2');
     await h.flow.connect();
     assert.deepEqual(h.asked.slice(0, 3), ['server ()', 'room', 'name (OsUser)']);
     assert.deepEqual(h.saved, [`server=${server.address}`, 'displayName=Bea', 'room=flow-ask']);
@@ -183,7 +72,7 @@ describe('extension connect flow against the real server', function () {
     const h = track(harness({ server: NOWHERE, room: 'flow-change', displayName: 'Cai' }));
     h.answers.afterFailure.push('change');
     h.answers.server.push(server.address);
-    h.answers.passphrase.push('room words 3');
+    h.answers.passphrase.push('tulip marble gravel fjord 3');
     await h.flow.connect();
     assert.deepEqual(h.asked.slice(0, 2), ['after failure', `server (${NOWHERE})`]);
     assert.ok(h.notices.some((n) => n.startsWith('error ')), 'the failure is noted in the view');
@@ -215,7 +104,7 @@ describe('extension connect flow against the real server', function () {
     while (!h.asked.includes('after failure')) await new Promise((r) => setTimeout(r, 10));
     // The user fixes the server setting and clicks Connect again.
     h.settings.server = server.address;
-    h.answers.passphrase.push('room words 7');
+    h.answers.passphrase.push('tulip marble gravel fjord 7');
     const second = h.flow.connect();
     assert.notEqual(second, first, 'a new flow, not the stuck one');
     await second;
@@ -233,7 +122,7 @@ describe('extension connect flow against the real server', function () {
 
   it('runs one flow at a time: a second Connect waits for the first', async () => {
     const h = track(harness({ server: server.address, room: 'flow-once', displayName: 'Eva' }));
-    h.answers.passphrase.push('room words 4');
+    h.answers.passphrase.push('tulip marble gravel fjord 4');
     const first = h.flow.connect();
     const second = h.flow.connect();
     assert.equal(first, second);
@@ -243,7 +132,7 @@ describe('extension connect flow against the real server', function () {
 
   it('rejoins the rooms of this window at start-up without asking, and forgets a saved passphrase that stopped working', async () => {
     const first = track(harness({ server: server.address, room: 'flow-back', displayName: 'Fay' }));
-    first.answers.passphrase.push('room words 5');
+    first.answers.passphrase.push('tulip marble gravel fjord 5');
     await first.flow.connect();
     await first.host.current!.join('flow-wrong', 'the right words', { create: true });
     await first.host.close();
@@ -274,7 +163,7 @@ describe('extension connect flow against the real server', function () {
 
   it('keeps the history on screen, read-only, after Disconnect, until another session comes', async () => {
     const h = track(harness({ server: server.address, room: 'flow-keep', displayName: 'Max' }));
-    h.answers.passphrase.push('room words 8');
+    h.answers.passphrase.push('tulip marble gravel fjord 8');
     await h.flow.connect();
     const cid = await h.host.current!.sendText('flow-keep', 'still here after disconnect');
     while (!h.host.current!.state.findItem('flow-keep', cid)?.id) await new Promise((r) => setTimeout(r, 10));
@@ -310,7 +199,7 @@ describe('extension connect flow against the real server', function () {
 
   it("joins a room this window wanted when another window saves its passphrase, and ignores other rooms", async () => {
     const creator = track(harness({ server: server.address, room: 'flow-sync', displayName: 'Hal' }));
-    creator.answers.passphrase.push('room words 6');
+    creator.answers.passphrase.push('tulip marble gravel fjord 6');
     await creator.flow.connect();
 
     const h = track(harness({ server: server.address, room: 'flow-other', displayName: 'Ida' }));
@@ -325,7 +214,7 @@ describe('extension connect flow against the real server', function () {
     // Another window (same secret storage) saves passphrases: one for a room not wanted here.
     await h.keys.storePassphrase(server.address, 'flow-unwanted', 'x');
     await followSecretChange(passphraseKey(server.address, 'flow-unwanted'), deps);
-    await h.keys.storePassphrase(server.address, 'flow-sync', 'room words 6');
+    await h.keys.storePassphrase(server.address, 'flow-sync', 'tulip marble gravel fjord 6');
     await followSecretChange(passphraseKey(server.address, 'flow-sync'), deps);
     assert.deepEqual(session.state.roomNames(), ['flow-sync']);
     assert.equal(session.state.active, 'flow-sync', 'the first room becomes the active one even when joined quietly');

@@ -117,6 +117,7 @@ describe('extension menus, activation and keybinding', function () {
       'leaveRoom',
       'showFingerprint',
       'forgetPassphrase',
+      'copyInvite',
     ]);
     assert.deepEqual(titleMenu({ [STATE_KEY]: 'offline', [PASSPHRASE_KEY]: true }), ['switchRoom', 'connect', 'showFingerprint', 'forgetPassphrase']);
   });
@@ -151,6 +152,8 @@ describe('extension menus, activation and keybinding', function () {
         identity: () => keys.identity(),
         storageDir: mkdtempSync(join(tmpdir(), 'message-app-menus-')),
         memento: new InMemoryMemento(),
+        // This suite's server runs with --tls off.
+        tls: async () => false,
         viewVisible: () => true,
         post: () => undefined,
         onSessionEvent: () => undefined,

@@ -78,6 +78,14 @@ describe('extension notifier', () => {
     assert.deepEqual(f.toasts, ['Ann in team: hello there', 'Ann in team: later']);
   });
 
+  it('says so in the toast when the sender is not verified (a changed key or a look-alike name)', async () => {
+    const f = fake();
+    const n = new Notifier(f);
+    const item = { ...textItem(1, 'send me the keys'), verified: false };
+    await n.incoming('team', item, true, () => undefined);
+    assert.deepEqual(f.toasts, ['Ann (NOT VERIFIED: changed key or look-alike name) in team: send me the keys']);
+  });
+
   it('does not toast a read message, while the view is visible, or when notifications are off', async () => {
     const f = fake();
     const n = new Notifier(f);

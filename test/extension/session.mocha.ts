@@ -66,6 +66,11 @@ function scripted(answers: { passphrases: string[]; retry?: boolean[]; create?: 
       return answers.create ?? false;
     },
     mismatch: () => told.push('mismatch'),
+    // A strong typed passphrase is kept; a weak one cannot create a room, so the generated one is taken.
+    newRoomPassphrase: async (room, _generated, weakness) => {
+      told.push(weakness === undefined ? `new ${room}: typed` : `new ${room}: weak`);
+      return weakness === undefined ? 'typed' : 'generated';
+    },
   };
 }
 
@@ -95,11 +100,11 @@ describe('extension session against the real server', function () {
     await a.session.connect();
     const secrets = new InMemorySecretStorage();
     const keys = new KeyStore(secrets);
-    const prompts = scripted({ passphrases: ['s3cret words', 's3cret words'], create: true });
+    const prompts = scripted({ passphrases: ['quartz otter lantern drizzle 1', 'quartz otter lantern drizzle 1'], create: true });
     const result = await joinWithPassphrase(a.session, keys, 'flow-create', prompts);
     assert.equal(result, 'created');
-    assert.deepEqual(prompts.told, ['ask flow-create', 'create? flow-create', 'confirm flow-create']);
-    assert.equal(await keys.passphrase(server.address, 'flow-create'), 's3cret words');
+    assert.deepEqual(prompts.told, ['ask flow-create', 'create? flow-create', 'new flow-create: typed', 'confirm flow-create']);
+    assert.equal(await keys.passphrase(server.address, 'flow-create'), 'quartz otter lantern drizzle 1');
     assert.equal(a.session.state.active, 'flow-create');
     assert.equal(a.session.state.connection.state, 'joined');
   });

@@ -33,6 +33,14 @@ describe('extension view items', () => {
     assert.ok(!json.includes(Buffer.from(sender.publicKey).toString('base64')));
   });
 
+  it("carries the sender's signed time only when it is more than five minutes from the server's", () => {
+    const base: RoomItem = { kind: 'text', id: 7, ts: 10_000_000, cid: 'abcdefgh', from, verified: true, own: false, sentAt: 10_000_000 - 5 * 60_000, text: 'hi' };
+    assert.equal(toViewItem(base).kind === 'text' && 'signedAt' in toViewItem(base), false);
+    const skewed = { ...base, sentAt: base.ts - 5 * 60_000 - 1 };
+    const view = toViewItem(skewed);
+    assert.ok(view.kind === 'text' && view.signedAt === skewed.sentAt);
+  });
+
   it('maps the client pending id 0 to a pending item, and placeholders to their reason', () => {
     const pending: RoomItem = { kind: 'text', id: 0, ts: 1, cid: 'abcdefgh', from, verified: true, own: true, sentAt: 1, text: 'x' };
     const view = toViewItem(pending, true);

@@ -97,6 +97,21 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(messages[4]!.getAttribute('data-id'), '');
   });
 
+  it("shows the sender's signed time beside the server's when the host says they differ, even within a run", () => {
+    const first = textItem(1, 'first');
+    m.deliver({
+      type: 'snapshot',
+      snapshot: snapshotWith([first, textItem(2, 'from the past', { ts: first.ts + 60_000, signedAt: first.ts - 3_600_000 })]),
+    });
+    const messages = Array.from(m.root.querySelectorAll('[data-testid="message"]'));
+    assert.equal(messages[0]!.querySelector('[data-testid="signed-time"]'), null);
+    const signed = messages[1]!.querySelector('[data-testid="signed-time"]');
+    assert.equal(signed?.textContent, '(signed 08:06)');
+    assert.match(signed?.getAttribute('title') ?? '', /signed time is .* server received it at /);
+    // The same sender a minute later would not repeat the sender line; a disagreeing time brings it back.
+    assert.equal(messages[1]!.querySelector('[data-testid="message-time"]')?.textContent, '09:07');
+  });
+
   it('marks a pending message acked in place when the host says so', () => {
     const pending = { ...textItem(9, 'on its way', { own: true }), id: null, pending: true };
     m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'a'), pending]) });

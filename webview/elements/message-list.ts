@@ -5,7 +5,7 @@
 
 import type { ViewImage, ViewItem } from '../../protocol/webview';
 import { renderBody, type RenderContext } from '../kinds/index';
-import { buildRows, type Row } from '../state';
+import { buildRows, formatTime, type Row } from '../state';
 import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
 
@@ -184,7 +184,7 @@ export class MessageList {
       return el;
     }
 
-    if (row.showSender || !item.verified) {
+    if (row.showSender || !item.verified || item.signedAt !== undefined) {
       const key = item.verified
         ? h(doc, 'span', { class: 'key verified', 'data-testid': TESTID.messageKey, 'data-verified': 'true', title: `Identity key ${item.from.fingerprint}`, role: 'img', 'aria-label': `Identity key ${item.from.fingerprint}` }, [icon(doc, 'pass')])
         : h(doc, 'span', { class: 'key changed', 'data-testid': TESTID.messageKey, 'data-verified': 'false', title: `${item.from.name} wrote from another key before. This key: ${item.from.fingerprint}` }, [icon(doc, 'warning'), ' changed key']);
@@ -194,6 +194,11 @@ export class MessageList {
           own ? h(doc, 'span', { class: 'you' }, ['(you)']) : null,
           key,
           h(doc, 'time', { 'data-testid': TESTID.messageTime, datetime: new Date(item.ts).toISOString() }, [row.time]),
+          item.signedAt !== undefined
+            ? h(doc, 'span', { class: 'signed-time', 'data-testid': TESTID.signedTime, title: `The sender's signed time is ${new Date(item.signedAt).toISOString()}; the server received it at ${new Date(item.ts).toISOString()}.` }, [
+                `(signed ${formatTime(new Date(item.signedAt))})`,
+              ])
+            : null,
           pending ? h(doc, 'span', { class: 'pending-mark', role: 'img', 'aria-label': 'Sending' }, [icon(doc, 'clock'), ' sending']) : null,
         ]),
       );

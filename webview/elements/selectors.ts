@@ -40,6 +40,7 @@ export const TESTID = {
   messageSender: 'message-sender',
   messageTime: 'message-time',
   messageKey: 'message-key',
+  signedTime: 'signed-time',
   messageText: 'message-text',
   messageLink: 'message-link',
   messageImage: 'message-image',

@@ -77,12 +77,22 @@ function defineTests(root: Mocha.Suite): void {
   test('joins a new room on the real server and sends a message that another client receives', async () => {
     assert.ok(api);
     const server = serverAddress();
+    // A TLS server's fingerprint is given (the e2e suite's server); without one the server runs with --tls off.
+    const fingerprint = process.env.MESSAGE_APP_TEST_FINGERPRINT;
+    if (fingerprint) await api.trustServer(server, fingerprint);
+    else await vscode.workspace.getConfiguration('messageApp').update('tls', 'off', vscode.ConfigurationTarget.Global);
     await api.join(server, room, 'VS Code Tester', passphrase, true);
     const snap = api.snapshot();
     assert.equal(snap.active, room);
     assert.equal(snap.connection.state, 'joined');
 
-    peer = new ChatClient({ address: server, identity: generateIdentity(), name: 'Peer', outbox: new MemoryOutboxStore() });
+    peer = new ChatClient({
+      address: server,
+      ...(fingerprint ? { tls: { pin: fingerprint } } : {}),
+      identity: generateIdentity(),
+      name: 'Peer',
+      outbox: new MemoryOutboxStore(),
+    });
     peer.onEvent((e) => peerEvents.push(e));
     await peer.connect();
     await peer.joinRoom(room, passphrase);
