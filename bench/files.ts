@@ -55,7 +55,8 @@ async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; seconds:
 }
 
 async function startServer(): Promise<{ proc: Subprocess<'ignore', 'pipe', 'pipe'>; port: number }> {
-  const args = [process.execPath, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000'];
+  // Plain TCP: the bench measures the blob path, and its sockets speak no TLS (the server's default).
+  const args = [process.execPath, join(ROOT, 'server/main.ts'), '--host', '127.0.0.1', '--port', '0', '--data', join(dir, 'chat.db'), '--rate', '1000000', '--burst', '1000000', '--tls', 'off'];
   const proc = Bun.spawn(args, { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
   const reader = proc.stdout.getReader();
   let text = '';

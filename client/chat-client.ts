@@ -43,12 +43,15 @@ import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope } from './envelope';
+import { Dedupe, openEnvelope, Pins, sealEnvelope, type UnverifiedReason } from './envelope';
 import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
+import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
 import { fingerprint, utf8, type Identity } from './keys';
 import { assertSendableName, invisibleIn, pinKeyOf } from './names';
+import type { FileInfo } from './kinds/file';
+import { BlobTransfers } from './files/transfer';
 import { Outbox } from './outbox';
 import { JoinFlow, sameBytes, type JoinContext, type JoinResult } from './room/join';
 import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
@@ -110,6 +113,12 @@ export interface ChatClientOptions {
   /** Messages shown on the first join of a room with no cursor (default 50). */
   initialHistory?: number;
   /**
+   * More missed messages than this after the saved cursor: the join shows the
+   * newest page as on a first join (the rest stays reachable with loadOlder)
+   * instead of fetching and opening every one. Default: no limit (the CLI reads all).
+   */
+  catchUpLimit?: number;
+  /**
    * Checks a received image before it is shown; a string is the refusal reason
    * (shown as an 'unsupported' placeholder). Default: checkReceivedImage.
    */
@@ -144,6 +153,13 @@ export class ChatClient {
   private stateValue: ClientState = 'idle';
   private readyWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private firstConnect: { resolve: () => void; reject: (error: Error) => void } | undefined;
+  /**
+   * File transfers (PROTOCOL.md section 9.3) over this client's own connection: it has
+   * joined the room already (blob frames need that), so no second join or KDF is needed.
+   * A transfer fails with 'disconnected' when the connection drops; calling it again
+   * after the rejoin resumes it (client/files/send-file.ts does).
+   */
+  readonly files = new BlobTransfers({ send: (frame) => this.connection.state === 'ready' && this.connection.send(frame) });
 
   constructor(private readonly options: ChatClientOptions) {
     const { host, port } = parseAddress(options.address);
@@ -277,6 +293,17 @@ export class ChatClient {
     });
   }
 
+  /** A shared snippet (PROTOCOL.md section 10); the caller made `path` relative (client/snippet.ts). */
+  async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
+    const { lang, path, start, end, text } = snippet;
+    return this.sendBody(room, path === undefined ? { k: 'code', lang, start, end, text } : { k: 'code', lang, path, start, end, text });
+  }
+
+  /** Sends a `file` message for a blob that is already uploaded (files.upload resolved). */
+  async sendFile(room: string, file: FileInfo): Promise<string> {
+    return this.sendBody(room, { k: 'file', ...file });
+  }
+
   /**
    * Sends a message of any kind from its own fields; the kind's guard checks them (invalid_input
    * when it refuses). Emits `pending` once the outbox holds it; sends leave in call order.
@@ -369,6 +396,7 @@ export class ChatClient {
       log: (line) => this.log(line),
     };
     if (this.options.initialHistory !== undefined) context.initialHistory = this.options.initialHistory;
+    if (this.options.catchUpLimit !== undefined) context.catchUpLimit = this.options.catchUpLimit;
     return context;
   }
 
@@ -451,7 +479,8 @@ export class ChatClient {
       case 'blob_state':
       case 'blob_ack':
       case 'blob_data':
-        return; // file transfers (PROTOCOL.md section 9) run on their own connection, not through ChatClient
+        this.files.receive(frame);
+        return;
       case 'deleted':
       case 'signal':
         return; // PROTOCOL.md section 11: the client side comes with issue 13's client phase
@@ -465,7 +494,10 @@ export class ChatClient {
   private serverError(frame: Extract<ServerFrame, { t: 'error' }>): void {
     const room = frame.room;
     this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
-    if (frame.blob !== undefined) return; // about a file transfer, not about this client's requests
+    if (frame.blob !== undefined) {
+      this.files.receive(frame); // about a file transfer, not about this client's requests
+      return;
+    }
     if (room && frame.cid) {
       // About one of our sends (never a room request): it stays in the outbox and goes again.
       if (this.outbox.unsent(room, frame.cid)) {
@@ -529,9 +561,10 @@ export class ChatClient {
   private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
     // Pins are keyed by the TR39 skeleton, so "Аda" (Cyrillic) meets Ada's pin; invisible characters never verify.
-    const verified = this.pins.check(room, pinKeyOf(body.from.name), body.from.key) && invisibleIn(body.from.name).length === 0;
+    const pinned = this.pins.verify(room, pinKeyOf(body.from.name), body.from.name, body.from.key);
+    const unverified: UnverifiedReason | null = invisibleIn(body.from.name).length > 0 ? { why: 'invisible' } : pinned;
     const own = sameBytes(body.from.key, this.identity.publicKey);
-    const base = { id, ts, cid: body.cid, from, verified, own, sentAt: body.ts };
+    const base = { id, ts, cid: body.cid, from, verified: unverified === null, own, sentAt: body.ts, ...(unverified ? { unverified } : {}) };
     const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
     if (typeof item !== 'string') return item;
     this.log(`${body.k} refused: ${item}`);
@@ -545,6 +578,16 @@ export class ChatClient {
     // Our own bodies were checked when they were made; a kind refusing one is a bug in that kind.
     if (typeof item === 'string') throw new TypeError(`own ${body.k} message refused: ${item}`);
     return item;
+  }
+
+  /** The key (hex) a name is pinned to in a room, looked up by its skeleton: "Trust New Key..." shows it beside the new one. */
+  pinnedKeyOf(room: string, name: string): string | undefined {
+    return this.pins.pinned(room, pinKeyOf(name));
+  }
+
+  /** Re-pins a name (by its skeleton) to a new identity key after the user compared both fingerprints. */
+  async trustNewKey(room: string, name: string, key: Uint8Array): Promise<void> {
+    await this.pins.repin(room, pinKeyOf(name), Buffer.from(key).toString('hex'));
   }
 
   // ---- requests -------------------------------------------------------------
@@ -597,6 +640,7 @@ export class ChatClient {
 
   private connectionDown(error: ClientError, info: { wasReady: boolean; fatal: boolean }): void {
     this.log(`connection down: ${error.code}`);
+    this.files.disconnected();
     this.requests.failAll((room) => new DisconnectedError(room));
     for (const sync of this.rooms.values()) sync.connectionLost();
     if (this.firstConnect) {

@@ -11,6 +11,7 @@ import { isModifier } from './kinds/unknown';
 import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
 import { MemoryPinStore, type PinStore } from './storage';
+import { escapeName } from './names';
 
 export const ENVELOPE_VERSION = 0x01;
 export const NONCE_BYTES = 12;
@@ -168,12 +169,33 @@ export class Dedupe {
 }
 
 /**
+ * Why a sender is not verified: another key under the same name ("changed key"), a different name
+ * whose TR39 skeleton matches a pinned one ("looks like Ada"), or invisible characters in the name.
+ */
+export type UnverifiedReason = { why: 'changed-key' } | { why: 'looks-like'; pinned: string } | { why: 'invisible' };
+
+/** The short label a view shows for a reason ("changed key", "looks like Ada"). */
+export function reasonLabel(reason: UnverifiedReason): string {
+  switch (reason.why) {
+    case 'changed-key':
+      return 'changed key';
+    case 'looks-like':
+      // The pinned name is shown escaped: it came off the wire too.
+      return `looks like ${escapeName(reason.pinned)}`;
+    case 'invisible':
+      return 'invisible characters in name';
+  }
+}
+
+/**
  * Trust on first sight per room: the first key seen under a display name is
  * pinned; a later message under that name with another key is "changed key"
  * (verified = false). The pin itself never moves, so an impostor cannot take over a name.
  */
 export class Pins {
   private readonly rooms = new Map<string, Map<string, string>>();
+  /** pin key -> the display name first seen with it (this session), so a look-alike can say whom it looks like. */
+  private readonly names = new Map<string, Map<string, string>>();
 
   constructor(private readonly store: PinStore = new MemoryPinStore()) {}
 
@@ -199,5 +221,36 @@ export class Pins {
       return true;
     }
     return pinned === keyHex;
+  }
+
+  /**
+   * check() with the reason when it fails: `pinKey` is the name's pin key (its skeleton),
+   * `shown` the name as sent. The first name seen with a key is remembered, so "Аda" from
+   * another key is "looks like Ada"; a name seen with its own pinned key is never a look-alike.
+   */
+  verify(room: string, pinKey: string, shown: string, key: Uint8Array): UnverifiedReason | null {
+    const ok = this.check(room, pinKey, key);
+    let names = this.names.get(room);
+    if (!names) this.names.set(room, (names = new Map()));
+    if (ok) {
+      if (!names.has(pinKey)) names.set(pinKey, shown);
+      return null;
+    }
+    const first = names.get(pinKey);
+    // The pinned name came from an earlier session and differs from the skeleton: we cannot tell, and "changed key" is the safe claim.
+    return first !== undefined && first !== shown ? { why: 'looks-like', pinned: first } : { why: 'changed-key' };
+  }
+
+  /** The pinned key (hex) of a pin key, if any: what Trust New Key shows next to the new one. */
+  pinned(room: string, pinKey: string): string | undefined {
+    return this.rooms.get(room)?.get(pinKey);
+  }
+
+  /** Re-pins a name to a new key on purpose ("Trust New Key..."): later messages from it verify. */
+  async repin(room: string, pinKey: string, keyHex: string): Promise<void> {
+    let map = this.rooms.get(room);
+    if (!map) this.rooms.set(room, (map = new Map()));
+    map.set(pinKey, keyHex);
+    await this.store.savePin(room, pinKey, keyHex);
   }
 }

@@ -5,7 +5,7 @@
 // commands live in commands/, the webview's requests in webview-router.ts.
 
 import * as vscode from 'vscode';
-import type { ViewImageItem, ViewSnapshot } from '../protocol/webview';
+import type { ViewSnapshot } from '../protocol/webview';
 import { ChatViewProvider, type ChatViewHost } from './chat-view';
 import { configuredDisplayName, readSettings, saveSetting } from './config';
 import { ConnectFlow } from './connect-flow';
@@ -16,7 +16,7 @@ import { KeyStore } from './key-store';
 import { MenuContext } from './menu-context';
 import { Notifier } from './notifier';
 import { askAfterConnectFailure, askFirstUse, askName, askRoom, askServer, joinPrompts } from './prompts';
-import type { ChatSession, SessionEvent } from './session';
+import type { ChatSession, HostImage, SessionEvent } from './session';
 import { SessionHost } from './session-host';
 import { ChatStatusBar } from './status-bar';
 import { createTestApi, type MessageAppTestApi } from './test-api';
@@ -24,6 +24,9 @@ import { routeWebviewMessage, type RoutedSession, type ViewRequest } from './web
 import { changedMessageForExtension, MementoTrustStore, ServerTrust } from './trust';
 import { followSecretChange, WindowRooms } from './window-rooms';
 import { saveImage, sendImageBytes } from './commands/images';
+import { openCode } from './commands/code';
+import { EditorHighlighter } from './highlight/editor-highlighter';
+import { saveFile, sendDroppedBytes, sendDroppedUri } from './commands/files';
 
 export class ChatApp implements ChatViewHost, vscode.Disposable {
   readonly view: ChatViewProvider;
@@ -37,6 +40,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
   /** Server certificates: pins, the first-use question, the TLS options of a session. */
   readonly trust: ServerTrust;
   private readonly status = new ChatStatusBar();
+  /** Tokens for the code blocks the view shows, in the active theme (grammars load on first use). */
+  readonly highlighter: EditorHighlighter;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -44,6 +49,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     readonly log: vscode.LogOutputChannel,
   ) {
     this.keys = new KeyStore(context.secrets);
+    this.highlighter = new EditorHighlighter((line) => log.warn(line));
     this.rooms = new WindowRooms(context.workspaceState);
     this.view = new ChatViewProvider(context.extensionUri, this, log);
     this.trust = new ServerTrust({
@@ -95,6 +101,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
     this.disposables.push(
       this.view,
       this.status,
+      this.highlighter,
+      // Blocks on screen ask for tokens again in the new colours.
+      this.highlighter.onDidChangeTheme(() => this.view.post({ type: 'themeChanged' })),
       { dispose: () => this.sessions.dispose() },
       context.secrets.onDidChange((e) => {
         // A passphrase saved or forgotten (here or in another window) changes what Forget Passphrase can do.
@@ -142,20 +151,28 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       openExternal: async (url) => {
         await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
       },
-      openImage: (item) => void openImagePanel(item),
-      saveImage: (room, cid) => saveImage(this, room, cid),
+      openImage: (image) => void openImagePanel(image),
+      saveImage: (room, sender, cid) => saveImage(this, room, sender, cid),
       sendImageBytes: (room, input, label) => sendImageBytes(this, room, input, label),
       runCommand: async (id) => {
         await vscode.commands.executeCommand(id);
       },
+      highlight: (lang, text) => this.highlighter.highlight(text, lang),
+      openCode: (code) => openCode(code),
+      copyText: async (text) => {
+        await vscode.env.clipboard.writeText(text);
+      },
+      saveFile: (room, cid) => saveFile(this, room, cid),
+      sendDroppedUri: (uri) => sendDroppedUri(this, uri),
+      sendDroppedBytes: (data, name) => sendDroppedBytes(this, data, name),
     }).catch((error: unknown) => this.showError(error));
   }
 
   // ---- shared by the commands ----
 
-  /** The image item the webview names by room and cid, if the session shows one. */
-  imageItem(room: string, cid: string): ViewImageItem | undefined {
-    return this.sessions.current?.state.findItem(room, cid, 'image');
+  /** The image the webview names by room, sender and cid, with its bytes, if the session shows one. */
+  image(room: string, sender: string, cid: string): HostImage | undefined {
+    return this.sessions.current?.image(room, sender, cid);
   }
 
   async focus(): Promise<void> {
@@ -191,6 +208,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       { modal: true, detail: 'Its messages stop coming to this window. The passphrase stays saved, so Switch Room... can join it again.' },
       'Leave Room',
     )) === 'Leave Room';
+
+  /** Asks where to save a file. Replaced through the test API, where no dialog can be clicked. */
+  pickSaveTarget = async (options: { title: string; defaultUri: vscode.Uri }): Promise<vscode.Uri | undefined> => vscode.window.showSaveDialog(options);
 
   /** Sets the menu's context keys from the session, the settings and the saved passphrases. */
   refreshMenus(): Promise<void> {
@@ -265,6 +285,6 @@ function routedSession(session: ChatSession | undefined): RoutedSession | undefi
     sendText: (room, text) => session.sendText(room, text),
     loadOlder: (room) => session.loadOlder(room),
     selectRoom: (room) => session.selectRoom(room),
-    imageItem: (room, cid) => session.state.findItem(room, cid, 'image'),
+    image: (room, sender, cid) => session.image(room, sender, cid),
   };
 }

@@ -47,7 +47,7 @@ export class Notifier {
     if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast })) return;
     this.lastToast = now;
     // A changed key or a look-alike name (issue 11) is said in the toast too, not only in the view.
-    const who = item.kind === 'placeholder' ? 'Someone' : item.verified || item.own ? item.from.name : `${item.from.name} (NOT VERIFIED: changed key or look-alike name)`;
+    const who = item.kind === 'placeholder' ? 'Someone' : item.verified || item.own ? item.from.name : `${item.from.name} (NOT VERIFIED: ${item.why ?? 'changed key'})`;
     if (await this.ui.toast(plainNotificationText(`${who} in ${room}: ${previewText(item)}`))) open(room);
   }
 

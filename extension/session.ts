@@ -4,12 +4,17 @@
 // webview, what is new (for notifications) and when the status changed.
 // Plain module (no `vscode`): tested against a real server on Node.
 
+import type { CodeSnippet } from '../protocol/code';
 import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
 import type { Identity } from '../client/keys';
 import type { PreparedImage } from '../client/images/types';
+import { rmSync } from 'node:fs';
+import type { FileInfo } from '../client/kinds/file';
+import type { RoomItem } from '../client/kinds/index';
+import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
 import { PAGE_SIZE } from '../protocol/constants';
-import type { HostMessage, ViewItem } from '../protocol/webview';
+import type { HostMessage, ViewImageItem, ViewItem } from '../protocol/webview';
 import { ChatState } from './state/chat-state';
 import { toViewItem } from './state/view-items';
 
@@ -40,6 +45,8 @@ export type JoinOutcome = { created: boolean; online: number };
 
 /** How many messages a room shows when it is opened (the newest ones). */
 export const INITIAL_PAGE = PAGE_SIZE;
+/** Missed messages a join still catches up one by one; beyond it the room opens at its newest page. */
+export const CATCH_UP_LIMIT = 4 * PAGE_SIZE;
 
 export class ChatSession {
   readonly state = new ChatState();
@@ -52,6 +59,10 @@ export class ChatSession {
   private disposed = false;
   /** Rooms whose join is under way, with what arrived for them meanwhile. */
   private readonly staged = new Map<string, ChatState>();
+  /** Keys and blob ids of the file messages shown (the view gets name, size and type only). */
+  private readonly fileInfos = new Map<string, FileInfo>();
+  /** The bytes of the image messages shown, by room, sender fingerprint and cid: the view asks for them by ref (`imageBytes`). */
+  private readonly imageBytes = new Map<string, Uint8Array>();
 
   constructor(options: SessionOptions) {
     this.server = options.server;
@@ -68,6 +79,8 @@ export class ChatSession {
       cursors: options.cursors,
       pins: options.pins,
       // Received images are checked (mime, size, dimensions) by the client's default checkImage before anything shows them.
+      // A window reloaded after a long absence opens at the newest page, not after opening every missed message (issue 16).
+      catchUpLimit: CATCH_UP_LIMIT,
       ...(options.client ?? {}),
     });
     this.stopClientEvents = this.client.onEvent((event) => this.onClientEvent(event));
@@ -134,6 +147,8 @@ export class ChatSession {
     const shown = this.state.room(room)?.items.length ?? 0;
     if (more && shown < INITIAL_PAGE) {
       const page = await this.client.loadOlder(room);
+      this.rememberFiles(room, page.messages);
+      this.rememberImages(room, page.messages);
       this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
     } else {
       this.state.prependOlder(room, [], more);
@@ -152,6 +167,8 @@ export class ChatSession {
     try {
       if (model && model.more) {
         const page = await this.client.loadOlder(room);
+        this.rememberFiles(room, page.messages);
+        this.rememberImages(room, page.messages);
         items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
         more = page.more;
       }
@@ -165,8 +182,59 @@ export class ChatSession {
     return this.client.sendText(room, text);
   }
 
+  async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
+    return this.client.sendCode(room, snippet);
+  }
+
   async sendImage(room: string, image: PreparedImage): Promise<string> {
     return this.client.sendImage(room, image);
+  }
+
+  /**
+   * Sends the file at `path`: its SHA-256 is read first, then the blob goes up
+   * (resuming across reconnects), then the `file` message. Progress counts the upload.
+   */
+  async sendFile(room: string, path: string, name: string | undefined, options: TransferOptions = {}): Promise<string> {
+    const file = await describeFile(path, name);
+    await uploadFile(this.client, room, file, path, options);
+    return this.client.sendFile(room, file);
+  }
+
+  /** What a shown file message needs to be downloaded, by room and cid. */
+  fileInfo(room: string, cid: string): FileInfo | undefined {
+    return this.fileInfos.get(`${room}\n${cid}`);
+  }
+
+  /**
+   * Downloads file message `cid` into `out` (through `out.part`; renamed only
+   * after the SHA-256 check). Drops are resumed inside; any failure that ends the
+   * save (cancel, damage, a refusal) removes the partial file: Save As has no
+   * later run to resume it.
+   */
+  async saveFile(room: string, cid: string, out: string, options: TransferOptions = {}): Promise<void> {
+    const file = this.fileInfo(room, cid);
+    if (!file) throw new Error(`No file message ${cid} is shown in room "${room}".`);
+    try {
+      await downloadFile(this.client, room, file, out, options);
+    } catch (error) {
+      rmSync(`${out}.part`, { force: true });
+      throw error;
+    }
+  }
+
+  private rememberFiles(room: string, items: readonly RoomItem[]): void {
+    for (const item of items) if (item.kind === 'file') this.fileInfos.set(`${room}\n${item.cid}`, item.file);
+  }
+
+  private rememberImages(room: string, items: readonly RoomItem[]): void {
+    for (const item of items) if (item.kind === 'image') this.imageBytes.set(imageKey(room, item.from.fingerprint, item.cid), item.image.data);
+  }
+
+  /** An image shown in this room from this sender, with its bytes (the view names both: one sender's cid never yields another's image). */
+  image(room: string, sender: string, cid: string): HostImage | undefined {
+    const data = this.imageBytes.get(imageKey(room, sender, cid));
+    const item = this.state.room(room)?.items.find((i): i is ViewImageItem => i.kind === 'image' && i.cid === cid && i.from.fingerprint === sender);
+    return data && item ? { item, data } : undefined;
   }
 
   selectRoom(room: string): void {
@@ -178,6 +246,7 @@ export class ChatSession {
   async leave(room: string): Promise<void> {
     this.client.leaveRoom(room);
     this.state.removeRoom(room);
+    for (const key of this.imageBytes.keys()) if (key.startsWith(`${room}\n`)) this.imageBytes.delete(key);
     this.postRooms();
   }
 
@@ -189,6 +258,10 @@ export class ChatSession {
 
   private onClientEvent(event: ChatEvent): void {
     if (this.disposed) return;
+    if (event.type === 'message' || event.type === 'pending') {
+      this.rememberFiles(event.room, [event.item]);
+      this.rememberImages(event.room, [event.item]);
+    }
     switch (event.type) {
       case 'state': {
         this.state.connection = {
@@ -270,4 +343,15 @@ export class ChatSession {
     this.listeners.clear();
     this.client.close();
   }
+}
+
+/** An image item with the bytes the view item leaves out (open, save, `imageBytes`). */
+export interface HostImage {
+  item: ViewImageItem;
+  data: Uint8Array;
+}
+
+function imageKey(room: string, sender: string, cid: string): string {
+  // A newline is in no room name, fingerprint or cid, so keys never collide.
+  return `${room}\n${sender}\n${cid}`;
 }

@@ -3,7 +3,10 @@
 // dropped before it gets here. Plain module (no `vscode`): the actions are
 // injected, so the routing is tested on Node.
 
-import type { HostMessage, NoticeLevel, ViewImageItem, WebviewMessage } from '../protocol/webview';
+import type { CodeSnippet } from '../protocol/code';
+import type { HighlightedCode } from '../protocol/highlight';
+import type { HostMessage, NoticeLevel, WebviewMessage } from '../protocol/webview';
+import type { HostImage } from './session';
 import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
 import { safeExternalUrl } from './links';
 
@@ -15,7 +18,8 @@ export interface RoutedSession {
   sendText(room: string, text: string): Promise<unknown>;
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
-  imageItem(room: string, cid: string): ViewImageItem | undefined;
+  /** The image this sender sent in this room under this cid, with its bytes. */
+  image(room: string, sender: string, cid: string): HostImage | undefined;
 }
 
 export interface RouterActions {
@@ -24,11 +28,20 @@ export interface RouterActions {
   notice(level: NoticeLevel, text: string): void;
   rememberRoom(room: string): void;
   openExternal(url: URL): Promise<void>;
-  openImage(item: ViewImageItem): void;
-  saveImage(room: string, cid: string): Promise<void>;
+  openImage(image: HostImage): void;
+  saveImage(room: string, sender: string, cid: string): Promise<void>;
   /** Pasted or dropped bytes: prepared (scaled, re-encoded) and sent. */
   sendImageBytes(room: string, input: { bytes: Uint8Array; name?: string }, label: string): Promise<void>;
   runCommand(id: CommandId): Promise<void>;
+  /** Tokens for a code block the view shows, in the current theme (plain when the language is unknown). */
+  highlight(lang: string, text: string): Promise<HighlightedCode>;
+  openCode(code: CodeSnippet): Promise<void>;
+  copyText(text: string): Promise<void>;
+  /** Save File As... for a file card: asks where, downloads with progress. */
+  saveFile(room: string, cid: string): Promise<void>;
+  /** A non-image file dropped on the chat, by URI or (small files only) by bytes. */
+  sendDroppedUri(uri: string): Promise<void>;
+  sendDroppedBytes(data: Uint8Array, name: string): Promise<void>;
 }
 
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
@@ -60,12 +73,12 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       return;
     }
     case 'openImage': {
-      const item = session?.imageItem(message.room, message.cid);
-      if (item) to.openImage(item);
+      const image = session?.image(message.room, message.sender, message.cid);
+      if (image) to.openImage(image);
       return;
     }
     case 'saveImage':
-      await to.saveImage(message.room, message.cid);
+      await to.saveImage(message.room, message.sender, message.cid);
       return;
     case 'pasteImage':
       await to.sendImageBytes(message.room, { bytes: message.data, ...(message.name ? { name: message.name } : {}) }, message.name ?? 'pasted image');
@@ -73,12 +86,30 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
     case 'command':
       await to.runCommand(VIEW_COMMAND_IDS[message.command]);
       return;
+    case 'highlight':
+      to.post({ type: 'highlighted', id: message.id, code: await to.highlight(message.lang, message.text) });
+      return;
+    case 'openCode':
+      await to.openCode(message.code);
+      return;
+    case 'copyText':
+      await to.copyText(message.text);
+      return;
+    case 'saveFile':
+      await to.saveFile(message.room, message.cid);
+      return;
+    case 'dropFile':
+      await to.sendDroppedUri(message.uri);
+      return;
+    case 'dropFileBytes':
+      await to.sendDroppedBytes(message.data, message.name);
+      return;
     case 'imageBytes': {
       // Answered once per request, and only for the sender the view names: one sender's cid never yields another's bytes.
-      const item = session?.imageItem(message.room, message.cid);
-      if (!item || item.from.fingerprint !== message.sender) return;
       const { room, sender, cid } = message;
-      to.post({ type: 'imageBytes', room, sender, cid, mime: item.image.mime, data: item.image.data });
+      const image = session?.image(room, sender, cid);
+      if (!image) return;
+      to.post({ type: 'imageBytes', room, sender, cid, mime: image.item.image.mime, data: image.data });
       return;
     }
     default: {

@@ -31,8 +31,7 @@ export type UpsertOutcome = 'added' | 'replaced' | 'kept';
  * after the ack, or a resend after a reconnect): that returns 'kept'.
  */
 export function upsertItem(items: ViewItem[], item: ViewItem): UpsertOutcome {
-  const key = itemKey(item);
-  const at = items.findIndex((i) => itemKey(i) === key);
+  const at = indexOfKey(items, item);
   if (at >= 0) {
     const before = items[at];
     if (before && before.id !== null && item.id === null) return 'kept';
@@ -40,6 +39,21 @@ export function upsertItem(items: ViewItem[], item: ViewItem): UpsertOutcome {
   }
   insertSorted(items, item);
   return at >= 0 ? 'replaced' : 'added';
+}
+
+/**
+ * Where the shown copy of `item` is, or -1. From the end (new messages and acks
+ * land there), comparing cids before building keys: a catch-up of 2,000 messages
+ * upserts each into a growing list, and building two key strings per comparison
+ * made that quadratic loop take seconds (issue 16).
+ */
+function indexOfKey(items: readonly ViewItem[], item: ViewItem): number {
+  const key = itemKey(item);
+  for (let i = items.length - 1; i >= 0; i--) {
+    const other = items[i]!;
+    if (other.cid === item.cid && itemKey(other) === key) return i;
+  }
+  return -1;
 }
 
 /** Puts an older page into the items; returns the page's items that were new (by key). */

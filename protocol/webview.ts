@@ -6,6 +6,8 @@
 import { isBytes, isCount, isFields, isString } from './guards';
 import { IMAGE_MIMES, type ImageMime } from './constants';
 import { isCid, isRoomName } from './names';
+import { isHighlightedCode, MAX_CODE_CHARS, type HighlightedCode } from './highlight';
+import { isCodeLang, isLineRange, isSafeRelativePath, type CodeSnippet } from './code';
 
 /** Connection states shown in the view; the same names as the client's state events. */
 export const CONNECTION_STATES = ['idle', 'connecting', 'hello', 'joining', 'joined', 'reconnecting', 'closed'] as const;
@@ -31,24 +33,31 @@ interface ViewItemBase {
   ts: number;
 }
 
-export interface ViewTextItem extends ViewItemBase {
-  kind: 'text';
+/** What every shown message (not a placeholder) carries besides its kind's own fields. */
+interface ViewShownBase extends ViewItemBase {
   from: ViewSender;
   own: boolean;
   /** false: this name was seen before with another identity key (section 4). */
   verified: boolean;
+  /** When not verified, why, as a short label: "changed key", "looks like Ada" (never shown as verified). */
+  why?: string;
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
+}
+
+export interface ViewTextItem extends ViewShownBase {
+  kind: 'text';
   text: string;
 }
 
+/** An image as the view gets it: no bytes, only where to ask for them (`imageBytes`), so snapshots stay small. */
 export interface ViewImage {
   mime: ImageMime;
   w: number;
   h: number;
-  data: Uint8Array;
   name?: string;
+  ref: ImageRef;
 }
 
 /** Names one image's bytes for an `imageBytes` request: the sender's fingerprint and the message cid (two senders' same cid never collide). */
@@ -57,15 +66,27 @@ export interface ImageRef {
   cid: string;
 }
 
-export interface ViewImageItem extends ViewItemBase {
+export interface ViewImageItem extends ViewShownBase {
   kind: 'image';
-  from: ViewSender;
-  own: boolean;
-  verified: boolean;
-  pending: boolean;
-  /** As on ViewTextItem. */
-  signedAt?: number;
   image: ViewImage;
+}
+
+/** A shared snippet (PROTOCOL.md section 10); highlighted on request (`highlight`). */
+export interface ViewCodeItem extends ViewShownBase {
+  kind: 'code';
+  code: CodeSnippet;
+}
+
+/** A file message as the view shows it: name (last path segment), size and type only, never the key. */
+export interface ViewFile {
+  name: string;
+  size: number;
+  mime: string;
+}
+
+export interface ViewFileItem extends ViewShownBase {
+  kind: 'file';
+  file: ViewFile;
 }
 
 export interface ViewPlaceholderItem extends ViewItemBase {
@@ -73,7 +94,7 @@ export interface ViewPlaceholderItem extends ViewItemBase {
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewPlaceholderItem;
+export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewPlaceholderItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -123,6 +144,10 @@ export type HostMessage =
   | { type: 'rooms'; rooms: ViewRoomSummary[]; active: string | null }
   | { type: 'notice'; level: NoticeLevel; text: string }
   | { type: 'focusComposer' }
+  /** Tokens for a `highlight` request (same id); the view builds the spans itself. */
+  | { type: 'highlighted'; id: number; code: HighlightedCode }
+  /** The colour theme changed: highlighted blocks on screen ask again. */
+  | { type: 'themeChanged' }
   /** The answer to one `imageBytes` request: the bytes of the image named by (sender, cid). */
   | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array };
 
@@ -134,11 +159,22 @@ export type WebviewMessage =
   | { type: 'loadOlder'; room: string }
   | { type: 'selectRoom'; room: string }
   | { type: 'openLink'; url: string }
-  | { type: 'openImage'; room: string; cid: string }
-  | { type: 'saveImage'; room: string; cid: string }
+  /** Open or save one image, named like its bytes by (sender fingerprint, cid). */
+  | { type: 'openImage'; room: string; sender: string; cid: string }
+  | { type: 'saveImage'; room: string; sender: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
   | { type: 'command'; command: ViewCommand }
+  /** Tokens for a code block being shown (fence or snippet); answered by `highlighted` with the same id. */
+  | { type: 'highlight'; id: number; lang: string; text: string }
+  /** Open a shared snippet: its file in this workspace at those lines, else an untitled editor. */
+  | { type: 'openCode'; code: CodeSnippet }
+  | { type: 'copyText'; text: string }
+  /** "Save File As..." on a file card: the host asks where and downloads. */
+  | { type: 'saveFile'; room: string; cid: string }
+  /** Files dropped on the chat that are not images (by URI when VS Code gives one, else their bytes). */
+  | { type: 'dropFile'; room: string; uri: string }
+  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string }
   /** Asks for one image's bytes by (sender fingerprint, cid); the host answers once with `imageBytes` if it has them. */
   | { type: 'imageBytes'; room: string; sender: string; cid: string };
 
@@ -175,15 +211,31 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isString(m.url) && m.url.length <= MAX_URL_CHARS ? { type: 'openLink', url: m.url } : null;
     case 'openImage':
     case 'saveImage':
-      return isRoomName(m.room) && isCid(m.cid) ? { type: m.type, room: m.room, cid: m.cid } : null;
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) ? { type: m.type, room: m.room, sender: m.sender, cid: m.cid } : null;
     case 'pasteImage': {
       if (!isRoomName(m.room) || !isBytes(m.data) || m.data.length === 0 || m.data.length > MAX_PASTE_BYTES) return null;
       const msg: WebviewMessage = { type: 'pasteImage', room: m.room, data: m.data };
       if (isString(m.name) && m.name.length <= 255) msg.name = m.name;
       return msg;
     }
+    case 'saveFile':
+      return isRoomName(m.room) && isCid(m.cid) ? { type: 'saveFile', room: m.room, cid: m.cid } : null;
+    case 'dropFile':
+      return isRoomName(m.room) && isString(m.uri) && m.uri.length <= MAX_URL_CHARS ? { type: 'dropFile', room: m.room, uri: m.uri } : null;
+    case 'dropFileBytes':
+      return isRoomName(m.room) && isBytes(m.data) && m.data.length <= MAX_PASTE_BYTES && isString(m.name) && m.name.length > 0 && m.name.length <= 255
+        ? { type: 'dropFileBytes', room: m.room, data: m.data, name: m.name }
+        : null;
     case 'command':
       return isOneOf(VIEW_COMMANDS, m.command) ? { type: 'command', command: m.command } : null;
+    case 'highlight':
+      return isCount(m.id) && isString(m.lang) && m.lang.length <= 64 && isString(m.text) && m.text.length <= MAX_CODE_CHARS
+        ? { type: 'highlight', id: m.id, lang: m.lang, text: m.text }
+        : null;
+    case 'openCode':
+      return isSnippet(m.code) ? { type: 'openCode', code: copySnippet(m.code) } : null;
+    case 'copyText':
+      return isString(m.text) && m.text.length <= MAX_TEXT_CHARS ? { type: 'copyText', text: m.text } : null;
     case 'imageBytes':
       return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid)
         ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid }
@@ -216,9 +268,32 @@ function isImage(v: unknown): v is ViewImage {
     isOneOf(IMAGE_MIMES, v.mime) &&
     isCount(v.w) &&
     isCount(v.h) &&
-    isBytes(v.data) &&
+    isFields(v.ref) &&
+    isFingerprint(v.ref.key) &&
+    isCid(v.ref.cid) &&
     (v.name === undefined || isString(v.name))
   );
+}
+
+function isSnippet(v: unknown): v is CodeSnippet {
+  return (
+    isFields(v) &&
+    isCodeLang(v.lang) &&
+    (v.path === undefined || isSafeRelativePath(v.path)) &&
+    isLineRange(v.start, v.end) &&
+    isString(v.text) &&
+    v.text.length <= MAX_TEXT_CHARS
+  );
+}
+
+/** Only the snippet's own fields, so nothing else a message carried travels on. */
+function copySnippet(s: CodeSnippet): CodeSnippet {
+  const { lang, path, start, end, text } = s;
+  return path === undefined ? { lang, start, end, text } : { lang, path, start, end, text };
+}
+
+function isFile(v: unknown): v is ViewFile {
+  return isFields(v) && isString(v.name) && isCount(v.size) && isString(v.mime);
 }
 
 export function isViewItem(v: unknown): v is ViewItem {
@@ -228,14 +303,19 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'placeholder':
       return isOneOf(PLACEHOLDER_REASONS, v.reason);
     case 'text':
-    case 'image': {
+    case 'image':
+    case 'code':
+    case 'file': {
       const common =
         isSender(v.from) &&
         typeof v.own === 'boolean' &&
         typeof v.verified === 'boolean' &&
+        (v.why === undefined || (isString(v.why) && v.why.length <= 200)) &&
         typeof v.pending === 'boolean' &&
         (v.signedAt === undefined || isCount(v.signedAt));
       if (!common) return false;
+      if (v.kind === 'code') return isSnippet(v.code);
+      if (v.kind === 'file') return isFile(v.file);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
     }
     default:
@@ -297,6 +377,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
         : null;
     case 'focusComposer':
       return { type: 'focusComposer' };
+    case 'highlighted':
+      return isCount(m.id) && isHighlightedCode(m.code) ? { type: 'highlighted', id: m.id, code: m.code } : null;
+    case 'themeChanged':
+      return { type: 'themeChanged' };
     case 'imageBytes':
       return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) && isOneOf(IMAGE_MIMES, m.mime) && isBytes(m.data) && m.data.length > 0
         ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid, mime: m.mime, data: m.data }

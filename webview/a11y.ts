@@ -28,13 +28,19 @@ export function keyMarkLabel(verified: boolean): string {
 export function messageLabel(item: ViewItem, time: string): string {
   switch (item.kind) {
     case 'text':
-    case 'image': {
+    case 'image':
+    case 'code':
+    case 'file': {
       const who = `${item.from.name}${item.own ? ' (you)' : ''}`;
       const what =
-        item.kind === 'text'
+        item.kind === 'code'
+          ? `code ${item.code.path === undefined ? item.code.lang : `${excerpt(item.code.path, 60)} lines ${item.code.start} to ${item.code.end}`}`
+          : item.kind === 'text'
           ? excerpt(item.text)
-          : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
-      const marks = [item.verified ? '' : 'changed key', item.pending ? 'sending' : ''].filter(Boolean);
+          : item.kind === 'file'
+            ? `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`
+            : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
+      const marks = [item.verified ? '' : (item.why ?? 'changed key'), item.pending ? 'sending' : ''].filter(Boolean);
       return `${who}, ${time}: ${what}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
     }
     case 'placeholder':

@@ -5,6 +5,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-textarea/index.js';
 import './style.css';
+import './markdown/markdown.css';
 import { ChatApp } from './elements/app';
 import { connectToHost } from './vscode-api';
 

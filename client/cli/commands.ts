@@ -15,6 +15,7 @@ import { parseAddress, type TlsOptions } from '../connection';
 import { parseInvite } from '../invite';
 import { ReplayFileStore, ReplayMemory } from '../replay';
 import { RoomParamsFile } from '../room-params';
+import { parseCodeSpec, snippetFromFile } from '../snippet';
 import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
 import { loadOrCreateIdentity } from './identity-file';
@@ -28,9 +29,18 @@ export const EXIT = { ok: 0, error: 1, wrongPassphrase: 2, unreachable: 3, noRoo
 const USAGE = `Usage: npm run chat -- <command> [options]
 
 Commands:
-  send    --server HOST:PORT --room ROOM --name NAME (--text TEXT | --image FILE)
+  send    --server HOST:PORT --room ROOM --name NAME (--text TEXT | --image FILE | --code FILE[:START[-END]] [--lang ID])
           Sends one message (creating the room if it does not exist) and prints
-          {"id":..,"ts":..,"cid":".."} once the server has stored it.
+          {"id":..,"ts":..,"cid":".."} once the server has stored it. --code shares lines of a file
+          (its path relative to the current folder, or none when the file is outside it).
+  send    --server HOST:PORT --room ROOM --name NAME (--text TEXT | --image FILE | --file PATH)
+          Sends one message (creating the room if it does not exist) and prints
+          {"id":..,"ts":..,"cid":".."} once the server has stored it. With --file, any file
+          up to the server's limit goes encrypted in chunks and the message's JSON line is
+          printed; run it again after an interruption and the upload resumes.
+  fetch   --server HOST:PORT --room ROOM --id ID --out PATH
+          Downloads the file of message ID into PATH (through PATH.part, resumed when run
+          again), checks its SHA-256, then renames it.
   read    --server HOST:PORT --room ROOM [--limit N] [--before ID | --after ID]
           Prints messages oldest first, one JSON line each, then exits.
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
@@ -72,6 +82,11 @@ const OPTIONS = {
   name: { type: 'string' },
   text: { type: 'string' },
   image: { type: 'string' },
+  code: { type: 'string' },
+  lang: { type: 'string' },
+  file: { type: 'string' },
+  id: { type: 'string' },
+  out: { type: 'string' },
   limit: { type: 'string' },
   before: { type: 'string' },
   after: { type: 'string' },
@@ -89,10 +104,11 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
 const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
-const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
-  send: [...CONNECT, 'name', 'text', 'image', 'timeout'],
+  send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'file', 'timeout'],
+  fetch: [...CONNECT, 'id', 'out', 'timeout'],
   read: [...CONNECT, 'limit', 'before', 'after', 'timeout'],
   follow: [...CONNECT, 'name', 'limit'],
   passphrase: [],
@@ -160,6 +176,8 @@ export async function main(argv: string[]): Promise<number> {
       return read(ctx, room, values);
     case 'follow':
       return follow(ctx, room, values);
+    case 'fetch':
+      return fetchFile(ctx, room, values);
     default: {
       const never: never = command;
       throw new UsageError(`Unknown command "${String(never)}".`);
@@ -171,6 +189,8 @@ interface Context {
   makeClient(opts: { name?: string; initialHistory: number }): ChatClient;
   timeoutMs: number;
   replay: ReplayMemory;
+  /** This identity's state folder on this server (outbox, pins, unfinished uploads). */
+  dir: string;
 }
 
 function knownServersPath(): string {
@@ -261,6 +281,7 @@ async function context(values: Values, server: string, trustFingerprint: string 
   return {
     timeoutMs: timeoutSec * 1000,
     replay,
+    dir,
     makeClient: ({ name, initialHistory }) =>
       new ChatClient({
         address: server,
@@ -287,9 +308,13 @@ async function context(values: Values, server: string, trustFingerprint: string 
 
 async function send(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
   const name = required(values.name, '--name NAME');
-  if ((values.text === undefined) === (values.image === undefined)) throw new UsageError('Give exactly one of --text TEXT or --image FILE.');
-  // Prepare the image before connecting: a refused file should not cost a round trip.
+  const given = [values.text, values.image, values.code, values.file].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new UsageError('Give exactly one of --text TEXT, --image FILE, --code FILE[:START[-END]] or --file PATH.');
+  if (values.lang !== undefined && values.code === undefined) throw new UsageError('--lang goes with --code.');
+  if (values.file !== undefined) return sendFile(makeContext, room, name, values.file);
+  // Prepare the image or snippet before connecting: a refused file should not cost a round trip.
   const image = values.image === undefined ? undefined : await loadImage(values.image);
+  const snippet = values.code === undefined ? undefined : await snippetFromFile(parseCodeSpec(values.code), process.cwd(), values.lang);
   const ctx = await makeContext();
   const passphrase = await getPassphrase(room);
   const client = ctx.makeClient({ name, initialHistory: 0 });
@@ -305,11 +330,51 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
           else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
         });
       });
-      const cid = image ? await client.sendImage(room, image) : await client.sendText(room, values.text ?? '');
+      const cid = image
+        ? await client.sendImage(room, image)
+        : snippet
+          ? await client.sendCode(room, snippet)
+          : await client.sendText(room, values.text ?? '');
       const { id, ts } = await acked;
       process.stdout.write(jsonLine({ id, ts, cid }));
       return EXIT.ok;
     });
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `send --file`: the deadline covers connecting and joining; the transfer has its own silence timeout and resume. */
+async function sendFile(makeContext: () => Promise<Context>, room: string, name: string, path: string): Promise<number> {
+  const { sendFileRun } = await import('./files');
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ name, initialHistory: 0 });
+  try {
+    await client.connect();
+    await withDeadline(client, ctx.timeoutMs, () => client.joinRoom(room, passphrase, { create: true }));
+    await sendFileRun(client, room, path, ctx.dir);
+    return EXIT.ok;
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `fetch`: one file message's blob into --out. */
+async function fetchFile(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
+  const id = positiveInt(required(values.id, '--id ID'), '--id');
+  const out = required(values.out, '--out PATH');
+  const { fetchRun } = await import('./files');
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ initialHistory: 0 });
+  try {
+    await client.connect();
+    await withDeadline(client, ctx.timeoutMs, () => client.joinRoom(room, passphrase));
+    await fetchRun(client, room, id, out);
+    return EXIT.ok;
   } finally {
     client.close();
     await ctx.replay.flush();

@@ -10,7 +10,7 @@ export const UPLOAD_WINDOW = 8;
 /** A transfer that hears nothing from the server this long fails (the caller resumes later). */
 const SILENCE_MS = 30_000;
 
-export type FileTransferErrorCode = 'server' | 'damaged' | 'disconnected' | 'timeout' | 'changed' | 'busy';
+export type FileTransferErrorCode = 'server' | 'damaged' | 'disconnected' | 'timeout' | 'changed' | 'busy' | 'cancelled';
 
 /** A transfer that failed; the message is a sentence for users, `code` says what to do next. */
 export class FileTransferError extends Error {
@@ -58,7 +58,7 @@ export async function fileSha256(path: string): Promise<Uint8Array> {
  * `receive`; frames about other blobs are ignored. One transfer per blob at a time.
  */
 export class BlobTransfers {
-  private readonly listeners = new Map<string, (frame: BlobReply | 'disconnected') => void>();
+  private readonly listeners = new Map<string, (frame: BlobReply | 'disconnected' | 'cancelled') => void>();
 
   constructor(private readonly channel: BlobChannel) {}
 
@@ -85,15 +85,21 @@ export class BlobTransfers {
    * Runs `body` with a queue of this blob's replies: `next()` waits for the next
    * one (with a timeout), and an `error` frame or a disconnect rejects it.
    */
-  private async session<T>(ref: FileRef, body: (next: () => Promise<Exclude<BlobReply, { t: 'error' }>>) => Promise<T>): Promise<T> {
+  private async session<T>(ref: FileRef, signal: AbortSignal | undefined, body: (next: () => Promise<Exclude<BlobReply, { t: 'error' }>>) => Promise<T>): Promise<T> {
     const key = `${ref.room}/${ref.blob}`;
     if (this.listeners.has(key)) throw new FileTransferError('busy', 'This file is already being transferred.');
-    const queue: (BlobReply | 'disconnected')[] = [];
+    if (signal?.aborted) throw new FileTransferError('cancelled', 'The file transfer was cancelled.');
+    const queue: (BlobReply | 'disconnected' | 'cancelled')[] = [];
     let wake: (() => void) | undefined;
-    this.listeners.set(key, (frame) => {
-      queue.push(frame);
+    const listener = (frame: BlobReply | 'disconnected' | 'cancelled'): void => {
+      // A cancel goes first: frames still queued do not matter any more.
+      if (frame === 'cancelled') queue.unshift(frame);
+      else queue.push(frame);
       wake?.();
-    });
+    };
+    this.listeners.set(key, listener);
+    const onAbort = (): void => listener('cancelled');
+    signal?.addEventListener('abort', onAbort, { once: true });
     const next = async (): Promise<Exclude<BlobReply, { t: 'error' }>> => {
       while (queue.length === 0) {
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -106,6 +112,7 @@ export class BlobTransfers {
         if (timedOut && queue.length === 0) throw new FileTransferError('timeout', 'The server stopped answering during the transfer; it will resume.');
       }
       const frame = queue.shift();
+      if (frame === 'cancelled') throw new FileTransferError('cancelled', 'The file transfer was cancelled.');
       if (frame === undefined || frame === 'disconnected') {
         throw new FileTransferError('disconnected', 'The connection dropped during the transfer; it will resume.');
       }
@@ -117,6 +124,7 @@ export class BlobTransfers {
     try {
       return await body(next);
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       this.listeners.delete(key);
     }
   }
@@ -126,11 +134,11 @@ export class BlobTransfers {
    * holds; at most UPLOAD_WINDOW chunks are in memory. Resolves once the whole
    * blob is stored.
    */
-  upload(ref: FileRef, path: string, onProgress?: (p: Progress) => void): Promise<void> {
+  upload(ref: FileRef, path: string, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<void> {
     const C = ref.chunk + TAG_BYTES;
     const size = cipherSize(ref.size, ref.chunk);
     const total = chunkCount(ref.size, ref.chunk);
-    return this.session(ref, async (next) => {
+    return this.session(ref, signal, async (next) => {
       this.send({ t: 'blob_put', room: ref.room, blob: ref.blob, size, chunk: C });
       const state = await next();
       if (state.t !== 'blob_state') throw new FileTransferError('server', `The server answered ${state.t} to blob_put.`);
@@ -149,6 +157,7 @@ export class BlobTransfers {
       const plain = createReadStream(path, { start: first * ref.chunk, highWaterMark: ref.chunk });
       try {
         for await (const sealed of encryptStream(ref.key, ref.chunk, plain, first)) {
+          if (signal?.aborted) throw new FileTransferError('cancelled', 'The file transfer was cancelled.');
           if (index >= total) throw new FileTransferError('changed', 'The file grew while it was being sent.');
           while (index - acked >= UPLOAD_WINDOW) await waitAck();
           this.send({ t: 'blob_chunk', room: ref.room, blob: ref.blob, i: index, data: sealed });
@@ -166,14 +175,15 @@ export class BlobTransfers {
    * Downloads, decrypts and checks the file into `out`: bytes go to
    * `out + ".part"` (an earlier partial download is continued from its last
    * whole chunk), which is renamed to `out` only once the length and SHA-256
-   * match. A damaged, truncated or tampered blob removes the partial file.
+   * match. A damaged, truncated or tampered blob removes the partial file, and
+   * so does a cancel through `signal` (a user who cancels wants nothing left).
    */
-  download(ref: FileRef & { sha256: Uint8Array }, out: string, onProgress?: (p: Progress) => void): Promise<void> {
+  download(ref: FileRef & { sha256: Uint8Array }, out: string, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<void> {
     const C = ref.chunk + TAG_BYTES;
     const size = cipherSize(ref.size, ref.chunk);
     const total = chunkCount(ref.size, ref.chunk);
     const partPath = `${out}.part`;
-    return this.session(ref, async (next) => {
+    return this.session(ref, signal, async (next) => {
       closeSync(openSync(partPath, 'a', 0o600)); // create it if missing, keep it if resuming
       const fd = openSync(partPath, 'r+');
       let keepPart = true;
@@ -256,7 +266,7 @@ export class BlobTransfers {
         } catch {
           // already closed
         }
-        if (!keepPart) rmSync(partPath, { force: true });
+        if (!keepPart || (error instanceof FileTransferError && error.code === 'cancelled')) rmSync(partPath, { force: true });
         throw error;
       }
     });

@@ -1,10 +1,13 @@
 // The registry of message kinds: one line per kind. A Record over KindName, so the
 // compiler reports a kind that lacks a part; everything else dispatches through here.
 
-import type { ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import type { ViewCodeItem, ViewFileItem, ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import { codeKind, type CodeBody, type CodeItem, type CodeLine } from './code';
+import { fileKind, type FileBody, type FileItem, type FileLine } from './file';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
+import { reasonLabel } from '../envelope';
 import { messageTimes } from '../signed-time';
 import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
 import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
@@ -13,6 +16,8 @@ import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unkno
 interface KindTypes {
   text: [TextBody, TextItem, ViewTextItem, TextLine];
   image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
+  code: [CodeBody, CodeItem, ViewCodeItem, CodeLine];
+  file: [FileBody, FileItem, ViewFileItem, FileLine];
 }
 
 export type KindName = keyof KindTypes;
@@ -28,6 +33,8 @@ type Registry = { [K in KindName]: MessageKind<KindTypes[K][0], KindTypes[K][1],
 export const KINDS: Registry = {
   text: textKind,
   image: imageKind,
+  code: codeKind,
+  file: fileKind,
 };
 
 export function isKindName(k: string): k is KindName {
@@ -58,6 +65,8 @@ export function bodyFields(body: Body): Record<string, unknown> {
 
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
+export type { CodeBody, CodeItem };
+export type { FileBody, FileItem };
 
 /** The view item for a room item; `pending`: sent by us and not yet acked. */
 export function toViewItem(item: RoomItem, pending = false): ViewItem {
@@ -67,10 +76,11 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
     id,
     cid: item.cid,
     ts: item.ts,
-    // The key itself stays in the host; the view shows its fingerprint.
-    from: { name: item.from.name, fingerprint: item.from.fingerprint },
+    // The key itself stays in the host; the view shows its fingerprint. Invisible characters show escaped, as in the CLI.
+    from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint },
     own: item.own,
     verified: item.verified,
+    ...(item.unverified ? { why: reasonLabel(item.unverified) } : {}),
     pending: id === null,
     // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
     ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),

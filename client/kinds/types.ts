@@ -2,6 +2,7 @@
 
 import type { ViewPlaceholderItem, ViewSender } from '../../protocol/webview';
 import type { PreparedImage } from '../images/types';
+import type { UnverifiedReason } from '../envelope';
 
 /** The sender as signed inside a body. */
 export interface BodySender {
@@ -36,6 +37,8 @@ export interface ShownBase extends ItemBase {
   from: Sender;
   /** false: this name was pinned to another identity key in this room ("changed key"). */
   verified: boolean;
+  /** Why `verified` is false: changed key, looks like a pinned name, or invisible characters. */
+  unverified?: UnverifiedReason;
   /** Sent by this identity. */
   own: boolean;
   /** The sender's clock, from inside the envelope. */
@@ -50,6 +53,8 @@ export interface ViewShownBase {
   from: ViewSender;
   own: boolean;
   verified: boolean;
+  /** When not verified: the label to show ("changed key", "looks like Ada"). */
+  why?: string;
   pending: boolean;
 }
 

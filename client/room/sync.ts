@@ -30,6 +30,8 @@ export interface RoomSyncContext {
   cursors: CursorStore;
   /** Messages shown on the first join of a room with no cursor. */
   initialHistory?: number;
+  /** A saved cursor further behind than this opens the room at its newest page (ChatClientOptions.catchUpLimit). */
+  catchUpLimit?: number;
   log(line: string): void;
 }
 
@@ -115,8 +117,10 @@ export class RoomSync {
   private async fetchMissing(last: number): Promise<void> {
     if (this.cursorValue === undefined) {
       const saved = await this.context.cursors.getCursor(this.name);
-      // A cursor beyond the room's last id means the server lost its data: start over.
-      if (saved !== undefined && saved <= last) this.cursorValue = saved;
+      const limit = this.context.catchUpLimit ?? Infinity;
+      // A cursor beyond the room's last id means the server lost its data: start over. One far behind
+      // (a first join of this session only: a rejoin must not leave a gap in what is shown) opens at the newest page.
+      if (saved !== undefined && saved <= last && last - saved <= limit) this.cursorValue = saved;
     } else if (this.cursorValue > last) {
       this.cursorValue = undefined;
     }

@@ -9,6 +9,7 @@ import { prepareImage } from '../../client/images/prepare';
 import type { PreparedImage } from '../../client/images/types';
 import type { ChatApp } from '../app';
 import { readSettings } from '../config';
+import { sendDroppedBytes } from './files';
 
 /** Send Image... (no argument: a file dialog) or the explorer's "Send Image to Chat" (the file's URI). */
 export async function sendImage(app: ChatApp, uri?: unknown): Promise<void> {
@@ -60,6 +61,12 @@ export async function sendImageBytes(app: ChatApp, room: string, input: { bytes:
     );
   } catch (error) {
     if (error instanceof ImageError && error.code === 'cancelled') return;
+    // Over the image limits it can still go as a file (PROTOCOL.md section 9): offered, not done silently.
+    if (error instanceof ImageError && (error.code === 'too_large_file' || error.code === 'too_many_pixels')) {
+      const choice = await vscode.window.showWarningMessage(`${error.message} Send it as a file instead?`, 'Send as File');
+      if (choice === 'Send as File') await sendDroppedBytes(app, input.bytes, input.name ?? label);
+      return;
+    }
     await app.showError(error);
     return;
   }
@@ -70,13 +77,15 @@ export async function sendImageBytes(app: ChatApp, room: string, input: { bytes:
 export async function saveImageFromContext(app: ChatApp, arg?: unknown): Promise<void> {
   const room = app.sessions.current?.state.active;
   const cid = typeof arg === 'object' && arg !== null && 'cid' in arg ? arg.cid : undefined;
-  if (!room || typeof cid !== 'string') return;
-  await saveImage(app, room, cid);
+  const sender = typeof arg === 'object' && arg !== null && 'sender' in arg ? arg.sender : undefined;
+  if (!room || typeof cid !== 'string' || typeof sender !== 'string') return;
+  await saveImage(app, room, sender, cid);
 }
 
-export async function saveImage(app: ChatApp, room: string, cid: string): Promise<void> {
-  const item = app.imageItem(room, cid);
-  if (!item) return;
+export async function saveImage(app: ChatApp, room: string, sender: string, cid: string): Promise<void> {
+  const image = app.image(room, sender, cid);
+  if (!image) return;
+  const { item } = image;
   const ext = item.image.mime === 'image/png' ? 'png' : 'jpg';
   const base = (item.image.name ?? 'image').replace(/\.[^.]*$/, '').replace(/[\\/:*?"<>|]/g, '_') || 'image';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
@@ -86,5 +95,5 @@ export async function saveImage(app: ChatApp, room: string, cid: string): Promis
     filters: ext === 'png' ? { 'PNG image': ['png'] } : { 'JPEG image': ['jpg', 'jpeg'] },
   });
   if (!target) return;
-  await vscode.workspace.fs.writeFile(target, item.image.data);
+  await vscode.workspace.fs.writeFile(target, image.data);
 }

@@ -7,7 +7,9 @@ import * as vscode from 'vscode';
 import type { ChatApp } from '../app';
 import { logLine } from '../errors';
 import { connect, disconnect, focus } from './connection';
+import { shareSelection } from './code';
 import { saveImageFromContext, sendImage } from './images';
+import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
 import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
@@ -29,6 +31,10 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.copyInvite': copyInvite,
   'messageApp.trustNewCertificate': trustNewCertificate,
   'messageApp.forgetRoomParams': forgetRoomParams,
+  'messageApp.shareSelection': shareSelection,
+  'messageApp.sendFile': (app) => sendFile(app),
+  'messageApp.sendFileToChat': sendFile,
+  'messageApp.saveFile': saveFileFromContext,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

@@ -33,6 +33,11 @@ export const COMMANDS = [
   { id: 'messageApp.copyInvite', needs: 'inRoom', unmet: JOIN_FIRST },
   { id: 'messageApp.trustNewCertificate', needs: 'none' },
   { id: 'messageApp.forgetRoomParams', needs: 'none' },
+  { id: 'messageApp.shareSelection', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.sendFile', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.sendFileToChat', needs: 'inRoom', unmet: JOIN_FIRST },
+  // From the webview's context menu or the card's button on a file.
+  { id: 'messageApp.saveFile', needs: 'inRoom' },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

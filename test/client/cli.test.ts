@@ -106,7 +106,7 @@ describe('chat CLI', () => {
 
     const usage = await runChat(['send', ...common('cli-codes', 'bob'), '--name', 'Bob'], PASS);
     expect(usage.code).toBe(1);
-    expect(usage.stderr).toContain('Give exactly one of --text TEXT or --image FILE.');
+    expect(usage.stderr).toContain('Give exactly one of --text TEXT, --image FILE, --code FILE[:START[-END]] or --file PATH.');
     const noPass = await runChat(['read', ...common('cli-codes', 'bob')], {});
     expect(noPass.code).toBe(1);
     expect(noPass.stderr).toBe('Set MESSAGE_APP_PASSPHRASE or run in a terminal to be asked for the passphrase.\n');

@@ -2,7 +2,7 @@
 //
 // Part 1 runs the extension's mocha integration suite (test/vscode) in code-server's extension host;
 // part 2 plays two users chatting (see two-users.ts). Screenshots go to test-results/e2e/.
-// Options: --part extension|users (run one part), --keep (keep the state folder for a look afterwards),
+// Options: --part extension|users|list (run one part; list: issue 16's 2,000-message room, see message-list.ts), --keep (keep the state folder for a look afterwards),
 // --older N (older messages posted with the CLI, default 120; 0 skips them while developing).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { runExtensionTests } from './extension-tests';
 import { beginShutdown, E2eError, killAll, run, tail, within } from './proc';
 import { Report } from './report';
 import { ensureTools } from './setup';
+import { messageListPart } from './message-list';
 import { postOlder, twoUsers } from './two-users';
 import { launchChromium, Screenshots, type Workbench } from './workbench';
 
@@ -36,8 +37,8 @@ async function main(): Promise<number> {
   });
   const older = Number(values.older);
   if (!Number.isInteger(older) || older < 0) throw new E2eError('usage', `--older must be a whole number (got ${values.older}).`);
-  const parts = values.part ? [values.part] : ['extension', 'users'];
-  for (const p of parts) if (p !== 'extension' && p !== 'users') throw new E2eError('usage', `Unknown --part ${p} (use extension or users).`);
+  const parts = values.part ? [values.part] : ['extension', 'users', 'list'];
+  for (const p of parts) if (p !== 'extension' && p !== 'users' && p !== 'list') throw new E2eError('usage', `Unknown --part ${p} (use extension, users or list).`);
 
   const report = new Report();
   const state = mkdtempSync(join(tmpdir(), 'message-app-e2e-'));
@@ -138,6 +139,19 @@ async function main(): Promise<number> {
         report.record('part 2: two users (all steps)', Date.now() - t, false);
         failures.push(`part 2: ${message(err)}`);
         console.error(`[e2e] part 2 FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
+    }
+
+    if (parts.includes('list')) {
+      const t = Date.now();
+      try {
+        await messageListPart({ browser: chromium, tools, stateDir: join(state, 'list'), vsix, server: chat, shots, report, open });
+        report.record('part list: a 2,000-message room (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part list: a 2,000-message room (all steps)', Date.now() - t, false);
+        failures.push(`part list: ${message(err)}`);
+        console.error(`[e2e] part list FAILED: ${message(err)}`);
         await diagnose(open, server, shots);
       }
     }

@@ -112,6 +112,7 @@ describe('extension menus, activation and keybinding', function () {
     assert.deepEqual(titleMenu({ [STATE_KEY]: 'inRoom', [PASSPHRASE_KEY]: true }), [
       'switchRoom',
       'sendImage',
+      'sendFile',
       'connect',
       'disconnect',
       'leaveRoom',

@@ -81,9 +81,12 @@ describe('extension notifier', () => {
   it('says so in the toast when the sender is not verified (a changed key or a look-alike name)', async () => {
     const f = fake();
     const n = new Notifier(f);
-    const item = { ...textItem(1, 'send me the keys'), verified: false };
+    const item = { ...textItem(1, 'send me the keys'), verified: false, why: 'changed key' };
     await n.incoming('team', item, true, () => undefined);
-    assert.deepEqual(f.toasts, ['Ann (NOT VERIFIED: changed key or look-alike name) in team: send me the keys']);
+    f.clock += NOTIFY_GAP_MS;
+    const lookalike = { ...textItem(2, 'me again'), from: { name: '\u0410nn', fingerprint: 'EVE' }, verified: false, why: 'looks like Ann' };
+    await n.incoming('team', lookalike, true, () => undefined);
+    assert.deepEqual(f.toasts, ['Ann (NOT VERIFIED: changed key) in team: send me the keys', '\u0410nn (NOT VERIFIED: looks like Ann) in team: me again']);
   });
 
   it('does not toast a read message, while the view is visible, or when notifications are off', async () => {

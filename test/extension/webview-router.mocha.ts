@@ -38,6 +38,25 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     runCommand: async (id) => {
       calls.push(`runCommand ${id}`);
     },
+    highlight: async (lang, text) => {
+      calls.push(`highlight ${lang} ${text}`);
+      return { lang, lines: [[{ text, color: '#ff0000' }]] };
+    },
+    openCode: async (code) => {
+      calls.push(`openCode ${JSON.stringify(code)}`);
+    },
+    copyText: async (text) => {
+      calls.push(`copyText ${text}`);
+    },
+    saveFile: async (room, cid) => {
+      calls.push(`saveFile ${room} ${cid}`);
+    },
+    sendDroppedUri: async (uri) => {
+      calls.push(`sendDroppedUri ${uri}`);
+    },
+    sendDroppedBytes: async (data, name) => {
+      calls.push(`sendDroppedBytes ${data.length} ${name}`);
+    },
   };
   return { calls, actions };
 }
@@ -50,6 +69,37 @@ async function route(message: ViewRequest, withSession = true): Promise<string[]
 
 describe('extension webview router', () => {
   const cid = imageItem(1).cid;
+
+  it('answers a highlight request with the tokens under the same id; Open and Copy go to their actions', async () => {
+    assert.deepEqual(await route({ type: 'highlight', id: 7, lang: 'ts', text: 'x' }), [
+      'highlight ts x',
+      `post ${JSON.stringify({ type: 'highlighted', id: 7, code: { lang: 'ts', lines: [[{ text: 'x', color: '#ff0000' }]] } })}`,
+    ]);
+    const code = { lang: 'go', path: 'main.go', start: 1, end: 2, text: 'a\nb' };
+    assert.deepEqual(await route({ type: 'openCode', code }), [`openCode ${JSON.stringify(code)}`]);
+    assert.deepEqual(await route({ type: 'copyText', text: 'abc' }), ['copyText abc']);
+  });
+
+  it('drops an openCode whose path is absolute or escapes, before any action', async () => {
+    const { parseWebviewMessage } = await import('../../protocol/webview');
+    for (const path of ['/etc/passwd', '../x', 'C:/x', 'a\\b']) {
+      assert.equal(parseWebviewMessage({ type: 'openCode', code: { lang: 'c', path, start: 1, end: 1, text: '' } }), null);
+    }
+    assert.deepEqual(parseWebviewMessage({ type: 'openCode', code: { lang: 'c', path: 'a/b.c', start: 1, end: 1, text: '', extra: 1 } }), {
+      type: 'openCode',
+      code: { lang: 'c', path: 'a/b.c', start: 1, end: 1, text: '' },
+    });
+  });
+
+  it('file messages: Save File As, a dropped file by URI and by bytes each reach their action', async () => {
+    assert.deepEqual(await route({ type: 'saveFile', room: 'team', cid }), [`saveFile team ${cid}`]);
+    assert.deepEqual(await route({ type: 'dropFile', room: 'team', uri: 'file:///tmp/a.log' }), ['sendDroppedUri file:///tmp/a.log']);
+    assert.deepEqual(await route({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3), name: 'a.log' }), ['sendDroppedBytes 3 a.log']);
+    // What fails validation never becomes a request: no name, an oversized name, a bad cid.
+    assert.equal(parseWebviewMessage({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3) }), null);
+    assert.equal(parseWebviewMessage({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3), name: 'x'.repeat(256) }), null);
+    assert.equal(parseWebviewMessage({ type: 'saveFile', room: 'team', cid: 'no spaces allowed' }), null);
+  });
 
   it('sends text through the session', async () => {
     assert.deepEqual(await route({ type: 'send', room: 'team', text: 'hi' }), ['sendText team hi']);

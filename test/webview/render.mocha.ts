@@ -39,17 +39,23 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(messageCids(m).length, 0);
   });
 
-  it('shows HTML, script and markdown tricks as their literal text and creates no element from them', () => {
+  it('shows HTML and script as their literal text, renders Markdown, and creates no element from markup', () => {
     m.deliver({ type: 'snapshot', snapshot: snapshotWith(HOSTILE.map((t, i) => textItem(i + 1, t))) });
-    assert.deepEqual(messageTexts(m), HOSTILE);
+    // Markdown renders (the javascript: link stays literal, the image becomes a link); HTML stays text.
+    const expected = [...HOSTILE];
+    expected[2] = 'bold it [click](javascript:alert(1)) i';
+    expected[3] = '<a href="javascript:alert(1)">link</a> <b> &';
+    assert.deepEqual(messageTexts(m), expected);
     const list = m.root.querySelector('[data-testid="message-list"]')!;
     assert.equal(list.querySelectorAll('script, img, iframe, style, svg, math, b').length, 0);
-    // Bare https URLs inside the markup become plain links the host checks; nothing else does.
+    assert.equal(list.querySelectorAll('strong, em').length, 2);
+    // Only http(s) URLs become links the host checks: the image (labelled by its alt text) and bare URLs.
     const links = Array.from(list.querySelectorAll('a'));
-    assert.deepEqual(links.map((a) => a.getAttribute('data-url')), ['https://evil.test/x.png', 'https://evil.test']);
-    for (const a of links) assert.equal(a.textContent, a.getAttribute('data-url'));
+    assert.deepEqual(links.map((a) => a.getAttribute('data-url')), ['https://evil.test/x.png', 'https://evil.test/']);
+    assert.equal(links[0]?.textContent, 'i');
     assert.equal((m.window as unknown as { hacked?: number }).hacked, undefined);
-    assert.ok(!list.innerHTML.includes('<script'), 'the markup never reaches the DOM as markup');
+    // Attribute values (the messages' accessible names) are text too: look at the markup outside them.
+    assert.ok(!list.innerHTML.replace(/"[^"]*"/g, '""').includes('<script'), 'the markup never reaches the DOM as markup');
   });
 
   it('also keeps names literal: a sender called <b>x</b> is text', () => {
@@ -106,10 +112,11 @@ describe('webview rendering (happy-dom)', () => {
     const messages = Array.from(m.root.querySelectorAll('[data-testid="message"]'));
     assert.equal(messages[0]!.querySelector('[data-testid="signed-time"]'), null);
     const signed = messages[1]!.querySelector('[data-testid="signed-time"]');
-    assert.equal(signed?.textContent, '(signed 08:06)');
+    assert.equal(signed?.textContent, '(server 09:07)');
     assert.match(signed?.getAttribute('title') ?? '', /signed time is .* server received it at /);
     // The same sender a minute later would not repeat the sender line; a disagreeing time brings it back.
-    assert.equal(messages[1]!.querySelector('[data-testid="message-time"]')?.textContent, '09:07');
+    // The message time is the sender's signed one; the server's follows it.
+    assert.equal(messages[1]!.querySelector('[data-testid="message-time"]')?.textContent, '08:06');
   });
 
   it('marks a pending message acked in place when the host says so', () => {
@@ -230,7 +237,8 @@ describe('webview rendering (happy-dom)', () => {
     assert.equal(banner.hidden, false);
     assert.equal(banner.getAttribute('data-state'), 'reconnecting');
     assert.match(banner.textContent ?? '', /Reconnecting/);
-    assert.equal(m.root.querySelector('[data-testid="message-list"]')!.getAttribute('aria-live'), 'polite');
+    assert.equal(m.root.querySelector('[data-testid="message-list"] [role="feed"]')!.getAttribute('aria-label'), 'Messages');
+    assert.equal(m.root.querySelector('[data-testid="announcer"]')!.getAttribute('aria-live'), 'polite');
   });
 
   it('asks for older messages once at a time and puts them on top', () => {
@@ -285,14 +293,33 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['image', 'placeholder', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'text']);
     const urls: string[] = [];
-    const context = { doc: m.document, imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`) };
+    const context = {
+      doc: m.document,
+      imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`),
+      openLink: () => undefined,
+      copy: () => undefined,
+      highlight: (_lang: string, text: string) => Object.assign(m.document.createElement('code'), { textContent: text }),
+      openCode: () => undefined,
+    };
     const text = renderBody(textItem(1, HOSTILE[0] ?? ''), context);
     assert.equal(text.textContent, HOSTILE[0]);
     assert.equal(text.querySelector('img'), null);
     const image = renderBody(imageItem(2), context);
     assert.equal(image.querySelector('img')?.getAttribute('src'), `blob:test/${imageItem(2).cid}`);
+    assert.deepEqual(urls, [imageItem(2).cid]);
+    // A file card: icon, name and size as text (a hostile name stays text), a save button naming the cid; nothing fetched.
+    const fileItem = { ...imageItem(4), kind: 'file' as const, cid: 'file-000004', file: { name: HOSTILE[0] ?? '', size: 52_428_800, mime: 'application/pdf' } };
+    const { image: _unused, ...fileView } = fileItem;
+    void _unused;
+    const card = renderBody(fileView, context);
+    assert.equal(card.getAttribute('data-testid'), 'file-card');
+    assert.equal(card.querySelector('[data-testid="file-name"]')?.textContent, HOSTILE[0]);
+    assert.equal(card.querySelector('[data-testid="file-size"]')?.textContent, '50 MB');
+    assert.ok(card.querySelector('.codicon-file-pdf'));
+    assert.equal(card.querySelector('img, script'), null);
+    assert.equal(card.querySelector('[data-testid="save-file"]')?.getAttribute('data-save-file-cid'), 'file-000004');
     assert.deepEqual(urls, [imageItem(2).cid]);
     const placeholder = renderBody({ kind: 'placeholder', id: 3, cid: 'cccccccccc', ts: 3, reason: 'unsupported' }, context);
     assert.equal(placeholder.getAttribute('data-testid'), 'placeholder');

@@ -2,7 +2,8 @@
 // routes host messages through ViewState and user actions back to the host.
 
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
-import type { HostMessage } from '../../protocol/webview';
+import { MAX_PASTE_BYTES, type HostMessage } from '../../protocol/webview';
+import { CodeHighlights } from '../code-highlights';
 import { ImageCache } from '../image-cache';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
@@ -18,6 +19,7 @@ export class ChatApp {
   private readonly tabs: RoomTabs;
   private readonly list: MessageList;
   private readonly composer: Composer;
+  readonly highlights: CodeHighlights;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
@@ -33,15 +35,21 @@ export class ChatApp {
       if (this.state.readOnly) this.handle({ type: 'rooms', rooms: this.state.rooms, active: room });
       else host.post({ type: 'selectRoom', room });
     });
+    this.highlights = new CodeHighlights(doc, (message) => host.post(message));
     this.list = new MessageList(doc, {
       loadOlder: () => {
         const room = this.state.active;
         if (room && this.state.shouldLoadOlder(room)) host.post({ type: 'loadOlder', room });
       },
       openLink: (url) => host.post({ type: 'openLink', url }),
-      openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
-      saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
-    });
+      openImage: (ref) => this.withRoom((room) => host.post({ type: 'openImage', room, sender: ref.key, cid: ref.cid })),
+      saveImage: (ref) => this.withRoom((room) => host.post({ type: 'saveImage', room, sender: ref.key, cid: ref.cid })),
+    }, {
+      openLink: (url) => host.post({ type: 'openLink', url }),
+      copy: (text) => host.post({ type: 'copyText', text }),
+      highlight: (lang, text) => this.highlights.element(lang, text),
+      openCode: (code) => host.post({ type: 'openCode', code }),
+    }, this.images);
     this.composer = new Composer(doc, {
       send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
       tooLong: (bytes) =>
@@ -74,10 +82,28 @@ export class ChatApp {
       if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
     });
     this.root.addEventListener('drop', (event) => {
-      const files = Array.from(event.dataTransfer?.files ?? []).filter((f) => f.type.startsWith('image/'));
-      if (files.length === 0) return;
+      const all = Array.from(event.dataTransfer?.files ?? []);
+      const files = all.filter((f) => f.type.startsWith('image/'));
+      // Any other file goes as a file message (PROTOCOL.md section 9): by URI when VS Code gives
+      // one (the host streams it from disk), else its bytes if small enough to post.
+      const transfer = event.dataTransfer;
+      const uriList = transfer && typeof transfer.getData === 'function' ? transfer.getData('text/uri-list') : '';
+      const uris = uriList.split(/\r?\n/).filter((u) => u.startsWith('file:'));
+      const others = all.filter((f) => !f.type.startsWith('image/'));
+      if (files.length === 0 && others.length === 0 && uris.length === 0) return;
       event.preventDefault();
       for (const file of files) void this.sendFile(file);
+      if (uris.length > 0 && files.length === 0) {
+        for (const uri of uris) this.withRoom((room) => host.post({ type: 'dropFile', room, uri }));
+        return;
+      }
+      for (const file of others) void this.sendOtherFile(file);
+    });
+    // The file card's "Save File As..." button (the list draws it; the host does the rest).
+    this.root.addEventListener('click', (event) => {
+      const target = event.target instanceof Element ? event.target.closest('[data-save-file-cid]') : null;
+      const cid = target?.getAttribute('data-save-file-cid');
+      if (cid) this.withRoom((room) => host.post({ type: 'saveFile', room, cid }));
     });
     container.replaceChildren(this.root);
     this.renderAll();
@@ -91,13 +117,15 @@ export class ChatApp {
 
   dispose(): void {
     this.stopListening?.();
-    this.list.clear();
+    this.list.dispose();
     this.images.clear();
   }
 
   handle(message: HostMessage): void {
-    // Bytes answer a request of the image cache; they change no view state.
-    if (message.type === 'imageBytes') this.images.deliver(message);
+    // Highlighting answers change blocks in place, and image bytes answer a request of the image cache; neither is view state.
+    if (message.type === 'highlighted') this.highlights.apply(message.id, message.code);
+    else if (message.type === 'themeChanged') this.highlights.themeChanged();
+    else if (message.type === 'imageBytes') this.images.deliver(message);
     else this.render(this.state.apply(message));
   }
 
@@ -111,6 +139,18 @@ export class ChatApp {
     if (!room) return;
     const data = new Uint8Array(await file.arrayBuffer());
     this.host.post({ type: 'pasteImage', room, data, ...(file.name ? { name: file.name } : {}) });
+  }
+
+  /** A dropped non-image file without a URI: its bytes, up to the paste limit. */
+  private async sendOtherFile(file: File): Promise<void> {
+    const room = this.state.active;
+    if (!room) return;
+    if (file.size > MAX_PASTE_BYTES) {
+      this.handle({ type: 'notice', level: 'error', text: `${file.name} is too large to drop here; use Send File... for files over ${MAX_PASTE_BYTES / 1024 / 1024} MB.` });
+      return;
+    }
+    const data = new Uint8Array(await file.arrayBuffer());
+    this.host.post({ type: 'dropFileBytes', room, data, name: file.name || 'file' });
   }
 
   private render(change: Change): void {

@@ -1,6 +1,7 @@
 // The message box: Enter sends, Shift+Enter breaks the line; pasted or dropped
 // images are handed to the host as bytes (the host prepares and encrypts them).
 
+import { editorClipboardLanguage, fenceFor } from '../../protocol/code';
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import { MAX_TEXT_CHARS } from '../../protocol/webview';
 import { h } from './dom';
@@ -59,6 +60,7 @@ export class Composer {
       this.submit();
     });
     this.box.addEventListener('paste', (event) => {
+      if (this.pasteCode(event)) return;
       const files = Array.from(event.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
       if (files.length === 0) return;
       event.preventDefault();
@@ -66,6 +68,25 @@ export class Composer {
     });
     this.sendButton.addEventListener('click', () => this.submit());
     this.attachButton.addEventListener('click', () => this.events.attach());
+  }
+
+  /**
+   * Several lines copied from a VS Code editor (the clipboard then carries
+   * `vscode-editor-data` with the language) go in as a fence in that language.
+   */
+  private pasteCode(event: ClipboardEvent): boolean {
+    const data = event.clipboardData;
+    // A paste of files only (or a synthetic event) may come without text: never fail the paste on it.
+    if (!data || typeof data.getData !== 'function') return false;
+    const lang = editorClipboardLanguage(data.getData('vscode-editor-data'));
+    const text = data.getData('text/plain');
+    if (lang === null || !text.replace(/\n$/, '').includes('\n')) return false;
+    event.preventDefault();
+    const before = this.box.value;
+    // A fence must start on its own line.
+    const sep = before === '' || before.endsWith('\n') ? '' : '\n';
+    this.box.value = `${before}${sep}${fenceFor(text.replace(/\r\n/g, '\n'), lang)}\n`;
+    return true;
   }
 
   /** Sends what is typed, unless it is only blank space; the box is emptied. */

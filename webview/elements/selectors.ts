@@ -9,21 +9,27 @@
 //   [data-testid="room-tab"]       one room (role=tab, data-room = name, aria-selected)
 //   [data-testid="room-unread"]    unread counter inside a room tab (absent when 0)
 //   [data-testid="online"]         "N online" for the active room; data-count = N
-//   [data-testid="message-list"]   the messages (role=log, aria-live=polite), id="messages"
+//   [data-testid="message-list"]   the scrolled messages, id="messages"; inside it a role=feed of role=article messages,
+//                                  only those near the viewport drawn in rooms of more than 300 rows
 //   [data-testid="load-older"]     button at the top of the list while older messages exist
 //   [data-testid="day-separator"]  "Today", "Yesterday", a date
-//   [data-testid="message"]        one message; data-cid, data-id (empty while pending),
+//   [data-testid="message"]        one message (role=article, aria-label "Ada, 18:44: text", aria-posinset/setsize); data-cid, data-id (empty while pending),
 //                                  data-own="true|false", data-pending="true|false", data-kind="text|image|placeholder"
 //   [data-testid="message-sender"] sender name;  [data-testid="message-time"] time (<time datetime>)
 //   [data-testid="message-key"]    verified / changed-key mark; title has the fingerprint; data-verified
 //   [data-testid="message-text"]   the text (plain text; links are <a data-testid="message-link">)
 //   [data-testid="message-image"]  <img> of an image message (blob: URL); click opens it in an editor tab
 //   [data-testid="save-image"]     "Save Image As..." button beside an image
+//   [data-testid="file-card"]      a file message (data-cid); inside: [data-testid="file-name"], [data-testid="file-size"],
+//                                  and [data-testid="save-file"] ("Save File As...", data-save-file-cid)
 //   [data-testid="placeholder"]    text of a message that could not be shown
 //   [data-testid="composer"]       the message box (vscode-textarea, id="composer"; its inner <textarea>
 //                                  is `[data-testid="composer"] textarea`); Enter sends, Shift+Enter breaks the line
 //   [data-testid="send"]           send button;  [data-testid="attach"] Send Image... button
 //   [data-testid="notice"]         last error or note from the host (role=alert for errors)
+//   [data-testid="empty-room"]     "No messages yet" in a room without messages
+//   [data-testid="show-more"]      "Show more" / "Show less" under a long message (aria-expanded)
+//   [data-testid="announcer"]      polite status line that reads out a newly arrived message
 
 export const TESTID = {
   app: 'app',
@@ -45,9 +51,16 @@ export const TESTID = {
   messageLink: 'message-link',
   messageImage: 'message-image',
   saveImage: 'save-image',
+  fileCard: 'file-card',
+  fileName: 'file-name',
+  fileSize: 'file-size',
+  saveFile: 'save-file',
   placeholder: 'placeholder',
   composer: 'composer',
   send: 'send',
   attach: 'attach',
   notice: 'notice',
+  emptyRoom: 'empty-room',
+  showMore: 'show-more',
+  announcer: 'announcer',
 } as const;

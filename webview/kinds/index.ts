@@ -1,6 +1,8 @@
 // The webview's registry of kind renderers: one line per view item kind, a Record so a kind without a renderer does not compile.
 
 import type { ViewItem } from '../../protocol/webview';
+import { renderCode } from './code';
+import { renderFile } from './file';
 import { renderImage } from './image';
 import { renderPlaceholder } from './placeholder';
 import { renderText } from './text';
@@ -11,6 +13,8 @@ type Renderers = { [K in ViewItem['kind']]: Renderer<Extract<ViewItem, { kind: K
 export const RENDERERS: Renderers = {
   text: renderText,
   image: renderImage,
+  code: renderCode,
+  file: renderFile,
   placeholder: renderPlaceholder,
 };
 
@@ -21,4 +25,4 @@ export function renderBody(item: ViewItem, context: RenderContext): HTMLElement 
   return render(item, context);
 }
 
-export type { RenderContext } from './types';
+export type { KindHooks, RenderContext } from './types';

@@ -1,16 +1,21 @@
-// Draws a text message: text nodes and links only, never HTML from the message.
+// Draws a text message as safe Markdown (webview/markdown): DOM nodes from tokens, never HTML from the message;
+// fenced blocks are highlighted by the host on request.
 
 import type { ViewTextItem } from '../../protocol/webview';
 import { h } from '../elements/dom';
 import { TESTID } from '../elements/selectors';
-import { splitLinks } from '../state';
+import { renderMarkdown } from '../markdown/render';
 import type { Renderer } from './types';
 
-export const renderText: Renderer<ViewTextItem> = (item, { doc }) => {
-  const body = h(doc, 'div', { class: 'text', 'data-testid': TESTID.messageText });
-  for (const part of splitLinks(item.text)) {
-    if (part.kind === 'text') body.append(doc.createTextNode(part.text));
-    else body.append(h(doc, 'a', { href: part.url, 'data-url': part.url, 'data-testid': TESTID.messageLink }, [part.text]));
-  }
+export const renderText: Renderer<ViewTextItem> = (item, context) => {
+  const body = h(context.doc, 'div', { class: 'text md', 'data-testid': TESTID.messageText });
+  body.append(
+    renderMarkdown(context.doc, item.text, {
+      openLink: context.openLink,
+      copyCode: context.copy,
+      renderCode: (lang, text) => (lang === '' ? null : context.highlight(lang, text)),
+    }),
+  );
   return body;
 };
+
