@@ -268,6 +268,8 @@ function isImage(v: unknown): v is ViewImage {
     isOneOf(IMAGE_MIMES, v.mime) &&
     isCount(v.w) &&
     isCount(v.h) &&
+    // Bytes never travel inline (they are asked for by ref): an item that carries them is refused.
+    v.data === undefined &&
     isFields(v.ref) &&
     isFingerprint(v.ref.key) &&
     isCid(v.ref.cid) &&

@@ -18,7 +18,7 @@ function router(): { posted: HostMessage[]; actions: RouterActions } {
       sendText: unexpected,
       loadOlder: unexpected,
       selectRoom: unexpected,
-      imageItem: (_room, cid) => (cid === image.cid ? image : undefined),
+      image: (_room, sender, cid) => (cid === image.cid && sender === BOB ? { item: image, data: PNG_1x1 } : undefined),
     }),
     post: (m) => posted.push(m),
     notice: unexpected,
@@ -28,6 +28,12 @@ function router(): { posted: HostMessage[]; actions: RouterActions } {
     saveImage: unexpected,
     sendImageBytes: unexpected,
     runCommand: unexpected,
+    highlight: unexpected,
+    openCode: unexpected,
+    copyText: unexpected,
+    saveFile: unexpected,
+    sendDroppedUri: unexpected,
+    sendDroppedBytes: unexpected,
   };
   return { posted, actions };
 }
