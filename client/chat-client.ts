@@ -484,6 +484,9 @@ export class ChatClient {
       case 'deleted':
       case 'signal':
         return; // PROTOCOL.md section 11: the client side comes with issue 13's client phase
+      case 'owner_added':
+      case 'rotated':
+        return; // PROTOCOL.md section 12: the client side comes with issue 15's client wiring (15c)
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
