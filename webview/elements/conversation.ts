@@ -285,7 +285,8 @@ export class Conversation {
       }
     });
     this.deps.layer.append(popover);
-    place(popover, anchor, at);
+    // Under the whole message, not its toolbar button: the popover must not hide the message it is about.
+    place(popover, (anchor.closest('[role="article"]') as HTMLElement | null) ?? anchor, at);
   }
 
   private closePopover(restoreFocus: boolean): void {
