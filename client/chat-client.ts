@@ -44,7 +44,7 @@ import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
 import { Dedupe, openEnvelope, Pins, sealEnvelope, type UnverifiedReason } from './envelope';
-import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
+import { bodyBlobs, bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
 import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
@@ -336,7 +336,8 @@ export class ChatClient {
     this.dedupe.add(room, this.identity.publicKey, cid);
     // Takes its place in the send order now; persisted before it is written (a crash still resends it).
     try {
-      await this.outbox.add({ room, cid, env, queuedAt: ts });
+      const blobs = bodyBlobs(body);
+      await this.outbox.add({ room, cid, env, queuedAt: ts, ...(blobs.length > 0 ? { blobs } : {}) });
     } catch (error) {
       // Sends queued after this one waited for it; they go now.
       this.flushOutbox(room);

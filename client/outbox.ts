@@ -89,7 +89,8 @@ export class Outbox {
     for (const p of this.ordered(room)) {
       if (!p.stored) return;
       if (p.sentOn === epoch) continue;
-      if (!this.options.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env })) return;
+      const blobs = p.entry.blobs;
+      if (!this.options.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env, ...(blobs && blobs.length > 0 ? { blobs } : {}) })) return;
       p.sentOn = epoch;
     }
   }
