@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
 import type { TestServer } from '../support/server';
 import { startCodeServer, type CodeServer } from './code-server';
+import { createRoom } from './files';
 import { E2eError } from './proc';
 import type { Report } from './report';
 import type { Tools } from './setup';
@@ -124,6 +125,7 @@ export async function connectPart(o: ConnectOptions): Promise<void> {
   });
 
   await report.part('connect: Connect to Server... again, to the real server, works', 120_000, async () => {
+    await createRoom(server, ROOM, PASSPHRASE);
     await wb.openChat();
     await wb.runCommand('Message App: Connect to Server...');
     const t = Date.now();
@@ -136,6 +138,12 @@ export async function connectPart(o: ConnectOptions): Promise<void> {
     report.log(`  joined ${Date.now() - t} ms after the command (key derivation included)`);
     await wb.typeAndSend('Connected after an unreachable server.');
     await wb.messages('Connected after an unreachable server.').first().waitFor({ timeout: 15_000 });
+    // Connected again means nothing in the view still says the server cannot be reached.
+    const notice = wb.chat.locator(tid('notice'));
+    if ((await notice.count()) > 0 && (await notice.first().isVisible())) {
+      const text = ((await notice.first().textContent()) ?? '').trim();
+      if (/cannot reach|unreachable/i.test(text)) throw new E2eError('stale_notice', `Connected, and the view still says "${text}".`);
+    }
     await shots.take(wb.page, 'connect-joined', 'Connected to the real server after the failed attempt; a message sent');
   });
 

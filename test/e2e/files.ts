@@ -5,7 +5,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, openSync, closeSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
+import { ChatClient } from '../../client/chat-client';
 import { formatInvite } from '../../client/invite';
+import { generateIdentity } from '../../client/keys';
+import { MemoryOutboxStore } from '../../client/storage';
 import { formatSize } from '../../protocol/size';
 import type { TestServer } from '../support/server';
 import { startCodeServer, type CodeServer } from './code-server';
@@ -38,6 +41,21 @@ async function until(what: string, timeoutMs: number, check: () => Promise<boole
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
+}
+
+/**
+ * Creates `room` through the client core (pinned to the e2e server's certificate), so the users in
+ * VS Code join an existing room: creating one from VS Code asks for a strong new passphrase (part 2's
+ * rooms are made the same way, by the CLI).
+ */
+export async function createRoom(server: TestServer, room: string, passphrase: string): Promise<void> {
+  const client = new ChatClient({ address: server.address, tls: { pin: server.fingerprint ?? '' }, identity: generateIdentity(), name: 'Setup', outbox: new MemoryOutboxStore() });
+  try {
+    await client.connect();
+    await client.joinRoom(room, passphrase, { create: true });
+  } finally {
+    client.close();
+  }
 }
 
 /** Random bytes written in 1 MiB pieces (never 50 MB in memory); returns the SHA-256 in hex. */
@@ -132,7 +150,8 @@ export async function filesPart(o: FilesOptions): Promise<void> {
     await wb.answerPrompts(how, () => wb.chat.locator(`${tid('banner')}[data-state="joined"]`).count().then((n) => n > 0), 90_000);
     await wb.waitConnected();
   };
-  await report.part('files: Alice and Bob join the room', 150_000, async () => {
+  await report.part('files: Alice and Bob join the room (made beforehand through the client core)', 150_000, async () => {
+    await createRoom(server, ROOM, PASSPHRASE);
     await connect(a, { server: server.address, room: ROOM, name: 'Alice', passphrase: PASSPHRASE, firstUse: { fingerprint, seen: async () => undefined } });
     await connect(b, { server: formatInvite({ server: server.address, room: ROOM, fingerprint }), room: ROOM, name: 'Bob', passphrase: PASSPHRASE });
   });
