@@ -194,7 +194,8 @@ export async function filesPart(o: FilesOptions): Promise<void> {
   await report.part('files: Bob saves it with Save File As... to a path he picks; the download shows its progress', 240_000, async () => {
     await card.locator(tid('save-file')).click();
     await pickSavePath(b, target);
-    const saved = b.page.locator('.notification-toast', { hasText: `Saved ${FILE_NAME}` }).first();
+    // Done is said in the chat view (the host's notice: "Saved NAME (SIZE).").
+    const saved = b.chat.locator(tid('notice'), { hasText: `Saved ${FILE_NAME}` }).first();
     const seen = await watchProgress(
       b,
       `Saving ${FILE_NAME}`,
