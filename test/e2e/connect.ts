@@ -1,7 +1,7 @@
 // Part "connect" (issue 16): connecting to an unreachable server (a closed 127.0.0.1 port) shows the
 // failure notification; dismissing it leaves the UI usable, and Connect to Server... to the real server
 // then works. The view's "..." menu follows the state: Connect only while disconnected; Disconnect,
-// Leave Room and Copy Invite once in a room; Disconnect keeps the history on screen.
+// Leave Room and Copy Invite once in a room (the command palette likewise); Disconnect keeps the history on screen.
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Locator } from 'playwright-core';
@@ -67,6 +67,25 @@ async function openViewMenu(wb: Workbench): Promise<string[]> {
   return (await items.allTextContents()).map((t) => t.trim()).filter((t) => t !== '');
 }
 
+/** Which of `labels` ("Message App: ...") the command palette lists now, each looked up by typing it, as a person would. */
+async function paletteLists(wb: Workbench, labels: readonly string[]): Promise<string[]> {
+  const listed: string[] = [];
+  for (const label of labels) {
+    await wb.page.keyboard.press('Escape');
+    await wb.page.keyboard.press('F1');
+    await wb.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb.quickInput.locator('.quick-input-box input').fill(`>${label}`);
+    // Let the list filter settle (it updates as one types).
+    await wb.page.waitForTimeout(600);
+    const rows = (await wb.quickInput.locator('.monaco-list-row').allTextContents()).map((t) => t.trim());
+    if (rows.some((t) => t.startsWith(label))) listed.push(label);
+  }
+  await wb.page.keyboard.press('Escape');
+  return listed;
+}
+
+const PALETTE = ['Message App: Connect to Server...', 'Message App: Disconnect', 'Message App: Leave Room', 'Message App: Copy Invite'] as const;
+
 async function closeMenu(wb: Workbench): Promise<void> {
   await wb.page.keyboard.press('Escape');
   await wb.page.locator('.monaco-menu').first().waitFor({ state: 'hidden', timeout: 5_000 }).catch(() => undefined);
@@ -97,6 +116,9 @@ export async function connectPart(o: ConnectOptions): Promise<void> {
     if (!labels.includes('Connect to Server...')) throw new E2eError('menu', `The "..." menu lacks Connect to Server... while disconnected: ${labels.join(', ')}`);
     const wrong = CONNECTED_ONLY.filter((l) => labels.includes(l));
     if (wrong.length > 0) throw new E2eError('menu', `The "..." menu offers ${wrong.join(', ')} while disconnected.`);
+     const palette = await paletteLists(wb, PALETTE);
+    report.log(`  the command palette lists: ${palette.join(', ')}`);
+    if (palette.join() !== PALETTE[0]) throw new E2eError('palette', `While disconnected the command palette lists ${palette.join(', ')} (only Connect to Server... expected).`);
   });
 
   const port = await closedPort();
@@ -156,6 +178,11 @@ export async function connectPart(o: ConnectOptions): Promise<void> {
       await closeMenu(wb);
       throw new E2eError('menu', `The "..." menu lacks ${missing.join(', ')} in a room: ${labels.join(', ')}`);
     }
+    await closeMenu(wb);
+    const palette = await paletteLists(wb, PALETTE);
+    report.log(`  the command palette lists: ${palette.join(', ')}`);
+    if (palette.length !== PALETTE.length) throw new E2eError('palette', `In a room the command palette lists only ${palette.join(', ')}.`);
+    await openViewMenu(wb);
     // Disconnect from the menu itself.
     await wb.page.locator('.monaco-menu .action-item .action-label', { hasText: /^Disconnect$/ }).first().click();
     await until('the banner leaves "joined" after Disconnect', 15_000, async () => (await wb.chat.locator(tid('banner')).getAttribute('data-state')) !== 'joined');
