@@ -189,6 +189,8 @@ export async function connectPart(o: ConnectOptions): Promise<void> {
     // The history stays on screen, read-only.
     const kept = await wb.messages('Connected after an unreachable server.').count();
     if (kept !== 1) throw new E2eError('history_gone', `After Disconnect the view shows the sent message ${kept} time(s), expected once.`);
+    // Nobody is known to be online without a connection (this run once showed "1 online" after Disconnect).
+    if (await wb.chat.locator(tid('online')).isVisible()) throw new E2eError('stale_online', `After Disconnect the header still says "${((await wb.chat.locator(tid('online')).textContent()) ?? '').trim()}".`);
     const after = await openViewMenu(wb);
     report.log(`  menu after Disconnect: ${after.join(', ')}`);
     await shots.take(wb.page, 'connect-menu-after-disconnect', `After Disconnect: the history stays; the "..." menu: ${after.join(', ')}`);
