@@ -1,14 +1,15 @@
 // A file message names its blob in `send.blobs` (PROTOCOL.md sections 9 and 11.2), so the server records the message as the
-// blob's owner; checked against the real server's SQLite file, also for a message queued while the server was down and
-// resent by a new client from the durable outbox.
+// blob's owner and deleting the message erases the blob's file; checked against the real server's SQLite file and data
+// folder, also for a message queued while the server was down and resent by a new client from the durable outbox.
 
 import { Database } from 'bun:sqlite';
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileStateStore } from '../../client/file-store';
-import { describeFile, uploadFile } from '../../client/files/send-file';
+import { FileTransferError } from '../../client/files/transfer';
+import { describeFile, downloadFile, uploadFile } from '../../client/files/send-file';
 import { MAX_MESSAGE_BLOBS } from '../../protocol/constants';
 import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
@@ -73,6 +74,39 @@ describe('a file message names its blob (send.blobs)', () => {
 
     const id = await ackedId(ada, await ada.client.sendFile('blobs-named', file));
     expect(ownerOf(file.blob)).toBe(id);
+  });
+
+  test('deleting the file message erases its blob: the file is gone from the data folder, another member cannot fetch it', async () => {
+    const ada = track(makeClient(server.address, 'Ada'));
+    const bob = track(makeClient(server.address, 'Bob'));
+    await ada.client.connect();
+    await bob.client.connect();
+    await ada.client.joinRoom('blobs-deleted', 'pass', { create: true });
+    await bob.client.joinRoom('blobs-deleted', 'pass');
+    const path = testFile('deleted.bin', 400_000);
+    const file = await describeFile(path);
+    await uploadFile(ada.client, 'blobs-deleted', file, path);
+    const cid = await ada.client.sendFile('blobs-deleted', file);
+    const id = await ackedId(ada, cid);
+    const [stored] = blobFiles(file.blob);
+    if (!stored) throw new Error('the blob file is not there after the upload');
+    expect(readFileSync(stored).length).toBeGreaterThan(400_000);
+    // Bob can fetch it before the delete...
+    await downloadFile(bob.client, 'blobs-deleted', file, join(dir, 'bob-before.bin'));
+    expect(readFileSync(join(dir, 'bob-before.bin'))).toEqual(readFileSync(path));
+
+    await ada.client.deleteMessage('blobs-deleted', { id, cid });
+    expect(existsSync(stored)).toBe(false);
+    expect(blobFiles(file.blob)).toEqual([]);
+    expect(ownerOf(file.blob)).toBeUndefined();
+    // ...and not after it: the server no longer has the blob, and no partial file stays behind.
+    const out = join(dir, 'bob-after.bin');
+    const failed = await downloadFile(bob.client, 'blobs-deleted', file, out).then(() => null, (e: unknown) => e);
+    expect(failed).toBeInstanceOf(FileTransferError);
+    expect(failed).toMatchObject({ code: 'server', serverCode: 'no_blob' });
+    expect((failed as Error).message).toMatch(/does not hold this file \(its message was deleted/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.part`)).toBe(false);
   });
 
   test('a text message names no blob', async () => {
