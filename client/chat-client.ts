@@ -582,6 +582,9 @@ export class ChatClient {
         this.emit({ type: 'typing', room: frame.room, from: { name: from.name, fingerprint: fingerprint(from.key) } });
         return;
       }
+      case 'owner_added':
+      case 'rotated':
+        return; // PROTOCOL.md section 12: the client side comes with issue 15's client wiring (15c)
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
