@@ -104,6 +104,9 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
     const t = Date.now();
     await wb.answerPrompts({ server: o.server.address, room: ROOM, name: 'Reader', passphrase: PASSPHRASE, firstUse: { fingerprint, seen: async () => undefined } }, () => newest.count().then((n) => n > 0), 90_000);
     report.log(`  first join: the newest message shows ${Date.now() - t} ms after the prompts began (key derivation included)`);
+    // The connect flow ends by putting the cursor in the composer (after saving the settings): wait for that,
+    // or it lands in the middle of the next step and closes its command palette.
+    await wb.chat.locator(`${tid('composer')} textarea:focus`).waitFor({ timeout: 60_000 });
   });
 
   await report.part('after a window reload the newest message shows quickly', 120_000, async () => {

@@ -204,17 +204,26 @@ export class Workbench {
 
   /** Runs a command from the command palette by its label, e.g. "Message App: Connect to Server...". */
   async runCommand(label: string): Promise<void> {
-    await this.page.keyboard.press('Escape');
-    await this.page.locator('.monaco-workbench').click({ position: { x: 640, y: 5 } }).catch(() => undefined);
-    await this.page.keyboard.press('F1');
-    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-    const input = this.quickInput.locator('.quick-input-box input');
-    await input.fill(`>${label}`);
-    const row = this.quickInput.locator('.monaco-list-row', { hasText: label }).first();
-    await row.waitFor({ timeout: 10_000 }).catch(() => {
-      throw new E2eError('no_command', `${this.user}: the command palette has no command "${label}".`);
-    });
-    await row.click();
+    // The palette can close under the click while the workbench is still busy (seen after joining a
+    // 2,000-message room): the command did not run then, so open it again, a bounded number of times.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('Escape');
+      await this.page.locator('.monaco-workbench').click({ position: { x: 640, y: 5 } }).catch(() => undefined);
+      await this.page.keyboard.press('F1');
+      await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+      const input = this.quickInput.locator('.quick-input-box input');
+      await input.fill(`>${label}`);
+      const row = this.quickInput.locator('.monaco-list-row', { hasText: label }).first();
+      await row.waitFor({ timeout: 10_000 }).catch(() => {
+        throw new E2eError('no_command', `${this.user}: the command palette has no command "${label}".`);
+      });
+      try {
+        await row.click({ timeout: 5_000 });
+        return;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+      }
+    }
   }
 
   /** The open input box's title and kind, or null when none shows. */
