@@ -388,6 +388,8 @@ export class ChatClient {
       });
     }
     if (typeof k !== 'string' || !isKindName(k)) throw new ClientError('invalid_input', 'This client cannot send that kind of message.', room);
+    // Receivers clear our "is typing" when this message arrives: the next keystroke may signal again at once.
+    this.typingSentAt.delete(room);
     return this.seal(room, (base) => {
       const body = guardBody(k, raw, base);
       if (!body) throw new ClientError('invalid_input', `The ${k} message is not valid.`, room);

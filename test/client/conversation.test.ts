@@ -177,5 +177,9 @@ describe('conversation against the real server', () => {
     const page = await bob.client.fetchHistory('conv-typing', { limit: 10 });
     expect(page.messages.length + page.modifiers.length).toBe(0);
     expect(ada.client.sendTyping('conv-typing', Date.now() + 3001)).toBe(true);
+    // A sent message ends "is typing" at the receivers, so typing the next one signals again at once.
+    expect(ada.client.sendTyping('conv-typing', Date.now() + 3002)).toBe(false);
+    await ada.client.sendText('conv-typing', 'done');
+    expect(ada.client.sendTyping('conv-typing', Date.now() + 3003)).toBe(true);
   });
 });
