@@ -4,39 +4,18 @@
 // Leave Room and Copy Invite once in a room (the command palette likewise); Disconnect keeps the history on screen.
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import type { TestServer } from '../support/server';
-import { startCodeServer, type CodeServer } from './code-server';
-import { createRoom } from './files';
+import type { Locator } from 'playwright-core';
+import { startCodeServer } from './code-server';
 import { E2eError } from './proc';
-import type { Report } from './report';
-import type { Tools } from './setup';
-import { Screenshots, tid, Workbench } from './workbench';
+import { createRoom, until, type PartOptions } from './part';
+import { tid, Workbench } from './workbench';
 
-export interface ConnectOptions {
-  browser: Browser;
-  tools: Tools;
-  stateDir: string;
-  vsix: string;
-  server: TestServer;
-  shots: Screenshots;
-  report: Report;
-  open: { workbenches: Workbench[]; servers: CodeServer[] };
-}
+export type ConnectOptions = PartOptions;
 
 const ROOM = 'connect';
 const PASSPHRASE = 'correct horse battery staple';
 /** What the view's "..." menu offers only with a connection / in a room (package.json view/title). */
 const CONNECTED_ONLY = ['Disconnect', 'Leave Room', 'Copy Invite'] as const;
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
-}
 
 /** A 127.0.0.1 port nothing listens on: taken from the system, then closed again. */
 function closedPort(): Promise<number> {

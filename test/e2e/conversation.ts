@@ -5,40 +5,17 @@
 // opens the earlier version) and deletes another after the confirmation. Both
 // views update live; screenshots of each step in test-results/e2e.
 import { join } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { ChatClient } from '../../client/chat-client';
-import { generateIdentity } from '../../client/keys';
-import { MemoryOutboxStore } from '../../client/storage';
-import type { TestServer } from '../support/server';
-import { startCodeServer, type CodeServer } from './code-server';
+import type { Locator } from 'playwright-core';
+import { startCodeServer } from './code-server';
 import { E2eError } from './proc';
-import type { Report } from './report';
-import type { Tools } from './setup';
-import { Screenshots, tid, Workbench, type ConnectAnswers } from './workbench';
+import { createRoom, until, type PartOptions } from './part';
+import { tid, Workbench, type ConnectAnswers } from './workbench';
 
-export interface ConversationOptions {
-  browser: Browser;
-  tools: Tools;
-  stateDir: string;
-  vsix: string;
-  server: TestServer;
-  shots: Screenshots;
-  report: Report;
-  open: { workbenches: Workbench[]; servers: CodeServer[] };
-}
+export type ConversationOptions = PartOptions;
 
 const ROOM = 'conversation';
 const PASSPHRASE = 'correct horse battery staple';
 const SIDEBAR_PX = 300;
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
-}
 
 /** Drags the sash at the sidebar's right edge to `width` px, as a person would. */
 async function narrowSidebar(wb: Workbench, width: number): Promise<number> {
@@ -79,13 +56,7 @@ export async function conversationPart(o: ConversationOptions): Promise<void> {
 
   // The room is made beforehand through the client core (as part "list" does): this part is about the conversation, not about creating rooms.
   await report.part('conversation: create the room through the client', 60_000, async () => {
-    const maker = new ChatClient({ address: o.server.address, tls: { pin: fingerprint }, identity: generateIdentity(), name: 'Carol', outbox: new MemoryOutboxStore() });
-    try {
-      await maker.connect();
-      await maker.joinRoom(ROOM, PASSPHRASE, { create: true });
-    } finally {
-      maker.close();
-    }
+    await createRoom(o.server, ROOM, PASSPHRASE);
   });
 
   const [csA, csB] = await report.part('conversation: start code-server for Alice and Bob (Dark Modern)', 180_000, () =>

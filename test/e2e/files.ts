@@ -4,59 +4,21 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, openSync, closeSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Locator } from 'playwright-core';
-import { ChatClient } from '../../client/chat-client';
+import type { Locator } from 'playwright-core';
 import { formatInvite } from '../../client/invite';
-import { generateIdentity } from '../../client/keys';
-import { MemoryOutboxStore } from '../../client/storage';
 import { formatSize } from '../../protocol/size';
-import type { TestServer } from '../support/server';
-import { startCodeServer, type CodeServer } from './code-server';
+import { startCodeServer } from './code-server';
 import { E2eError } from './proc';
-import type { Report } from './report';
-import type { Tools } from './setup';
+import { createRoom, until, type PartOptions } from './part';
 import { pickFile } from './two-users';
 import { Screenshots, tid, Workbench, type ConnectAnswers } from './workbench';
 
-export interface FilesOptions {
-  browser: Browser;
-  tools: Tools;
-  stateDir: string;
-  vsix: string;
-  server: TestServer;
-  shots: Screenshots;
-  report: Report;
-  open: { workbenches: Workbench[]; servers: CodeServer[] };
-}
+export type FilesOptions = PartOptions;
 
 const ROOM = 'files';
 const PASSPHRASE = 'correct horse battery staple';
 const FILE_NAME = 'e2e-50mb.bin';
 const SIZE = 50 * 1024 * 1024;
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 100): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
-}
-
-/**
- * Creates `room` through the client core (pinned to the e2e server's certificate), so the users in
- * VS Code join an existing room: creating one from VS Code asks for a strong new passphrase (part 2's
- * rooms are made the same way, by the CLI).
- */
-export async function createRoom(server: TestServer, room: string, passphrase: string): Promise<void> {
-  const client = new ChatClient({ address: server.address, tls: { pin: server.fingerprint ?? '' }, identity: generateIdentity(), name: 'Setup', outbox: new MemoryOutboxStore() });
-  try {
-    await client.connect();
-    await client.joinRoom(room, passphrase, { create: true });
-  } finally {
-    client.close();
-  }
-}
 
 /** Random bytes written in 1 MiB pieces (never 50 MB in memory); returns the SHA-256 in hex. */
 function writeRandomFile(path: string, size: number): string {

@@ -5,26 +5,15 @@
 // accessibility snapshot, and takes screenshots in Dark Modern and High Contrast
 // with a 220 px sidebar.
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
 import { ChatClient } from '../../client/chat-client';
 import { generateIdentity } from '../../client/keys';
 import { MemoryOutboxStore } from '../../client/storage';
-import type { TestServer } from '../support/server';
-import { startCodeServer, type CodeServer } from './code-server';
+import { startCodeServer } from './code-server';
 import { E2eError } from './proc';
-import type { Report } from './report';
-import type { Tools } from './setup';
-import { Screenshots, tid, Workbench } from './workbench';
+import { until, type PartOptions } from './part';
+import { tid, Workbench } from './workbench';
 
-export interface MessageListOptions {
-  browser: Browser;
-  tools: Tools;
-  stateDir: string;
-  vsix: string;
-  server: TestServer;
-  shots: Screenshots;
-  report: Report;
-  open: { workbenches: Workbench[]; servers: CodeServer[] };
+export interface MessageListOptions extends PartOptions {
   /** Messages in the long room (default 2,000). */
   count?: number;
 }
@@ -34,15 +23,6 @@ const PASSPHRASE = 'correct horse battery staple';
 const numbered = (i: number, n: number): string => `Long history ${i} of ${n}`;
 const ARABIC = { name: 'سارة', text: 'مرحبا بالجميع، the build is green' };
 const HEBREW = { name: 'דנה', text: 'שלום לכולם, see PR 12' };
-
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
-}
 
 /** Posts the room's history through the client core. */
 async function postHistory(address: string, fingerprint: string, count: number): Promise<void> {

@@ -7,6 +7,7 @@ import { formatInvite } from '../../client/invite';
 import { startCodeServer, type CodeServer } from './code-server';
 import { testPng } from './png';
 import { E2eError, run } from './proc';
+import { until } from './part';
 import type { Report } from './report';
 import type { Tools } from './setup';
 import { Screenshots, tid, Workbench, type ConnectAnswers } from './workbench';
@@ -35,15 +36,6 @@ const IMAGE = { w: 640, h: 480 } as const;
 const olderText = (i: number): string => `Older message ${String(i).padStart(3, '0')} from the CLI`;
 
 /** Polls `check` until it returns true, or fails with `what` after `timeoutMs`. */
-async function until(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
-}
-
 /**
  * Posts the older messages with the project's CLI (`npm run chat -- send`), before anyone opens VS Code.
  * The first one creates the room (default KDF); then two senders, each with its own identity, post the
