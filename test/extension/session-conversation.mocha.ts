@@ -4,42 +4,15 @@
 // The typing roster's 6 s expiry is checked on its own with a short expiry.
 
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStateStore } from '../../client/file-store';
-import { generateIdentity } from '../../client/keys';
 import { ChatSession } from '../../extension/session';
-import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
 import { TypingRoster } from '../../extension/state/typing';
 import type { HostMessage, ViewItem, ViewSender } from '../../protocol/webview';
-import { TEST_KDF } from '../support/kdf';
 import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { InMemoryMemento } from './fakes';
+import { testSession, type SessionHarness } from './session-harness';
 
-interface Harness {
-  session: ChatSession;
-  posts: HostMessage[];
-}
-
-function makeSession(server: string, name: string): Harness {
-  const memento = new InMemoryMemento();
-  const session = new ChatSession({
-    server,
-    name,
-    identity: generateIdentity(),
-    outbox: new FileStateStore(mkdtempSync(join(tmpdir(), 'message-app-outbox-'))),
-    cursors: new MementoCursorStore(memento, server),
-    pins: new MementoPinStore(memento, server),
-    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
-  });
-  const posts: HostMessage[] = [];
-  session.onEvent((e) => {
-    if (e.type === 'view') posts.push(e.message);
-  });
-  return { session, posts };
-}
+type Harness = SessionHarness;
 
 function itemById(h: Harness, room: string, id: number): ViewItem | undefined {
   return h.session.state.room(room)?.items.find((i) => i.id === id);
@@ -72,8 +45,8 @@ describe('extension session: conversation against the real server', function () 
   });
 
   async function pair(room: string): Promise<{ ada: Harness; bob: Harness }> {
-    const ada = makeSession(server.address, 'Ada');
-    const bob = makeSession(server.address, 'Bob');
+    const ada = testSession(server.address, 'Ada');
+    const bob = testSession(server.address, 'Bob');
     open.push(ada.session, bob.session);
     await ada.session.connect();
     await bob.session.connect();

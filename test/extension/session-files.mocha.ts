@@ -7,29 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, fstatSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileStateStore } from '../../client/file-store';
 import { FileTransferError } from '../../client/files/transfer';
-import { generateIdentity } from '../../client/keys';
 import { ChatSession } from '../../extension/session';
-import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
 import type { ViewFileItem } from '../../protocol/webview';
-import { TEST_KDF } from '../support/kdf';
 import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { InMemoryMemento } from './fakes';
-
-function makeSession(server: string, name: string): ChatSession {
-  const memento = new InMemoryMemento();
-  return new ChatSession({
-    server,
-    name,
-    identity: generateIdentity(),
-    outbox: new FileStateStore(mkdtempSync(join(tmpdir(), 'message-app-outbox-'))),
-    cursors: new MementoCursorStore(memento, server),
-    pins: new MementoPinStore(memento, server),
-    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
-  });
-}
+import { testSession } from './session-harness';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -50,8 +33,8 @@ describe('extension session: send and save files against the real server', funct
   });
 
   it('sends with progress, shows a card without the key, cancels a save leaving nothing, saves whole, and catches a damaged blob', async () => {
-    const ann = makeSession(server.address, 'Ann');
-    const bob = makeSession(server.address, 'Bob');
+    const ann = testSession(server.address, 'Ann').session;
+    const bob = testSession(server.address, 'Bob').session;
     open.push(ann, bob);
     await ann.connect();
     await bob.connect();

@@ -4,43 +4,19 @@
 // by (room, sender, cid) through the router's `imageBytes` answer.
 
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
-import { FileStateStore } from '../../client/file-store';
 import { prepareImage } from '../../client/images/prepare';
-import { generateIdentity } from '../../client/keys';
-import { ChatSession, type SessionEvent } from '../../extension/session';
-import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
+import { ChatSession } from '../../extension/session';
 import { routeWebviewMessage, type RouterActions } from '../../extension/webview-router';
 import type { HostMessage } from '../../protocol/webview';
 import { encodePng } from '../client/images-fixtures';
-import { TEST_KDF } from '../support/kdf';
 import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { InMemoryMemento } from './fakes';
+import { testSession } from './session-harness';
 
 const ROOM = 'pictures-20';
 const IMAGES = 20;
-
-function makeSession(server: string, name: string): { session: ChatSession; posts: HostMessage[] } {
-  const memento = new InMemoryMemento();
-  const session = new ChatSession({
-    server,
-    name,
-    identity: generateIdentity(),
-    outbox: new FileStateStore(mkdtempSync(join(tmpdir(), 'message-app-outbox-'))),
-    cursors: new MementoCursorStore(memento, server),
-    pins: new MementoPinStore(memento, server),
-    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
-  });
-  const posts: HostMessage[] = [];
-  session.onEvent((e: SessionEvent) => {
-    if (e.type === 'view') posts.push(e.message);
-  });
-  return { session, posts };
-}
 
 /** Every Uint8Array (or ArrayBuffer) anywhere in a value: a message to the view must have none but an answer's. */
 function byteArrays(value: unknown, found: number[] = []): number[] {
@@ -65,8 +41,8 @@ describe('image bytes by reference (session against the real server)', function 
   });
 
   it('a snapshot of a room with 20 images carries no image bytes; each is served once by sender and cid', async () => {
-    const ann = makeSession(server.address, 'Ann');
-    const bob = makeSession(server.address, 'Bob');
+    const ann = testSession(server.address, 'Ann');
+    const bob = testSession(server.address, 'Bob');
     open.push(ann.session, bob.session);
     await ann.session.connect();
     await ann.session.join(ROOM, 'pass', { create: true });
