@@ -12,7 +12,7 @@ import { saveImageFromContext, sendImage } from './images';
 import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
-import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
+import { copyInvite, forgetRoomParams, trustNewCertificate, trustNewKey, verifyFingerprint } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
 
 type Handler = (app: ChatApp, arg?: unknown) => Promise<void>;
@@ -35,6 +35,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.sendFile': (app) => sendFile(app),
   'messageApp.sendFileToChat': sendFile,
   'messageApp.saveFile': saveFileFromContext,
+  'messageApp.verifyFingerprint': verifyFingerprint,
+  'messageApp.trustNewKey': trustNewKey,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

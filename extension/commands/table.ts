@@ -38,6 +38,8 @@ export const COMMANDS = [
   { id: 'messageApp.sendFileToChat', needs: 'inRoom', unmet: JOIN_FIRST },
   // From the webview's context menu or the card's button on a file.
   { id: 'messageApp.saveFile', needs: 'inRoom' },
+  { id: 'messageApp.verifyFingerprint', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.trustNewKey', needs: 'inRoom', unmet: JOIN_FIRST },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];
