@@ -119,6 +119,7 @@ describe('extension menus, activation and keybinding', function () {
       'showFingerprint',
       'forgetPassphrase',
       'copyInvite',
+      'verifyFingerprint',
     ]);
     assert.deepEqual(titleMenu({ [STATE_KEY]: 'offline', [PASSPHRASE_KEY]: true }), ['switchRoom', 'connect', 'showFingerprint', 'forgetPassphrase']);
   });
