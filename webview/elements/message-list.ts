@@ -543,5 +543,5 @@ function rowVersion(row: Row): string {
   if (row.kind === 'day') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${i.compared === true}`;
 }
