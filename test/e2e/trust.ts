@@ -104,8 +104,14 @@ export async function trustPart(o: TrustPartOptions): Promise<void> {
         report.log(`  the QuickPick says: "${reason}"; items: ${rows.map((r) => `"${r}"`).join(', ')}`);
         if (rows.some((r) => /passphrase I typed/i.test(r))) throw new E2eError('weak_offered', 'The QuickPick offers to use the weak typed passphrase.');
         const generatedRow = wb.quickInput.locator('.monaco-list-row', { hasText: 'Use a generated passphrase' }).first();
-        const detail = ((await generatedRow.locator('.quick-input-list-label-meta, .monaco-icon-label-container .label-description, .quick-input-list-detail, .monaco-highlighted-label').allTextContents()).join(' ')).trim();
-        const words = /\b([a-z]+(?:[ -][a-z]+){5})\b/.exec(detail)?.[1] ?? /\b([a-z]+(?:[ -][a-z]+){5})\b/.exec(rows.find((r) => /generated/i.test(r)) ?? '')?.[1];
+        // The item's detail line: the one element whose whole text is six lower-case words.
+        const words = await generatedRow.evaluate((row) => {
+          for (const el of Array.from(row.querySelectorAll('*'))) {
+            const text = (el.textContent ?? '').trim();
+            if (el.children.length === 0 && /^[a-z]+(?: [a-z]+){5}$/.test(text)) return text;
+          }
+          return '';
+        });
         if (!words) throw new E2eError('no_generated', `No six-word passphrase in the QuickPick: ${JSON.stringify(rows)}`);
         await shots.take(wb.page, 'trust-new-room-passphrase', `Creating a room with "${WEAK}": refused with the reason; the generated passphrase offered with a copy button`);
         // The copy button on the generated item (shown on hover), as a person clicks it.
