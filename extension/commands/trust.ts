@@ -118,8 +118,9 @@ export const keyPrompts: KeyPrompts = {
           `Read both out to ${p.name} in person or on a call you trust, and have them read theirs from "Message App: Show My Fingerprint". ` +
           (p.already ? 'You compared this key before.' : 'Only choose "They Match" if every group matches.'),
       },
-      MATCH,
+      // "They Differ" first: the default button (Enter) is the one that records nothing.
       DIFFER,
+      MATCH,
     );
     return answer === MATCH ? 'match' : answer === DIFFER ? 'differ' : undefined;
   },
