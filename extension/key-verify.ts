@@ -50,7 +50,7 @@ export function differSentence(name: string, room: string): string {
   );
 }
 
-function pick(session: ChatSession, room: string, target: SenderTarget | undefined, prompts: KeyPrompts, purpose: 'verify' | 'trust', fits: (s: SenderStanding) => boolean): Promise<SenderStanding | undefined> | SenderStanding | undefined {
+async function pick(session: ChatSession, room: string, target: SenderTarget | undefined, prompts: KeyPrompts, purpose: 'verify' | 'trust', fits: (s: SenderStanding) => boolean): Promise<SenderStanding | undefined> {
   const all = session.roomSenders(room);
   if (target) return all.find((s) => s.fingerprint === target.fingerprint && (target.name === undefined || s.shown === target.name));
   const candidates = all.filter(fits);
@@ -66,6 +66,7 @@ export async function verifyFingerprint(session: ChatSession, room: string, prom
   if (!sender) {
     if (target === undefined && session.roomSenders(room).length === 0) prompts.tell('info', `Message App: no one else has written in "${room}" yet, so there is no fingerprint to verify.`);
     else if (target === undefined) prompts.tell('info', `Message App: no sender in "${room}" can be verified now (a changed key needs "Trust New Key..." first).`);
+    else prompts.tell('info', `Message App: that sender's messages are no longer shown in "${room}"; nothing to verify.`);
     return 'none';
   }
   switch (sender.standing) {
