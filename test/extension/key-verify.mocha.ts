@@ -128,6 +128,12 @@ describe('Verify Fingerprint and Trust New Key against the real server', functio
 
     await bob.s.sendText(room, 'second');
     assert.equal((await until('the second message', () => itemWith(alice.s, room, 'second'))).compared, true);
+    // A reaction rebuilds the item from the host's fold: the mark stays.
+    const firstId = itemWith(alice.s, room, 'first')?.id;
+    assert.ok(typeof firstId === 'number');
+    await alice.s.react(room, firstId, '👍', false);
+    await until('the reaction', () => itemWith(alice.s, room, 'first')?.reactions?.length);
+    assert.equal(itemWith(alice.s, room, 'first')?.compared, true);
     assert.deepEqual(alice.s.roomSenders(room).map((p) => p.standing), ['compared']);
 
     // Another room of the same server knows nothing of it: the comparison is per room.
