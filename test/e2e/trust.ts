@@ -210,10 +210,18 @@ export async function trustPart(o: TrustPartOptions): Promise<void> {
     if ((await mark.getAttribute('data-why')) !== 'changed key') throw new E2eError('mark', `The new key is not marked "changed key" (${await mark.getAttribute('data-why')}).`);
     await shots.take(wb.page, 'trust-changed-key', 'A message under "Bob" from another key: "changed key", never a shield');
     await mark.click({ button: 'right' });
-    const item = wb.page.locator('.context-view .action-item', { hasText: 'Trust New Key...' }).first();
+    const item = wb.page.locator('.context-view .action-menu-item', { hasText: 'Trust New Key...' }).first();
     await item.waitFor({ timeout: 10_000 });
-    await item.click();
     const dialog = wb.page.locator('.monaco-dialog-box');
+    // A menu ignores the clicks of its first moments (the right button's release); hover, then click
+    // again if the menu is still open and no dialog came.
+    await item.hover();
+    await wb.page.waitForTimeout(300);
+    await item.click();
+    for (let tries = 0; tries < 3 && !(await dialog.isVisible()); tries++) {
+      await wb.page.waitForTimeout(1000);
+      if (!(await dialog.isVisible()) && (await item.isVisible())) await item.click();
+    }
     await dialog.waitFor({ timeout: 10_000 });
     const text = ((await dialog.textContent()) ?? '').replace(/\s+/g, ' ');
     if (!text.includes(bobKey.fingerprint) || !text.includes(malloryKey.fingerprint)) throw new E2eError('dialog', `The Trust New Key dialog does not show the old and the new fingerprint: "${text}"`);
