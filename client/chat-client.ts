@@ -685,7 +685,18 @@ export class ChatClient {
     const pinned = this.pins.verify(room, pinKeyOf(body.from.name), body.from.name, body.from.key);
     const unverified: UnverifiedReason | null = invisibleIn(body.from.name).length > 0 ? { why: 'invisible' } : pinned;
     const own = sameBytes(body.from.key, this.identity.publicKey);
-    const base = { id, ts, cid: body.cid, from, verified: unverified === null, own, sentAt: body.ts, ...(unverified ? { unverified } : {}) };
+    const compared = unverified === null && !own && this.pins.isCompared(room, pinKeyOf(body.from.name), body.from.key);
+    const base = {
+      id,
+      ts,
+      cid: body.cid,
+      from,
+      verified: unverified === null,
+      own,
+      sentAt: body.ts,
+      ...(unverified ? { unverified } : {}),
+      ...(compared ? { compared: true as const } : {}),
+    };
     const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
     if (typeof item !== 'string') return item;
     this.log(`${body.k} refused: ${item}`);
@@ -709,6 +720,19 @@ export class ChatClient {
   /** Re-pins a name (by its skeleton) to a new identity key after the user compared both fingerprints. */
   async trustNewKey(room: string, name: string, key: Uint8Array): Promise<void> {
     await this.pins.repin(room, pinKeyOf(name), Buffer.from(key).toString('hex'));
+  }
+
+  /**
+   * "They match": records that the user compared this name's pinned key by fingerprint (kept in
+   * the pin store). false when `key` is not the pinned key (a changed key needs Trust New Key first).
+   */
+  compareKey(room: string, name: string, key: Uint8Array): Promise<boolean> {
+    return this.pins.markCompared(room, pinKeyOf(name), Buffer.from(key).toString('hex'));
+  }
+
+  /** Whether the user compared this name's key and it is still the pinned one. */
+  isCompared(room: string, name: string, key: Uint8Array): boolean {
+    return this.pins.isCompared(room, pinKeyOf(name), key);
   }
 
   // ---- requests -------------------------------------------------------------

@@ -205,6 +205,8 @@ export class Pins {
   private readonly rooms = new Map<string, Map<string, string>>();
   /** pin key -> the display name first seen with it (this session), so a look-alike can say whom it looks like. */
   private readonly names = new Map<string, Map<string, string>>();
+  /** pin key -> the key (hex) the user compared by fingerprint; counts only while it is still the pinned key. */
+  private readonly compared = new Map<string, Map<string, string>>();
 
   constructor(private readonly store: PinStore = new MemoryPinStore()) {}
 
@@ -215,6 +217,34 @@ export class Pins {
     const map = this.rooms.get(room) ?? new Map<string, string>();
     for (const [name, key] of Object.entries(saved)) if (!map.has(name)) map.set(name, key);
     this.rooms.set(room, map);
+    const compared = this.comparedOf(room);
+    for (const [name, key] of Object.entries((await this.store.loadCompared?.(room)) ?? {})) if (!compared.has(name)) compared.set(name, key);
+  }
+
+  private comparedOf(room: string): Map<string, string> {
+    let map = this.compared.get(room);
+    if (!map) this.compared.set(room, (map = new Map()));
+    return map;
+  }
+
+  /**
+   * True when the user compared this key's fingerprint for this pin key and it is still the pinned
+   * one: a stronger claim than first sight. A changed key is never compared.
+   */
+  isCompared(room: string, pinKey: string, key: Uint8Array): boolean {
+    const keyHex = hex(key);
+    return this.compared.get(room)?.get(pinKey) === keyHex && this.pinned(room, pinKey) === keyHex;
+  }
+
+  /**
+   * Records that the user compared the pinned key's fingerprint ("They match"). Refused (false)
+   * for a key that is not the pinned one: a changed key must be trusted on purpose first.
+   */
+  async markCompared(room: string, pinKey: string, keyHex: string): Promise<boolean> {
+    if (this.pinned(room, pinKey) !== keyHex) return false;
+    this.comparedOf(room).set(pinKey, keyHex);
+    await this.store.saveCompared?.(room, pinKey, keyHex);
+    return true;
   }
 
   /** True when the key matches the name's pin (pinning it if the name is new). */
@@ -261,5 +291,11 @@ export class Pins {
     if (!map) this.rooms.set(room, (map = new Map()));
     map.set(pinKey, keyHex);
     await this.store.savePin(room, pinKey, keyHex);
+    // A comparison was of the old key: the new one starts at first sight until it is compared too.
+    const compared = this.comparedOf(room);
+    if (compared.has(pinKey) && compared.get(pinKey) !== keyHex) {
+      compared.delete(pinKey);
+      await this.store.saveCompared?.(room, pinKey, null);
+    }
   }
 }

@@ -34,6 +34,13 @@ export interface PinStore {
   /** The pins of a room: display name -> hex identity public key. */
   loadPins(room: string): Promise<Record<string, string>>;
   savePin(room: string, name: string, keyHex: string): Promise<void>;
+  /**
+   * The keys the user compared by fingerprint ("Verify Fingerprint..."): pin key -> hex identity
+   * key. Optional: a store without it keeps comparisons for the session only.
+   */
+  loadCompared?(room: string): Promise<Record<string, string>>;
+  /** Records (or, with null, forgets) that the user compared this pin key's key. */
+  saveCompared?(room: string, name: string, keyHex: string | null): Promise<void>;
 }
 
 export class MemoryOutboxStore implements OutboxStore {
@@ -73,5 +80,16 @@ export class MemoryPinStore implements PinStore {
 
   async savePin(room: string, name: string, keyHex: string): Promise<void> {
     this.pins.set(room, { ...(this.pins.get(room) ?? {}), [name]: keyHex });
+  }
+
+  readonly compared = new Map<string, Record<string, string>>();
+
+  async loadCompared(room: string): Promise<Record<string, string>> {
+    return { ...(this.compared.get(room) ?? {}) };
+  }
+
+  async saveCompared(room: string, name: string, keyHex: string | null): Promise<void> {
+    const { [name]: _dropped, ...rest } = this.compared.get(room) ?? {};
+    this.compared.set(room, keyHex === null ? rest : { ...rest, [name]: keyHex });
   }
 }

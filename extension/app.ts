@@ -66,7 +66,10 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       viewVisible: () => this.view.visible,
       setBadge: (count) => this.view.setBadge(count),
       setStatus: (connection, room, rooms) => this.status.update(connection, room, rooms, this.sessions?.plaintext ?? false),
-      toast: async (text) => (await vscode.window.showInformationMessage(text, 'Open Chat')) === 'Open Chat',
+      toast: async (text, trustAction) => {
+        const answer = await vscode.window.showInformationMessage(text, 'Open Chat', ...(trustAction ? ['Trust New Key...'] : []));
+        return answer === 'Trust New Key...' ? 'trust' : answer === 'Open Chat';
+      },
       notice: (level, text) => this.view.post({ type: 'notice', level, text }),
       setting: () => readSettings().notifications,
       now: () => Date.now(),
@@ -256,10 +259,19 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         this.view.post(event.message);
         return;
       case 'incoming':
-        void this.notifier.incoming(event.room, event.item, event.unread, (room) => {
-          this.sessions.current?.selectRoom(room);
-          void this.focus();
-        });
+        void this.notifier.incoming(
+          event.room,
+          event.item,
+          event.unread,
+          (room) => {
+            this.sessions.current?.selectRoom(room);
+            void this.focus();
+          },
+          (room, item) => {
+            // The toast's "Trust New Key...": the same command, naming the sender and its room.
+            if (item.kind !== 'placeholder') void vscode.commands.executeCommand('messageApp.trustNewKey', { room, fingerprint: item.from.fingerprint, name: item.from.name });
+          },
+        );
         this.refreshIndicators();
         return;
       case 'status':

@@ -18,8 +18,11 @@ export interface NotifierSurfaces {
   setBadge(count: number): void;
   /** The rooms' unread counts are shown apart: the current room's and the others'. */
   setStatus(connection: ViewConnection, room: string | null, rooms: readonly ViewRoomSummary[]): void;
-  /** A toast with an "Open Chat" button; resolves true when it was clicked. */
-  toast(text: string): Promise<boolean>;
+  /**
+   * A toast with an "Open Chat" button; resolves true when it was clicked. With `trustAction`
+   * (a changed key) it also offers "Trust New Key...", and resolves 'trust' when that was clicked.
+   */
+  toast(text: string, trustAction?: boolean): Promise<boolean | 'trust'>;
   /** A line in the view's notice bar. */
   notice(level: NoticeLevel, text: string): void;
   setting(): NotificationSetting;
@@ -44,14 +47,18 @@ export class Notifier {
    * Someone's new message: maybe a toast. `open` runs when the user clicks
    * "Open Chat". Resolves when the toast is answered (or at once without one).
    */
-  async incoming(room: string, item: ViewItem, unread: boolean, open: (room: string) => void): Promise<void> {
+  async incoming(room: string, item: ViewItem, unread: boolean, open: (room: string) => void, trust?: (room: string, item: ViewItem) => void): Promise<void> {
     if (this.ui.roomAllows && !this.ui.roomAllows(room, item)) return;
     const now = this.ui.now();
     if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast })) return;
     this.lastToast = now;
     // A changed key or a look-alike name (issue 11) is said in the toast too, not only in the view.
     const who = item.kind === 'placeholder' ? 'Someone' : item.verified || item.own ? item.from.name : `${item.from.name} (NOT VERIFIED: ${item.why ?? 'changed key'})`;
-    if (await this.ui.toast(plainNotificationText(`${who} in ${room}: ${previewText(item)}`))) open(room);
+    // Only the same name under another key can be trusted on purpose; a look-alike never is.
+    const changed = trust !== undefined && item.kind !== 'placeholder' && !item.own && !item.verified && (item.why === undefined || item.why === 'changed key');
+    const answer = await this.ui.toast(plainNotificationText(`${who} in ${room}: ${previewText(item)}`), changed || undefined);
+    if (answer === 'trust') trust?.(room, item);
+    else if (answer) open(room);
   }
 
   /** An error the client reported: noticed unless it is about the connection. */

@@ -20,6 +20,9 @@ import { RoomFolds } from './state/conversation';
 import { TypingRoster } from './state/typing';
 import { ClientError } from '../client/errors';
 import type { ModifierItem } from '../client/kinds/modifiers';
+import { fingerprint as fingerprintOf } from '../client/keys';
+import { escapeName } from '../client/names';
+import { SenderBook, type SeenSender, type SenderStanding } from './senders';
 
 export interface SessionOptions {
   server: string;
@@ -64,6 +67,8 @@ export class ChatSession {
   private readonly staged = new Map<string, ChatState>();
   /** Keys and blob ids of the file messages shown (the view gets name, size and type only). */
   private readonly fileInfos = new Map<string, FileInfo>();
+  /** Who wrote with which key in each room (Verify Fingerprint..., Trust New Key...). */
+  private readonly senders = new SenderBook();
   /** The bytes of the image messages shown, by room, sender fingerprint and cid: the view asks for them by ref (`imageBytes`). */
   private readonly imageBytes = new Map<string, Uint8Array>();
   /** Edits and reactions folded into their messages, per room (section 13). */
@@ -235,7 +240,78 @@ export class ChatSession {
   }
 
   private rememberFiles(room: string, items: readonly RoomItem[]): void {
+    this.senders.remember(room, items);
     for (const item of items) if (item.kind === 'file') this.fileInfos.set(`${room}\n${item.cid}`, item.file);
+  }
+
+  // ---- identity keys: Verify Fingerprint..., Trust New Key... ----
+
+  /** The senders a room has shown, with their standing, for the commands' pickers. */
+  roomSenders(room: string): SenderStanding[] {
+    return this.senders.list(room).map((s) => ({ shown: escapeName(s.name), fingerprint: s.fingerprint, standing: this.standingOf(room, s) }));
+  }
+
+  private standingOf(room: string, sender: SeenSender): SenderStanding['standing'] {
+    const pinned = this.client.pinnedKeyOf(room, sender.name);
+    if (pinned === Buffer.from(sender.key).toString('hex') && sender.unverified === null) {
+      return this.client.isCompared(room, sender.name, sender.key) ? 'compared' : 'pinned';
+    }
+    // Only the same name under another key may be re-pinned: a look-alike or invisible name must never take over a pin.
+    return sender.unverified?.why === 'changed-key' ? 'changed-key' : 'other';
+  }
+
+  /** The fingerprint the room has pinned for this sender's name (what Trust New Key shows as the old one). */
+  pinnedFingerprint(room: string, fingerprint: string, shown?: string): string | undefined {
+    const sender = this.senders.find(room, fingerprint, shown);
+    const pinned = sender ? this.client.pinnedKeyOf(room, sender.name) : undefined;
+    return pinned === undefined ? undefined : fingerprintOf(Buffer.from(pinned, 'hex'));
+  }
+
+  /**
+   * "They match": records the comparison in the pin store and shows the stronger mark on the
+   * sender's messages already in the view. false when the key is not the pinned one.
+   */
+  async compareSender(room: string, fingerprint: string, shown?: string): Promise<boolean> {
+    const sender = this.senders.find(room, fingerprint, shown);
+    if (!sender || this.standingOf(room, sender) === 'other') return false;
+    if (!(await this.client.compareKey(room, sender.name, sender.key))) return false;
+    this.remark(room, (item) => item.from.fingerprint === fingerprint && item.from.name === escapeName(sender.name) && item.verified, true);
+    return true;
+  }
+
+  /**
+   * Trust New Key: re-pins the sender's name to its new key; its later messages verify. A
+   * comparison of the old key no longer counts, so its marks go. false unless the sender's name
+   * showed a changed key (a look-alike or invisible name is never re-pinned).
+   */
+  async trustSenderKey(room: string, fingerprint: string, shown?: string): Promise<boolean> {
+    const sender = this.senders.find(room, fingerprint, shown);
+    if (!sender || this.standingOf(room, sender) !== 'changed-key') return false;
+    const old = this.pinnedFingerprint(room, fingerprint, shown);
+    await this.client.trustNewKey(room, sender.name, sender.key);
+    sender.unverified = null;
+    this.remark(room, (item) => item.from.fingerprint === old && item.from.name === escapeName(sender.name), false);
+    return true;
+  }
+
+  /** Sets or clears the compared mark on the shown items that match, and posts the changed ones. */
+  private remark(room: string, match: (item: Exclude<ViewItem, { kind: 'placeholder' }>) => boolean, compared: boolean): void {
+    const changed: ViewItem[] = [];
+    for (const item of [...(this.state.room(room)?.items ?? [])]) {
+      if (item.kind === 'placeholder' || item.own || !match(item) || (item.compared === true) === compared) continue;
+      const { compared: _old, ...rest } = item;
+      const next: ViewItem = compared ? { ...rest, compared: true } : rest;
+      this.state.upsert(room, next, false);
+      changed.push(next);
+      // The fold keeps the room item and rebuilds the view item from it when a reaction or an edit
+      // comes: the mark must be on the room item too, or that rebuild would drop (or revive) it.
+      const stored = item.id === null ? undefined : this.folds.target(room, item.id);
+      if (stored && stored.kind !== 'placeholder') {
+        if (compared) stored.compared = true;
+        else delete stored.compared;
+      }
+    }
+    if (changed.length > 0) this.post({ type: 'upsert', room, items: changed });
   }
 
   private rememberImages(room: string, items: readonly RoomItem[]): void {

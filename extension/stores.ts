@@ -118,6 +118,27 @@ export class MementoPinStore implements PinStore {
     const pins = await this.loadPins(room);
     await this.memento.update(this.key(room), { ...pins, [name]: keyHex });
   }
+
+  private comparedKey(room: string): string {
+    return `messageApp.comparedKeys/${serverTag(this.server)}/${room}`;
+  }
+
+  /** The keys the user compared by fingerprint (Verify Fingerprint...), per server and room. */
+  async loadCompared(room: string): Promise<Record<string, string>> {
+    const value = this.memento.get<unknown>(this.comparedKey(room));
+    const out: Record<string, string> = Object.create(null) as Record<string, string>;
+    if (!isFields(value)) return out;
+    for (const [name, key] of Object.entries(value)) if (typeof key === 'string' && /^[0-9a-f]{64}$/.test(key)) out[name] = key;
+    return out;
+  }
+
+  async saveCompared(room: string, name: string, keyHex: string | null): Promise<void> {
+    // loadCompared's object has no prototype, so a name "__proto__" is a plain key here too.
+    const all = await this.loadCompared(room);
+    if (keyHex === null) delete all[name];
+    else all[name] = keyHex;
+    await this.memento.update(this.comparedKey(room), all);
+  }
 }
 
 /**

@@ -62,6 +62,8 @@ interface ViewShownBase extends ViewItemBase {
   verified: boolean;
   /** When not verified, why, as a short label: "changed key", "looks like Ada" (never shown as verified). */
   why?: string;
+  /** The user compared this sender's fingerprint and recorded a match (Verify Fingerprint...): a stronger mark than `verified`. */
+  compared?: boolean;
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
@@ -401,6 +403,7 @@ export function isViewItem(v: unknown): v is ViewItem {
         typeof v.own === 'boolean' &&
         typeof v.verified === 'boolean' &&
         (v.why === undefined || (isString(v.why) && v.why.length <= 200)) &&
+        (v.compared === undefined || typeof v.compared === 'boolean') &&
         typeof v.pending === 'boolean' &&
         (v.signedAt === undefined || isCount(v.signedAt));
       if (!common || !isFolded(v)) return false;

@@ -20,7 +20,8 @@ export function excerpt(text: string, max = LABEL_EXCERPT_CHARS): string {
 }
 
 /** The key mark's accessible name: short; the fingerprint is in its title for whoever asks. */
-export function keyMarkLabel(verified: boolean): string {
+export function keyMarkLabel(verified: boolean, compared = false): string {
+  if (compared && verified) return 'fingerprint verified';
   return verified ? 'verified' : 'changed key';
 }
 
@@ -43,7 +44,7 @@ export function messageLabel(item: ViewItem, time: string): string {
           : item.kind === 'file'
             ? `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`
             : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
-      const marks = [item.verified ? '' : (item.why ?? 'changed key'), item.pending ? 'sending' : ''].filter(Boolean);
+      const marks = [item.verified ? (item.compared === true ? 'fingerprint verified' : '') : (item.why ?? 'changed key'), item.pending ? 'sending' : ''].filter(Boolean);
       return `${who}, ${time}: ${what}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
     }
     case 'placeholder':

@@ -205,6 +205,8 @@ function sameSenderGroup(prev: ViewItem | undefined, item: ViewItem): boolean {
     prev.from.fingerprint === item.from.fingerprint &&
     prev.from.name === item.from.name &&
     prev.verified === item.verified &&
+    // The group's header shows one key mark: a compared key's shield is not lent to messages without it.
+    (prev.compared === true) === (item.compared === true) &&
     item.ts - prev.ts < GROUP_MS
   );
 }

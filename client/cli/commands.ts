@@ -18,6 +18,8 @@ import { RoomParamsFile } from '../room-params';
 import { parseCodeSpec, snippetFromFile } from '../snippet';
 import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
+import { fingerprint } from '../keys';
+import { escapeName, pinKeyOf } from '../names';
 import { loadOrCreateIdentity } from './identity-file';
 import { jsonLine, messageLine } from './output';
 import { foldedLines, modifierLine } from '../conversation/cli-lines';
@@ -63,6 +65,9 @@ Commands:
           Pins the server's current TLS certificate, replacing an old pin (after a changed certificate).
   forget-room --server HOST:PORT --room ROOM
           Forgets the pinned key parameters (salt, KDF) of a room, for a room deleted and made again.
+  verify  --server HOST:PORT --room ROOM --name NAME
+          Prints the identity key fingerprint pinned for NAME in ROOM (first seen by read/follow)
+          and yours, to compare by voice: {"name":..,"room":..,"fingerprint":..,"yours":..}.
 
 Options for every command:
   --invite STRING   an invite (message-app://HOST:PORT/ROOM#SHA256:...) in place of --server, --room, --trust
@@ -119,7 +124,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
 const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
-const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'reply', 'react', 'edit', 'delete'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'reply', 'react', 'edit', 'delete', 'verify'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'file', 'timeout'],
@@ -133,6 +138,7 @@ const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   passphrase: [],
   trust: ['server', 'invite', 'ca', 'trust', 'timeout'],
   'forget-room': ['server', 'room', 'invite'],
+  verify: ['server', 'room', 'invite', 'identity', 'name'],
 };
 
 function isCommand(value: string): value is Command {
@@ -183,6 +189,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`Forgot the key parameters of room "${room}" on ${server}; the next join pins them again.\n`);
     return EXIT.ok;
   }
+  if (command === 'verify') return verifyCommand(values, server, room);
   if (values.insecure && (values.trust !== undefined || values.ca !== undefined || values.tls)) {
     throw new UsageError('--insecure turns TLS off; it does not go with --tls, --trust or --ca.');
   }
@@ -289,6 +296,24 @@ async function trustCommand(server: string, trustFingerprint: string | undefined
   }
   await known.set(server, probe.fingerprint);
   process.stderr.write(`Pinned the certificate of ${server} (${probe.fingerprint})${old && old !== probe.fingerprint ? `, replacing ${old}` : ''}.\n`);
+  return EXIT.ok;
+}
+
+/**
+ * `chat verify`: the fingerprint this identity pinned for a name in a room (by its TR39 skeleton,
+ * as messages are checked) and its own, read from the local pin store; no connection is made.
+ */
+async function verifyCommand(values: Values, server: string, room: string): Promise<number> {
+  const name = required(values.name, '--name NAME');
+  const identityPath = values.identity ?? defaultIdentityPath();
+  const identity = await loadOrCreateIdentity(identityPath);
+  const pins = await new FileStateStore(stateDir(identityPath, server, identity.publicKey)).loadPins(room);
+  const pinned = Object.prototype.hasOwnProperty.call(pins, pinKeyOf(name)) ? pins[pinKeyOf(name)] : undefined;
+  if (pinned === undefined) {
+    process.stderr.write(`No key is pinned for "${escapeName(name)}" in room "${room}" on ${server} yet: read the room first (npm run chat -- read ...).\n`);
+    return EXIT.error;
+  }
+  process.stdout.write(jsonLine({ name: escapeName(name), room, fingerprint: fingerprint(Buffer.from(pinned, 'hex')), yours: identity.fingerprint }));
   return EXIT.ok;
 }
 

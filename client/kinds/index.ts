@@ -90,6 +90,7 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
     own: item.own,
     verified: item.verified,
     ...(item.unverified ? { why: reasonLabel(item.unverified) } : {}),
+    ...(item.compared ? { compared: true } : {}),
     pending: id === null,
     // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
     ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),

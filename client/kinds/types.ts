@@ -39,6 +39,8 @@ export interface ShownBase extends ItemBase {
   verified: boolean;
   /** Why `verified` is false: changed key, looks like a pinned name, or invisible characters. */
   unverified?: UnverifiedReason;
+  /** The user compared this pinned key's fingerprint (Verify Fingerprint...): stronger than first sight. */
+  compared?: true;
   /** Sent by this identity. */
   own: boolean;
   /** The sender's clock, from inside the envelope. */
@@ -55,6 +57,8 @@ export interface ViewShownBase {
   verified: boolean;
   /** When not verified: the label to show ("changed key", "looks like Ada"). */
   why?: string;
+  /** The user compared this sender's fingerprint (Verify Fingerprint...). */
+  compared?: boolean;
   pending: boolean;
 }
 

@@ -12,7 +12,7 @@ import { saveImageFromContext, sendImage } from './images';
 import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
-import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
+import { copyInvite, forgetRoomParams, trustNewCertificate, trustNewKey, verifyFingerprint } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
 import { roomNotifications } from './room-notify';
 
@@ -37,6 +37,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.sendFileToChat': sendFile,
   'messageApp.saveFile': saveFileFromContext,
   'messageApp.roomNotifications': roomNotifications,
+  'messageApp.verifyFingerprint': verifyFingerprint,
+  'messageApp.trustNewKey': trustNewKey,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

@@ -39,6 +39,8 @@ export const COMMANDS = [
   // From the webview's context menu or the card's button on a file.
   { id: 'messageApp.saveFile', needs: 'inRoom' },
   { id: 'messageApp.roomNotifications', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.verifyFingerprint', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.trustNewKey', needs: 'inRoom', unmet: JOIN_FIRST },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

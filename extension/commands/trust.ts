@@ -1,6 +1,7 @@
 // Trust commands: Copy Invite (server, room and certificate fingerprint, never the passphrase),
 // Trust New Server Certificate... (after a changed certificate, on purpose) and Forget Room Key
-// Parameters... (the rare honest case of a room deleted and made again).
+// Parameters... (the rare honest case of a room deleted and made again); Verify Fingerprint... and
+// Trust New Key... for a sender's identity key (extension/key-verify.ts).
 
 import * as vscode from 'vscode';
 import { formatInvite } from '../../client/invite';
@@ -8,6 +9,8 @@ import type { ChatApp } from '../app';
 import { readSettings } from '../config';
 import { askTrustNew } from '../prompts';
 import { MementoRoomParamStore } from '../stores';
+import { trustNewKey as trustNewKeyFlow, verifyFingerprint as verifyFlow, type KeyPrompts, type SenderTarget } from '../key-verify';
+import type { SenderStanding } from '../senders';
 
 /** The invite of the room shown now; its fingerprint is the pinned one (none for a CA-valid server). */
 export async function copyInvite(app: ChatApp): Promise<void> {
@@ -73,4 +76,87 @@ export async function forgetRoomParams(app: ChatApp): Promise<void> {
   if (sure !== 'Forget') return;
   await store.forget(server, room);
   void vscode.window.showInformationMessage(`Message App forgot the key parameters of room "${room}" on ${server}; the next join remembers the new ones.`);
+}
+
+/** A sender named by the webview's context menu (its key mark's data-vscode-context) or a toast. */
+function targetOf(arg: unknown): SenderTarget | undefined {
+  if (typeof arg !== 'object' || arg === null || !('fingerprint' in arg) || typeof arg.fingerprint !== 'string') return undefined;
+  return 'name' in arg && typeof arg.name === 'string' ? { fingerprint: arg.fingerprint, name: arg.name } : { fingerprint: arg.fingerprint };
+}
+
+const STANDING_TEXT: Record<SenderStanding['standing'], string> = {
+  compared: '$(workspace-trusted) fingerprint verified',
+  pinned: '$(pass) first seen, not compared yet',
+  'changed-key': '$(warning) changed key',
+  other: '$(warning) not verified',
+};
+
+const MATCH = 'They Match';
+const DIFFER = 'They Differ';
+const TRUST = 'Trust New Key';
+
+/** The questions of key-verify.ts as VS Code dialogs: a QuickPick of senders, modal comparisons. */
+export const keyPrompts: KeyPrompts = {
+  async pickSender(room, senders, purpose) {
+    type Item = vscode.QuickPickItem & { sender: SenderStanding };
+    const items: Item[] = senders.map((sender) => ({ label: sender.shown, description: sender.fingerprint, detail: STANDING_TEXT[sender.standing], sender }));
+    const chosen = await vscode.window.showQuickPick(items, {
+      title: purpose === 'verify' ? `Message App: Verify Fingerprint in "${room}"` : `Message App: Trust New Key in "${room}"`,
+      placeHolder: purpose === 'verify' ? 'Whose fingerprint do you want to compare?' : 'Whose new key do you want to trust?',
+      matchOnDescription: true,
+    });
+    return chosen?.sender;
+  },
+  async compare(p) {
+    const answer = await vscode.window.showInformationMessage(
+      `Message App: verify ${p.name}'s fingerprint in "${p.room}"`,
+      {
+        modal: true,
+        detail:
+          `${p.name}: ${p.theirs}\n` +
+          `You (${p.yourName}): ${p.yours}\n\n` +
+          `Read both out to ${p.name} in person or on a call you trust, and have them read theirs from "Message App: Show My Fingerprint". ` +
+          (p.already ? 'You compared this key before.' : 'Only choose "They Match" if every group matches.'),
+      },
+      // "They Differ" first: the default button (Enter) is the one that records nothing.
+      DIFFER,
+      MATCH,
+    );
+    return answer === MATCH ? 'match' : answer === DIFFER ? 'differ' : undefined;
+  },
+  async confirmNewKey(p) {
+    const answer = await vscode.window.showWarningMessage(
+      `Message App: trust the new key of ${p.name} in "${p.room}"?`,
+      {
+        modal: true,
+        detail:
+          (p.old !== undefined ? `Pinned until now: ${p.old}\n` : '') +
+          `New key: ${p.new}\n\n` +
+          `Only continue if ${p.name} confirmed the new fingerprint by another channel (a new computer, a reinstall). ` +
+          'Otherwise someone may be posing as them; refusing changes nothing.',
+      },
+      TRUST,
+    );
+    return answer === TRUST;
+  },
+  tell(level, text) {
+    if (level === 'warning') void vscode.window.showWarningMessage(text);
+    else void vscode.window.showInformationMessage(text);
+  },
+};
+
+/** Verify Fingerprint...: a sender of the room shown now (picked, or the one right-clicked). */
+export async function verifyFingerprint(app: ChatApp, arg?: unknown): Promise<void> {
+  const session = app.sessions.current;
+  const room = session?.state.active;
+  if (!session || !room) return;
+  await verifyFlow(session, room, keyPrompts, targetOf(arg));
+}
+
+/** Trust New Key...: re-pins a sender whose key changed, after a modal confirmation. */
+export async function trustNewKey(app: ChatApp, arg?: unknown): Promise<void> {
+  const session = app.sessions.current;
+  const room = typeof arg === 'object' && arg !== null && 'room' in arg && typeof arg.room === 'string' ? arg.room : session?.state.active;
+  if (!session || !room) return;
+  await trustNewKeyFlow(session, room, keyPrompts, targetOf(arg));
 }

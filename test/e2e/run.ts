@@ -2,10 +2,9 @@
 //
 // Part 1 runs the extension's mocha integration suite (test/vscode) in code-server's extension host;
 // part 2 plays two users chatting (see two-users.ts). Screenshots go to test-results/e2e/.
-// Options: --part extension|users|list|conversation (run one part; list: issue 16's 2,000-message room, see message-list.ts; conversation: issue 13's reply, react, typing, edit, delete, see conversation.ts), --keep (keep the state folder for a look afterwards),
+// Options: --part NAME[,NAME...] (run only those parts: extension, users, or one of WORKBENCH_PARTS below),
+// --keep (keep the state folder for a look afterwards),
 // --older N (older messages posted with the CLI, default 120; 0 skips them while developing).
-// Also --part files (issue 14: a 50 MB file sent and saved, files.ts) and --part connect (issue 16: an
-// unreachable server, then the real one; the view's menu by state, connect.ts); several parts: --part files,connect.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -21,7 +20,9 @@ import { ensureTools } from './setup';
 import { messageListPart } from './message-list';
 import { filesPart } from './files';
 import { connectPart } from './connect';
+import type { PartOptions } from './part';
 import { conversationPart } from './conversation';
+import { trustPart } from './trust';
 import { postOlder, twoUsers } from './two-users';
 import { launchChromium, Screenshots, type Workbench } from './workbench';
 
@@ -36,6 +37,15 @@ const SUITE = join(REPO, 'dist', 'test', 'vscode', 'suite', 'index.js');
 // (20 minutes since parts files and connect joined the default run: about 3 more minutes on a busy machine.)
 const OVERALL_MS = 20 * 60_000;
 
+/** Parts after part 2, in the order they run; each is a file of its own in test/e2e. */
+const WORKBENCH_PARTS: readonly { name: string; what: string; run: (o: PartOptions) => Promise<void> }[] = [
+  { name: 'list', what: "issue 16's 2,000-message room", run: messageListPart },
+  { name: 'files', what: 'issue 14: a 50 MB file sent and saved', run: filesPart },
+  { name: 'connect', what: 'issue 16: unreachable server, then the real one; menus by state', run: connectPart },
+  { name: 'conversation', what: 'issue 13: reply, react, typing, edit, delete', run: conversationPart },
+  { name: 'trust', what: 'issue 11: new-room passphrase, Verify Fingerprint, Trust New Key', run: trustPart },
+];
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { part: { type: 'string' }, keep: { type: 'boolean', default: false }, older: { type: 'string', default: '120' } },
@@ -43,8 +53,9 @@ async function main(): Promise<number> {
   });
   const older = Number(values.older);
   if (!Number.isInteger(older) || older < 0) throw new E2eError('usage', `--older must be a whole number (got ${values.older}).`);
-  const parts = values.part ? values.part.split(',') : ['extension', 'users', 'list', 'files', 'connect', 'conversation'];
-  for (const p of parts) if (p !== 'extension' && p !== 'users' && p !== 'list' && p !== 'files' && p !== 'connect' && p !== 'conversation') throw new E2eError('usage', `Unknown --part ${p} (use extension, users, list, files, connect or conversation).`);
+  const names = ['extension', 'users', ...WORKBENCH_PARTS.map((p) => p.name)];
+  const parts = values.part ? values.part.split(',') : names;
+  for (const p of parts) if (!names.includes(p)) throw new E2eError('usage', `Unknown --part ${p} (use ${names.join(', ')}).`);
 
   const report = new Report();
   const state = mkdtempSync(join(tmpdir(), 'message-app-e2e-'));
@@ -149,58 +160,18 @@ async function main(): Promise<number> {
       }
     }
 
-    if (parts.includes('list')) {
-      const t = Date.now();
-      try {
-        await messageListPart({ browser: chromium, tools, stateDir: join(state, 'list'), vsix, server: chat, shots, report, open });
-        report.record('part list: a 2,000-message room (all steps)', Date.now() - t);
-      } catch (err) {
-        report.record('part list: a 2,000-message room (all steps)', Date.now() - t, false);
-        failures.push(`part list: ${message(err)}`);
-        console.error(`[e2e] part list FAILED: ${message(err)}`);
-        await diagnose(open, server, shots);
-      }
-    }
-
-    if (parts.includes('files')) {
+    // The parts that each open their own workbenches (test/e2e/part.ts), one after another on a quiet machine.
+    for (const part of WORKBENCH_PARTS) {
+      if (!parts.includes(part.name)) continue;
       await closeAll(open);
       const t = Date.now();
       try {
-        await filesPart({ browser: chromium, tools, stateDir: join(state, 'files'), vsix, server: chat, shots, report, open });
-        report.record('part files: a 50 MB file sent and saved (all steps)', Date.now() - t);
+        await part.run({ browser: chromium, tools, stateDir: join(state, part.name), vsix, server: chat, shots, report, open });
+        report.record(`part ${part.name}: ${part.what} (all steps)`, Date.now() - t);
       } catch (err) {
-        report.record('part files: a 50 MB file sent and saved (all steps)', Date.now() - t, false);
-        failures.push(`part files: ${message(err)}`);
-        console.error(`[e2e] part files FAILED: ${message(err)}`);
-        await diagnose(open, server, shots);
-      }
-      await closeAll(open);
-    }
-
-    if (parts.includes('connect')) {
-      const t = Date.now();
-      try {
-        await connectPart({ browser: chromium, tools, stateDir: join(state, 'connect'), vsix, server: chat, shots, report, open });
-        report.record('part connect: unreachable server, then the real one; menus by state (all steps)', Date.now() - t);
-      } catch (err) {
-        report.record('part connect: unreachable server, then the real one; menus by state (all steps)', Date.now() - t, false);
-        failures.push(`part connect: ${message(err)}`);
-        console.error(`[e2e] part connect FAILED: ${message(err)}`);
-        await diagnose(open, server, shots);
-      }
-      await closeAll(open);
-    }
-
-    if (parts.includes('conversation')) {
-      await closeAll(open);
-      const t = Date.now();
-      try {
-        await conversationPart({ browser: chromium, tools, stateDir: join(state, 'conversation'), vsix, server: chat, shots, report, open });
-        report.record('part conversation: reply, react, typing, edit, delete (all steps)', Date.now() - t);
-      } catch (err) {
-        report.record('part conversation: reply, react, typing, edit, delete (all steps)', Date.now() - t, false);
-        failures.push(`part conversation: ${message(err)}`);
-        console.error(`[e2e] part conversation FAILED: ${message(err)}`);
+        report.record(`part ${part.name}: ${part.what} (all steps)`, Date.now() - t, false);
+        failures.push(`part ${part.name}: ${message(err)}`);
+        console.error(`[e2e] part ${part.name} FAILED: ${message(err)}`);
         await diagnose(open, server, shots);
       }
       await closeAll(open);

@@ -129,6 +129,7 @@ describe('extension menus, activation and keybinding', function () {
       'forgetPassphrase',
       'copyInvite',
       'roomNotifications',
+      'verifyFingerprint',
     ]);
     assert.deepEqual(titleMenu({ [STATE_KEY]: 'offline', [PASSPHRASE_KEY]: true }), ['switchRoom', 'connect', 'showFingerprint', 'forgetPassphrase']);
   });

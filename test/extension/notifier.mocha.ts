@@ -8,7 +8,7 @@ import { strict as assert } from 'node:assert';
 import { Notifier, type NotifierSurfaces } from '../../extension/notifier';
 import { ChatState } from '../../extension/state/chat-state';
 import { NOTIFY_GAP_MS } from '../../extension/state/notify';
-import type { NoticeLevel } from '../../protocol/webview';
+import type { NoticeLevel, ViewItem } from '../../protocol/webview';
 import { textItem } from '../webview/fixtures';
 
 interface Fake extends NotifierSurfaces {
@@ -87,6 +87,28 @@ describe('extension notifier', () => {
     const lookalike = { ...textItem(2, 'me again'), from: { name: '\u0410nn', fingerprint: 'EVE' }, verified: false, why: 'looks like Ann' };
     await n.incoming('team', lookalike, true, () => undefined);
     assert.deepEqual(f.toasts, ['Ann (NOT VERIFIED: changed key) in team: send me the keys', '\u0410nn (NOT VERIFIED: looks like Ann) in team: me again']);
+  });
+
+  it('offers "Trust New Key..." on a changed-key toast only (never for a look-alike or a verified sender), and runs it when clicked', async () => {
+    const f = fake();
+    const offered: boolean[] = [];
+    const trusted: string[] = [];
+    const opened: string[] = [];
+    f.toast = async (text, trustAction) => {
+      f.toasts.push(text);
+      offered.push(trustAction === true);
+      return trustAction === true ? 'trust' : false;
+    };
+    const n = new Notifier(f);
+    const trust = (room: string, item: ViewItem): void => void trusted.push(`${room} ${item.kind === 'placeholder' ? '' : item.from.fingerprint}`);
+    await n.incoming('team', { ...textItem(1, 'new laptop'), verified: false, why: 'changed key' }, true, (r) => void opened.push(r), trust);
+    f.clock += NOTIFY_GAP_MS;
+    await n.incoming('team', { ...textItem(2, 'me'), from: { name: '\u0410nn', fingerprint: 'EVE' }, verified: false, why: 'looks like Ann' }, true, (r) => void opened.push(r), trust);
+    f.clock += NOTIFY_GAP_MS;
+    await n.incoming('team', textItem(3, 'fine'), true, (r) => void opened.push(r), trust);
+    assert.deepEqual(offered, [true, false, false]);
+    assert.deepEqual(trusted, [`team ${textItem(1, '').from.fingerprint}`]);
+    assert.deepEqual(opened, []);
   });
 
   it('does not toast a read message, while the view is visible, or when notifications are off', async () => {

@@ -51,4 +51,40 @@ describe('webview: why a sender is not verified', () => {
     assert.equal(message?.querySelector('[data-testid="message-key"]')?.getAttribute('data-verified'), 'false');
     assert.equal(message?.querySelector('[data-testid="message-key"]')?.textContent?.trim(), 'invisible characters in name');
   });
+
+  it('shows the verified shield for a compared key (labelled), the plain check for first sight, and swaps them when the host upserts', () => {
+    m.deliver({
+      type: 'snapshot',
+      snapshot: snapshotWith([
+        textItem(1, 'compared', { compared: true, from: { name: 'Ada', fingerprint: 'AAAA' } }),
+        textItem(2, 'first sight', { from: { name: 'Bob', fingerprint: 'BBBB' } }),
+        textItem(3, 'changed', { verified: false, why: 'changed key', from: { name: 'Bob', fingerprint: 'NEWK' } }),
+      ]),
+    });
+    const key = (i: number): Element | null | undefined => m.root.querySelectorAll('[data-testid="message"]')[i]?.querySelector('[data-testid="message-key"]');
+    assert.equal(key(0)?.getAttribute('data-compared'), 'true');
+    assert.equal(key(0)?.getAttribute('aria-label'), 'fingerprint verified');
+    assert.ok(key(0)?.querySelector('.codicon-workspace-trusted'));
+    assert.equal(key(1)?.getAttribute('data-compared'), null);
+    assert.equal(key(1)?.getAttribute('aria-label'), 'verified');
+    assert.ok(key(1)?.querySelector('.codicon-pass'));
+    // The context menu (Verify Fingerprint... / Trust New Key...) names the key and whether it changed.
+    const context = (i: number): unknown => JSON.parse(key(i)?.getAttribute('data-vscode-context') ?? 'null');
+    assert.deepEqual(context(1), { webviewSection: 'sender', fingerprint: 'BBBB', name: 'Bob', senderStanding: 'pinned', preventDefaultContextMenuItems: true });
+    assert.deepEqual(context(2), { webviewSection: 'sender', fingerprint: 'NEWK', name: 'Bob', senderStanding: 'changed', preventDefaultContextMenuItems: true });
+    // The message's accessible name says it too.
+    const label = m.root.querySelectorAll('[data-testid="message"]')[0]?.getAttribute('aria-label') ?? '';
+    if (label !== '') assert.match(label, /fingerprint verified/);
+
+    // "They match" on Bob: the host upserts his item with the mark; Trust New Key on Ada clears hers.
+    m.deliver({ type: 'upsert', room: 'team', items: [textItem(2, 'first sight', { compared: true, from: { name: 'Bob', fingerprint: 'BBBB' } })] });
+    m.deliver({ type: 'upsert', room: 'team', items: [textItem(1, 'compared', { from: { name: 'Ada', fingerprint: 'AAAA' } })] });
+    assert.equal(key(1)?.getAttribute('data-compared'), 'true');
+    assert.equal(key(0)?.getAttribute('data-compared'), null);
+  });
+
+  it('puts no sender context menu on your own messages', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'mine', { own: true })]) });
+    assert.equal(m.root.querySelector('[data-testid="message-key"]')?.getAttribute('data-vscode-context'), null);
+  });
 });

@@ -572,7 +572,7 @@ function rowVersion(row: Row): string {
   if (row.kind !== 'message') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}|${i.compared === true}`;
 }
 
 /** The (sender, cid) an image element names (webview/kinds/image.ts sets both). */
