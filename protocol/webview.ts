@@ -25,6 +25,19 @@ export interface ViewSender {
   fingerprint: string;
 }
 
+/** Someone a message mentions (PROTOCOL.md section 10), as this host shows them: never a key. */
+export interface ViewMention {
+  /** The name pinned for that key here (the sender's word only when `pinned` is false). */
+  name: string;
+  fingerprint: string;
+  /** The mention is of this user. */
+  me: boolean;
+  pinned: boolean;
+}
+
+/** At most 32 mentions per message (section 10). */
+export const MAX_MENTIONS = 32;
+
 interface ViewItemBase {
   /** Server id; null while the message waits for its ack. */
   id: number | null;
@@ -44,6 +57,8 @@ interface ViewShownBase extends ViewItemBase {
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
+  /** Whom the message mentions (section 10). */
+  mentions?: ViewMention[];
 }
 
 export interface ViewTextItem extends ViewShownBase {
@@ -269,6 +284,14 @@ function copySnippet(s: CodeSnippet): CodeSnippet {
   return path === undefined ? { lang, start, end, text } : { lang, path, start, end, text };
 }
 
+function isMentions(v: unknown): v is ViewMention[] {
+  return (
+    Array.isArray(v) &&
+    v.length <= MAX_MENTIONS &&
+    v.every((m) => isFields(m) && isString(m.name) && m.name.length <= 256 && isString(m.fingerprint) && typeof m.me === 'boolean' && typeof m.pinned === 'boolean')
+  );
+}
+
 function isFile(v: unknown): v is ViewFile {
   return isFields(v) && isString(v.name) && isCount(v.size) && isString(v.mime);
 }
@@ -289,7 +312,8 @@ export function isViewItem(v: unknown): v is ViewItem {
         typeof v.verified === 'boolean' &&
         (v.why === undefined || (isString(v.why) && v.why.length <= 200)) &&
         typeof v.pending === 'boolean' &&
-        (v.signedAt === undefined || isCount(v.signedAt));
+        (v.signedAt === undefined || isCount(v.signedAt)) &&
+        (v.mentions === undefined || isMentions(v.mentions));
       if (!common) return false;
       if (v.kind === 'code') return isSnippet(v.code);
       if (v.kind === 'file') return isFile(v.file);
