@@ -282,7 +282,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
 function routedSession(session: ChatSession | undefined): RoutedSession | undefined {
   if (!session) return undefined;
   return {
-    sendText: (room, text) => session.sendText(room, text),
+    sendText: (room, text, mentions) => session.sendText(room, text, mentions),
+    members: (room) => session.members(room),
     loadOlder: (room) => session.loadOlder(room),
     selectRoom: (room) => session.selectRoom(room),
     imageItem: (room, cid) => session.state.findItem(room, cid, 'image'),

@@ -14,7 +14,9 @@ import type { RoomItem } from '../client/kinds/index';
 import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
 import { PAGE_SIZE } from '../protocol/constants';
-import type { HostMessage, ViewItem } from '../protocol/webview';
+import type { HostMessage, ViewItem, ViewMember } from '../protocol/webview';
+import { ClientError } from '../client/errors';
+import { escapeName } from '../client/names';
 import { ChatState } from './state/chat-state';
 import { toViewItem } from './state/view-items';
 
@@ -174,8 +176,24 @@ export class ChatSession {
     }
   }
 
-  async sendText(room: string, text: string): Promise<string> {
-    return this.client.sendText(room, text);
+  /**
+   * `mentions`: fingerprints the view picked with `@`, mapped to the identity keys seen in the
+   * room (PROTOCOL.md section 10). One no longer known refuses the send with a sentence.
+   */
+  async sendText(room: string, text: string, mentions: readonly string[] = []): Promise<string> {
+    if (mentions.length === 0) return this.client.sendText(room, text);
+    const known = this.client.members(room);
+    const picked = [...new Set(mentions)].map((f) => known.find((m) => m.fingerprint === f));
+    const keys = picked.flatMap((m) => (m ? [{ key: m.key, name: m.name }] : []));
+    if (keys.length !== picked.length) {
+      throw new ClientError('invalid_input', 'Someone mentioned in this message is not a known member of the room; the message was not sent.', room);
+    }
+    return this.client.sendText(room, text, keys);
+  }
+
+  /** Who `@` can complete in a room: names seen verified there this session, with fingerprints (never keys). */
+  members(room: string): ViewMember[] {
+    return this.client.members(room).map(({ name, fingerprint }) => ({ name: escapeName(name), fingerprint }));
   }
 
   async sendCode(room: string, snippet: CodeSnippet): Promise<string> {

@@ -5,7 +5,7 @@
 
 import type { CodeSnippet } from '../protocol/code';
 import type { HighlightedCode } from '../protocol/highlight';
-import type { HostMessage, NoticeLevel, ViewImageItem, WebviewMessage } from '../protocol/webview';
+import type { HostMessage, NoticeLevel, ViewImageItem, ViewMember, WebviewMessage } from '../protocol/webview';
 import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
 import { safeExternalUrl } from './links';
 
@@ -14,7 +14,10 @@ export type ViewRequest = Exclude<WebviewMessage, { type: 'ready' }>;
 
 /** The session as the router uses it. */
 export interface RoutedSession {
-  sendText(room: string, text: string): Promise<unknown>;
+  /** `mentions`: fingerprints of room members (PROTOCOL.md section 10); the session maps them to keys. */
+  sendText(room: string, text: string, mentions?: readonly string[]): Promise<unknown>;
+  /** Who `@` can complete in a room. */
+  members(room: string): ViewMember[];
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
   imageItem(room: string, cid: string): ViewImageItem | undefined;
@@ -50,7 +53,10 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
         to.notice('error', 'Message App is not connected. Connect to a server to send messages.');
         return;
       }
-      await session.sendText(message.room, message.text);
+      await session.sendText(message.room, message.text, message.mentions);
+      return;
+    case 'members':
+      to.post({ type: 'members', room: message.room, members: session?.members(message.room) ?? [] });
       return;
     case 'loadOlder':
       // The view waits for an answer to each request, so one comes even without a session.

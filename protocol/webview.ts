@@ -38,6 +38,12 @@ export interface ViewMention {
 /** At most 32 mentions per message (section 10). */
 export const MAX_MENTIONS = 32;
 
+/** Someone `@` can complete in a room: a name seen verified there, with its fingerprint (the key stays in the host). */
+export interface ViewMember {
+  name: string;
+  fingerprint: string;
+}
+
 interface ViewItemBase {
   /** Server id; null while the message waits for its ack. */
   id: number | null;
@@ -155,13 +161,18 @@ export type HostMessage =
   /** Tokens for a `highlight` request (same id); the view builds the spans itself. */
   | { type: 'highlighted'; id: number; code: HighlightedCode }
   /** The colour theme changed: highlighted blocks on screen ask again. */
-  | { type: 'themeChanged' };
+  | { type: 'themeChanged' }
+  /** Who `@` can complete in a room, answering the view's `members` (PROTOCOL.md section 10). */
+  | { type: 'members'; room: string; members: ViewMember[] };
 
 /** Webview -> host. */
 export type WebviewMessage =
   /** Sent when the webview (re)loads; the host answers with one snapshot. */
   | { type: 'ready' }
-  | { type: 'send'; room: string; text: string }
+  /** `mentions`: fingerprints of members picked with `@` (the host maps them to identity keys). */
+  | { type: 'send'; room: string; text: string; mentions?: string[] }
+  /** Who `@` can complete in this room; answered by `members`. */
+  | { type: 'members'; room: string }
   | { type: 'loadOlder'; room: string }
   | { type: 'selectRoom'; room: string }
   | { type: 'openLink'; url: string }
@@ -198,10 +209,13 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
   switch (m.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'send':
-      return isRoomName(m.room) && isString(m.text) && m.text.length <= MAX_TEXT_CHARS
-        ? { type: 'send', room: m.room, text: m.text }
-        : null;
+    case 'send': {
+      if (!isRoomName(m.room) || !isString(m.text) || m.text.length > MAX_TEXT_CHARS) return null;
+      if (m.mentions === undefined) return { type: 'send', room: m.room, text: m.text };
+      return isFingerprints(m.mentions) ? { type: 'send', room: m.room, text: m.text, mentions: [...m.mentions] } : null;
+    }
+    case 'members':
+      return isRoomName(m.room) ? { type: 'members', room: m.room } : null;
     case 'loadOlder':
     case 'selectRoom':
       return isRoomName(m.room) ? { type: m.type, room: m.room } : null;
@@ -237,6 +251,15 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
     default:
       return null;
   }
+}
+
+/** Fingerprints as the view sends them: at most 32, each "XXXX XXXX ..." (base32 in groups). */
+function isFingerprints(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length <= MAX_MENTIONS && v.every((f) => isString(f) && /^[A-Z2-7 ]{1,64}$/.test(f));
+}
+
+function isMember(v: unknown): v is ViewMember {
+  return isFields(v) && isString(v.name) && v.name.length <= 256 && isString(v.fingerprint) && v.fingerprint.length <= 64;
 }
 
 function isConnection(v: unknown): v is ViewConnection {
@@ -382,6 +405,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
       return isCount(m.id) && isHighlightedCode(m.code) ? { type: 'highlighted', id: m.id, code: m.code } : null;
     case 'themeChanged':
       return { type: 'themeChanged' };
+    case 'members':
+      return isRoomName(m.room) && Array.isArray(m.members) && m.members.length <= 1024 && m.members.every(isMember)
+        ? { type: 'members', room: m.room, members: m.members.map(({ name, fingerprint }) => ({ name, fingerprint })) }
+        : null;
     default:
       return null;
   }

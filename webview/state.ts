@@ -41,7 +41,7 @@ export class ViewState {
     return this.room(this.active);
   }
 
-  apply(msg: Exclude<HostMessage, { type: 'highlighted' | 'themeChanged' }>): Change {
+  apply(msg: Exclude<HostMessage, { type: 'highlighted' | 'themeChanged' | 'members' }>): Change {
     switch (msg.type) {
       case 'snapshot':
         this.connection = msg.snapshot.connection;

@@ -13,7 +13,11 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
   const calls: string[] = [];
   const image = imageItem(1);
   const session: RoutedSession = {
-    sendText: async (room, text) => calls.push(`sendText ${room} ${text}`),
+    sendText: async (room, text, mentions) => calls.push(`sendText ${room} ${text}${mentions ? ` mentions ${mentions.join(',')}` : ''}`),
+    members: (room) => {
+      calls.push(`members ${room}`);
+      return [{ name: 'Bob', fingerprint: 'AAAA BBBB CCCC DDDD EEEE FFFF' }];
+    },
     loadOlder: async (room) => {
       calls.push(`loadOlder ${room}`);
     },
@@ -103,6 +107,22 @@ describe('extension webview router', () => {
 
   it('sends text through the session', async () => {
     assert.deepEqual(await route({ type: 'send', room: 'team', text: 'hi' }), ['sendText team hi']);
+  });
+
+  it('sends the fingerprints picked with @ along, and answers a members request (an empty list without a session)', async () => {
+    assert.deepEqual(await route({ type: 'send', room: 'team', text: '@Bob hi', mentions: ['AAAA BBBB CCCC DDDD EEEE FFFF'] }), [
+      'sendText team @Bob hi mentions AAAA BBBB CCCC DDDD EEEE FFFF',
+    ]);
+    assert.deepEqual(await route({ type: 'members', room: 'team' }), [
+      'members team',
+      `post ${JSON.stringify({ type: 'members', room: 'team', members: [{ name: 'Bob', fingerprint: 'AAAA BBBB CCCC DDDD EEEE FFFF' }] })}`,
+    ]);
+    assert.deepEqual(await route({ type: 'members', room: 'team' }, false), [`post ${JSON.stringify({ type: 'members', room: 'team', members: [] })}`]);
+    // What the view sends is checked: fingerprints only (no keys, no markup), at most 32.
+    assert.equal(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: ['<b>'] }), null);
+    assert.equal(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: 'AAAA' }), null);
+    assert.equal(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: Array.from({ length: 33 }, () => 'AAAA') }), null);
+    assert.deepEqual(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: ['AAAA'] }), { type: 'send', room: 'team', text: 'x', mentions: ['AAAA'] });
   });
 
   it('refuses to send without a session, with a notice', async () => {

@@ -47,7 +47,8 @@ export class ChatApp {
       openCode: (code) => host.post({ type: 'openCode', code }),
     });
     this.composer = new Composer(doc, {
-      send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
+      send: (text, mentions) => this.withRoom((room) => host.post(mentions.length > 0 ? { type: 'send', room, text, mentions } : { type: 'send', room, text })),
+      members: () => this.withRoom((room) => host.post({ type: 'members', room })),
       tooLong: (bytes) =>
         this.handle({
           type: 'notice',
@@ -120,6 +121,10 @@ export class ChatApp {
     // Highlighting answers change blocks in place; they are not view state.
     if (message.type === 'highlighted') this.highlights.apply(message.id, message.code);
     else if (message.type === 'themeChanged') this.highlights.themeChanged();
+    // Who `@` completes: for the composer only, and only for the room being written in.
+    else if (message.type === 'members') {
+      if (message.room === this.state.active) this.composer.setMembers(message.members);
+    }
     else this.render(this.state.apply(message));
   }
 

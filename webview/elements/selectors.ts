@@ -63,4 +63,7 @@ export const TESTID = {
   emptyRoom: 'empty-room',
   showMore: 'show-more',
   announcer: 'announcer',
+  mentionPicker: 'mention-picker',
+  mentionOption: 'mention-option',
+  mentions: 'mentions',
 } as const;
