@@ -66,7 +66,7 @@ describe('mentions in the chat view', () => {
   };
   const key = (k: string): boolean => box().dispatchEvent(new m.window.KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }) as unknown as Event);
   const picker = (): HTMLElement => m.root.querySelector('[data-testid="mention-picker"]') as HTMLElement;
-  const options = (): string[] => [...picker().querySelectorAll('[data-testid="mention-option"]')].map((o) => `${o.textContent}|${o.getAttribute('aria-selected')}`);
+  const options = (): string[] => Array.from(picker().querySelectorAll('[data-testid="mention-option"]')).map((o) => `${o.textContent}|${o.getAttribute('aria-selected')}`);
 
   it('typing @ asks the host for the members; the list shows them with fingerprints; arrows and Enter accept; Enter then sends the mention', () => {
     type('hello @');
@@ -118,7 +118,7 @@ describe('mentions in the chat view', () => {
       ],
     });
     m.deliver({ type: 'snapshot', snapshot: snapshotWith([item, textItem(2, 'plain')]) });
-    const chips = [...m.root.querySelectorAll('[data-testid="mentions"] .mention')];
+    const chips = Array.from(m.root.querySelectorAll('[data-testid="mentions"] .mention'));
     assert.deepEqual(chips.map((c) => [c.textContent, c.className]), [
       ['@Me', 'mention me'],
       ['@<img src=x onerror=alert(1)>', 'mention unpinned'],
