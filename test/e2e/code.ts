@@ -5,6 +5,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
+import { ChatClient } from '../../client/chat-client';
+import { generateIdentity } from '../../client/keys';
+import { MemoryOutboxStore } from '../../client/storage';
 import type { TestServer } from '../support/server';
 import { startCodeServer, type CodeServer } from './code-server';
 import { E2eError } from './proc';
@@ -50,6 +53,17 @@ export async function codePart(o: CodePartOptions): Promise<void> {
   const { report, shots, server } = o;
   const fingerprint = server.fingerprint;
   if (!fingerprint) throw new E2eError('no_tls', 'The chat server does not serve TLS (no certificate fingerprint on its listening line).');
+
+  await report.part('create the room through the client core (the users only join it)', 60_000, async () => {
+    // The e2e server serves TLS with a throwaway certificate: pinned by its fingerprint, as `chat trust` would.
+    const maker = new ChatClient({ address: server.address, tls: { pin: fingerprint }, identity: generateIdentity(), name: 'Maker', outbox: new MemoryOutboxStore() });
+    try {
+      await maker.connect();
+      await maker.joinRoom(ROOM, PASSPHRASE, { create: true });
+    } finally {
+      maker.close();
+    }
+  });
 
   const [csA, csB] = await report.part('start code-server for Alice (notifications: mentions) and Bob, dark theme, the same file in both workspaces', 120_000, () =>
     Promise.all(

@@ -197,8 +197,14 @@ export class Composer {
   }
 
   private setCaret(at: number): void {
-    const inner = this.inner();
-    if (inner && typeof inner.setSelectionRange === 'function') inner.setSelectionRange(at, at);
+    const place = (): void => {
+      const inner = this.inner();
+      if (inner && typeof inner.setSelectionRange === 'function') inner.setSelectionRange(at, at);
+    };
+    place();
+    // <vscode-textarea> copies a new value into its <textarea> on its next render, which puts the caret at the end: place it again after.
+    const rendering = (this.box as TextBox & { updateComplete?: Promise<unknown> }).updateComplete;
+    if (rendering) void rendering.then(place);
   }
 
   private inner(): HTMLTextAreaElement | undefined {
