@@ -14,7 +14,7 @@ import type { RoomItem } from '../client/kinds/index';
 import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
 import { PAGE_SIZE } from '../protocol/constants';
-import type { HostMessage, ViewItem, ViewMember } from '../protocol/webview';
+import type { HostMessage, ViewImageItem, ViewItem, ViewMember } from '../protocol/webview';
 import { ClientError } from '../client/errors';
 import { escapeName } from '../client/names';
 import { ChatState } from './state/chat-state';
@@ -63,6 +63,8 @@ export class ChatSession {
   private readonly staged = new Map<string, ChatState>();
   /** Keys and blob ids of the file messages shown (the view gets name, size and type only). */
   private readonly fileInfos = new Map<string, FileInfo>();
+  /** The bytes of the image messages shown, by room, sender fingerprint and cid: the view asks for them by ref (`imageBytes`). */
+  private readonly imageBytes = new Map<string, Uint8Array>();
 
   constructor(options: SessionOptions) {
     this.server = options.server;
@@ -148,6 +150,7 @@ export class ChatSession {
     if (more && shown < INITIAL_PAGE) {
       const page = await this.client.loadOlder(room);
       this.rememberFiles(room, page.messages);
+      this.rememberImages(room, page.messages);
       this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
     } else {
       this.state.prependOlder(room, [], more);
@@ -167,6 +170,7 @@ export class ChatSession {
       if (model && model.more) {
         const page = await this.client.loadOlder(room);
         this.rememberFiles(room, page.messages);
+        this.rememberImages(room, page.messages);
         items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
         more = page.more;
       }
@@ -240,6 +244,17 @@ export class ChatSession {
     for (const item of items) if (item.kind === 'file') this.fileInfos.set(`${room}\n${item.cid}`, item.file);
   }
 
+  private rememberImages(room: string, items: readonly RoomItem[]): void {
+    for (const item of items) if (item.kind === 'image') this.imageBytes.set(imageKey(room, item.from.fingerprint, item.cid), item.image.data);
+  }
+
+  /** An image shown in this room from this sender, with its bytes (the view names both: one sender's cid never yields another's image). */
+  image(room: string, sender: string, cid: string): HostImage | undefined {
+    const data = this.imageBytes.get(imageKey(room, sender, cid));
+    const item = this.state.room(room)?.items.find((i): i is ViewImageItem => i.kind === 'image' && i.cid === cid && i.from.fingerprint === sender);
+    return data && item ? { item, data } : undefined;
+  }
+
   selectRoom(room: string): void {
     if (!this.state.room(room)) return;
     this.state.setActive(room);
@@ -249,6 +264,7 @@ export class ChatSession {
   async leave(room: string): Promise<void> {
     this.client.leaveRoom(room);
     this.state.removeRoom(room);
+    for (const key of this.imageBytes.keys()) if (key.startsWith(`${room}\n`)) this.imageBytes.delete(key);
     this.postRooms();
   }
 
@@ -260,7 +276,10 @@ export class ChatSession {
 
   private onClientEvent(event: ChatEvent): void {
     if (this.disposed) return;
-    if (event.type === 'message' || event.type === 'pending') this.rememberFiles(event.room, [event.item]);
+    if (event.type === 'message' || event.type === 'pending') {
+      this.rememberFiles(event.room, [event.item]);
+      this.rememberImages(event.room, [event.item]);
+    }
     switch (event.type) {
       case 'state': {
         this.state.connection = {
@@ -342,4 +361,15 @@ export class ChatSession {
     this.listeners.clear();
     this.client.close();
   }
+}
+
+/** An image item with the bytes the view item leaves out (open, save, `imageBytes`). */
+export interface HostImage {
+  item: ViewImageItem;
+  data: Uint8Array;
+}
+
+function imageKey(room: string, sender: string, cid: string): string {
+  // A newline is in no room name, fingerprint or cid, so keys never collide.
+  return `${room}\n${sender}\n${cid}`;
 }

@@ -5,7 +5,8 @@
 
 import type { CodeSnippet } from '../protocol/code';
 import type { HighlightedCode } from '../protocol/highlight';
-import type { HostMessage, NoticeLevel, ViewImageItem, ViewMember, WebviewMessage } from '../protocol/webview';
+import type { HostMessage, NoticeLevel, ViewMember, WebviewMessage } from '../protocol/webview';
+import type { HostImage } from './session';
 import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
 import { safeExternalUrl } from './links';
 
@@ -20,7 +21,8 @@ export interface RoutedSession {
   members(room: string): ViewMember[];
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
-  imageItem(room: string, cid: string): ViewImageItem | undefined;
+  /** The image this sender sent in this room under this cid, with its bytes. */
+  image(room: string, sender: string, cid: string): HostImage | undefined;
 }
 
 export interface RouterActions {
@@ -29,8 +31,8 @@ export interface RouterActions {
   notice(level: NoticeLevel, text: string): void;
   rememberRoom(room: string): void;
   openExternal(url: URL): Promise<void>;
-  openImage(item: ViewImageItem): void;
-  saveImage(room: string, cid: string): Promise<void>;
+  openImage(image: HostImage): void;
+  saveImage(room: string, sender: string, cid: string): Promise<void>;
   /** Pasted or dropped bytes: prepared (scaled, re-encoded) and sent. */
   sendImageBytes(room: string, input: { bytes: Uint8Array; name?: string }, label: string): Promise<void>;
   runCommand(id: CommandId): Promise<void>;
@@ -77,12 +79,12 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       return;
     }
     case 'openImage': {
-      const item = session?.imageItem(message.room, message.cid);
-      if (item) to.openImage(item);
+      const image = session?.image(message.room, message.sender, message.cid);
+      if (image) to.openImage(image);
       return;
     }
     case 'saveImage':
-      await to.saveImage(message.room, message.cid);
+      await to.saveImage(message.room, message.sender, message.cid);
       return;
     case 'pasteImage':
       await to.sendImageBytes(message.room, { bytes: message.data, ...(message.name ? { name: message.name } : {}) }, message.name ?? 'pasted image');
@@ -108,6 +110,14 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
     case 'dropFileBytes':
       await to.sendDroppedBytes(message.data, message.name);
       return;
+    case 'imageBytes': {
+      // Answered once per request, and only for the sender the view names: one sender's cid never yields another's bytes.
+      const { room, sender, cid } = message;
+      const image = session?.image(room, sender, cid);
+      if (!image) return;
+      to.post({ type: 'imageBytes', room, sender, cid, mime: image.item.image.mime, data: image.data });
+      return;
+    }
     default: {
       const unreachable: never = message;
       return unreachable;

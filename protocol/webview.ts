@@ -72,12 +72,19 @@ export interface ViewTextItem extends ViewShownBase {
   text: string;
 }
 
+/** An image as the view gets it: no bytes, only where to ask for them (`imageBytes`), so snapshots stay small. */
 export interface ViewImage {
   mime: ImageMime;
   w: number;
   h: number;
-  data: Uint8Array;
   name?: string;
+  ref: ImageRef;
+}
+
+/** Names one image's bytes for an `imageBytes` request: the sender's fingerprint and the message cid (two senders' same cid never collide). */
+export interface ImageRef {
+  key: string;
+  cid: string;
 }
 
 export interface ViewImageItem extends ViewShownBase {
@@ -163,7 +170,9 @@ export type HostMessage =
   /** The colour theme changed: highlighted blocks on screen ask again. */
   | { type: 'themeChanged' }
   /** Who `@` can complete in a room, answering the view's `members` (PROTOCOL.md section 10). */
-  | { type: 'members'; room: string; members: ViewMember[] };
+  | { type: 'members'; room: string; members: ViewMember[] }
+  /** The answer to one `imageBytes` request: the bytes of the image named by (sender, cid). */
+  | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array };
 
 /** Webview -> host. */
 export type WebviewMessage =
@@ -176,8 +185,9 @@ export type WebviewMessage =
   | { type: 'loadOlder'; room: string }
   | { type: 'selectRoom'; room: string }
   | { type: 'openLink'; url: string }
-  | { type: 'openImage'; room: string; cid: string }
-  | { type: 'saveImage'; room: string; cid: string }
+  /** Open or save one image, named like its bytes by (sender fingerprint, cid). */
+  | { type: 'openImage'; room: string; sender: string; cid: string }
+  | { type: 'saveImage'; room: string; sender: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
   | { type: 'command'; command: ViewCommand }
@@ -190,13 +200,20 @@ export type WebviewMessage =
   | { type: 'saveFile'; room: string; cid: string }
   /** Files dropped on the chat that are not images (by URI when VS Code gives one, else their bytes). */
   | { type: 'dropFile'; room: string; uri: string }
-  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string };
+  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string }
+  /** Asks for one image's bytes by (sender fingerprint, cid); the host answers once with `imageBytes` if it has them. */
+  | { type: 'imageBytes'; room: string; sender: string; cid: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
 /** Largest pasted file the webview may hand over; the image pipeline refuses above 25 MB anyway. */
 export const MAX_PASTE_BYTES = 25 * 1024 * 1024;
 const MAX_URL_CHARS = 8192;
+
+/** A fingerprint as the view shows it (hex in groups of four); bounded so a request cannot carry a large string. */
+function isFingerprint(v: unknown): v is string {
+  return isString(v) && v.length > 0 && v.length <= 128 && /^[0-9A-Za-z ]+$/.test(v);
+}
 
 function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (values as readonly string[]).includes(value);
@@ -223,7 +240,7 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isString(m.url) && m.url.length <= MAX_URL_CHARS ? { type: 'openLink', url: m.url } : null;
     case 'openImage':
     case 'saveImage':
-      return isRoomName(m.room) && isCid(m.cid) ? { type: m.type, room: m.room, cid: m.cid } : null;
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) ? { type: m.type, room: m.room, sender: m.sender, cid: m.cid } : null;
     case 'pasteImage': {
       if (!isRoomName(m.room) || !isBytes(m.data) || m.data.length === 0 || m.data.length > MAX_PASTE_BYTES) return null;
       const msg: WebviewMessage = { type: 'pasteImage', room: m.room, data: m.data };
@@ -248,6 +265,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isSnippet(m.code) ? { type: 'openCode', code: copySnippet(m.code) } : null;
     case 'copyText':
       return isString(m.text) && m.text.length <= MAX_TEXT_CHARS ? { type: 'copyText', text: m.text } : null;
+    case 'imageBytes':
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid)
+        ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid }
+        : null;
     default:
       return null;
   }
@@ -285,7 +306,11 @@ function isImage(v: unknown): v is ViewImage {
     isOneOf(IMAGE_MIMES, v.mime) &&
     isCount(v.w) &&
     isCount(v.h) &&
-    isBytes(v.data) &&
+    // Bytes never travel inline (they are asked for by ref): an item that carries them is refused.
+    v.data === undefined &&
+    isFields(v.ref) &&
+    isFingerprint(v.ref.key) &&
+    isCid(v.ref.cid) &&
     (v.name === undefined || isString(v.name))
   );
 }
@@ -408,6 +433,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
     case 'members':
       return isRoomName(m.room) && Array.isArray(m.members) && m.members.length <= 1024 && m.members.every(isMember)
         ? { type: 'members', room: m.room, members: m.members.map(({ name, fingerprint }) => ({ name, fingerprint })) }
+        : null;
+    case 'imageBytes':
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) && isOneOf(IMAGE_MIMES, m.mime) && isBytes(m.data) && m.data.length > 0
+        ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid, mime: m.mime, data: m.data }
         : null;
     default:
       return null;

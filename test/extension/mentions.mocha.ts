@@ -63,7 +63,7 @@ function bobRouter(session: ChatSession, posts: HostMessage[]): RouterActions {
       members: (room) => session.members(room),
       loadOlder: (room) => session.loadOlder(room),
       selectRoom: (room) => session.selectRoom(room),
-      imageItem: () => undefined,
+      image: () => undefined,
     }),
     post: (m) => posts.push(m),
     notice: (_level, text) => posts.push({ type: 'notice', level: 'error', text }),

@@ -5,8 +5,9 @@
 
 import { strict as assert } from 'node:assert';
 import { routeWebviewMessage, type RoutedSession, type RouterActions, type ViewRequest } from '../../extension/webview-router';
-import { parseWebviewMessage, type ViewImageItem } from '../../protocol/webview';
-import { imageItem } from '../webview/fixtures';
+import { parseWebviewMessage } from '../../protocol/webview';
+import type { HostImage } from '../../extension/session';
+import { BOB_FINGERPRINT, imageItem, PNG_1x1 } from '../webview/fixtures';
 
 /** Records every call as one line; a session that records too. */
 function recorder(withSession: boolean): { calls: string[]; actions: RouterActions } {
@@ -22,7 +23,7 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
       calls.push(`loadOlder ${room}`);
     },
     selectRoom: (room) => calls.push(`selectRoom ${room}`),
-    imageItem: (room, cid): ViewImageItem | undefined => (cid === image.cid ? image : undefined),
+    image: (_room, sender, cid): HostImage | undefined => (cid === image.cid && sender === BOB_FINGERPRINT ? { item: image, data: PNG_1x1 } : undefined),
   };
   const actions: RouterActions = {
     session: () => (withSession ? session : undefined),
@@ -32,9 +33,9 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     openExternal: async (url) => {
       calls.push(`openExternal ${url.href}`);
     },
-    openImage: (item) => calls.push(`openImage ${item.cid}`),
-    saveImage: async (room, cid) => {
-      calls.push(`saveImage ${room} ${cid}`);
+    openImage: ({ item, data }) => calls.push(`openImage ${item.cid} ${data.length}`),
+    saveImage: async (room, sender, cid) => {
+      calls.push(`saveImage ${room} ${sender} ${cid}`);
     },
     sendImageBytes: async (room, input, label) => {
       calls.push(`sendImageBytes ${room} ${input.bytes.length} ${input.name ?? '-'} ${label}`);
@@ -149,13 +150,16 @@ describe('extension webview router', () => {
     }
   });
 
-  it('opens an image the session shows, and nothing for an unknown cid', async () => {
-    assert.deepEqual(await route({ type: 'openImage', room: 'team', cid }), [`openImage ${cid}`]);
-    assert.deepEqual(await route({ type: 'openImage', room: 'team', cid: 'unknown1' }), []);
+  it("opens an image the session shows with its bytes, and nothing for an unknown cid or another sender's", async () => {
+    const sender = BOB_FINGERPRINT;
+    assert.deepEqual(await route({ type: 'openImage', room: 'team', sender, cid }), [`openImage ${cid} ${PNG_1x1.length}`]);
+    assert.deepEqual(await route({ type: 'openImage', room: 'team', sender, cid: 'unknown1' }), []);
+    assert.deepEqual(await route({ type: 'openImage', room: 'team', sender: 'EEEE FFFF 0000 1111', cid }), []);
   });
 
-  it('saves an image and sends pasted bytes with their name or a label', async () => {
-    assert.deepEqual(await route({ type: 'saveImage', room: 'team', cid }), [`saveImage team ${cid}`]);
+  it('saves an image (named by sender and cid) and sends pasted bytes with their name or a label', async () => {
+    const sender = BOB_FINGERPRINT;
+    assert.deepEqual(await route({ type: 'saveImage', room: 'team', sender, cid }), [`saveImage team ${sender} ${cid}`]);
     assert.deepEqual(await route({ type: 'pasteImage', room: 'team', data: new Uint8Array(3), name: 'a.png' }), ['sendImageBytes team 3 a.png a.png']);
     assert.deepEqual(await route({ type: 'pasteImage', room: 'team', data: new Uint8Array(2) }), ['sendImageBytes team 2 - pasted image']);
   });

@@ -4,6 +4,7 @@
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import { MAX_PASTE_BYTES, type HostMessage } from '../../protocol/webview';
 import { CodeHighlights } from '../code-highlights';
+import { ImageCache } from '../image-cache';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
@@ -23,8 +24,11 @@ export class ChatApp {
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
   private stopListening: (() => void) | undefined;
+  /** Image bytes by reference: asked once per (sender, cid) from the active room. */
+  readonly images: ImageCache;
 
   constructor(doc: Document, container: HTMLElement, private readonly host: HostChannel) {
+    this.images = new ImageCache((ref) => this.withRoom((room) => host.post({ type: 'imageBytes', room, sender: ref.key, cid: ref.cid })));
     this.banner = new Banner(doc, () => host.post({ type: 'command', command: 'connect' }));
     this.tabs = new RoomTabs(doc, (room) => {
       // Disconnected, there is no session to ask: the kept history switches rooms here.
@@ -38,14 +42,14 @@ export class ChatApp {
         if (room && this.state.shouldLoadOlder(room)) host.post({ type: 'loadOlder', room });
       },
       openLink: (url) => host.post({ type: 'openLink', url }),
-      openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
-      saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
+      openImage: (ref) => this.withRoom((room) => host.post({ type: 'openImage', room, sender: ref.key, cid: ref.cid })),
+      saveImage: (ref) => this.withRoom((room) => host.post({ type: 'saveImage', room, sender: ref.key, cid: ref.cid })),
     }, {
       openLink: (url) => host.post({ type: 'openLink', url }),
       copy: (text) => host.post({ type: 'copyText', text }),
       highlight: (lang, text) => this.highlights.element(lang, text),
       openCode: (code) => host.post({ type: 'openCode', code }),
-    });
+    }, this.images);
     this.composer = new Composer(doc, {
       send: (text, mentions) => this.withRoom((room) => host.post(mentions.length > 0 ? { type: 'send', room, text, mentions } : { type: 'send', room, text })),
       members: () => this.withRoom((room) => host.post({ type: 'members', room })),
@@ -115,16 +119,18 @@ export class ChatApp {
   dispose(): void {
     this.stopListening?.();
     this.list.dispose();
+    this.images.clear();
   }
 
   handle(message: HostMessage): void {
-    // Highlighting answers change blocks in place; they are not view state.
+    // Highlighting answers change blocks in place, and image bytes answer a request of the image cache; neither is view state.
     if (message.type === 'highlighted') this.highlights.apply(message.id, message.code);
     else if (message.type === 'themeChanged') this.highlights.themeChanged();
     // Who `@` completes: for the composer only, and only for the room being written in.
     else if (message.type === 'members') {
       if (message.room === this.state.active) this.composer.setMembers(message.members);
     }
+    else if (message.type === 'imageBytes') this.images.deliver(message);
     else this.render(this.state.apply(message));
   }
 
