@@ -110,12 +110,16 @@ export async function codePart(o: CodePartOptions): Promise<void> {
     const editor = a.page.locator('.editor-instance .monaco-editor').first();
     await editor.waitFor({ timeout: 20_000 });
     await a.runCommand('Go to Line/Column...');
-    await a.quickInput.locator('.quick-input-box input').fill('3');
+    // The box starts with ":" (Go to Line); filling it replaces that prefix, so it is typed again.
+    await a.quickInput.locator('.quick-input-box input').fill(':3');
     await a.quickInput.locator('.quick-input-box input').press('Enter');
+    const selection = a.page.locator('#status\\.editor\\.selection');
+    await until('Alice\'s cursor is on line 3', 10_000, async () => /Ln 3\b/.test((await selection.textContent()) ?? ''));
     await a.page.keyboard.press('Home');
     await a.page.keyboard.press('Shift+ArrowDown');
     await a.page.keyboard.press('Shift+ArrowDown');
     await a.page.keyboard.press('Shift+End');
+    await until('Alice has lines 3-5 selected', 10_000, async () => /Ln 5, Col 2\b.*selected/.test((await selection.textContent()) ?? ''));
     await a.runCommand('Message App: Share Selection to Chat');
     await a.chat.locator(tid('code-title'), { hasText: title }).first().waitFor({ timeout: 20_000 }).catch(async () => {
       const status = await a.page.locator('#status\\.editor\\.selection').textContent().catch(() => '?');
