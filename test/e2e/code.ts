@@ -120,7 +120,11 @@ export async function codePart(o: CodePartOptions): Promise<void> {
     await a.page.keyboard.press('Shift+ArrowDown');
     await a.page.keyboard.press('Shift+End');
     await until('Alice has lines 3-5 selected', 10_000, async () => /Ln 5, Col 2\b.*selected/.test((await selection.textContent()) ?? ''));
-    await a.runCommand('Message App: Share Selection to Chat');
+    // From the palette opened over the editor (runCommand's Escape would collapse the selection first).
+    await a.page.keyboard.press('F1');
+    await a.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await a.quickInput.locator('.quick-input-box input').fill('>Message App: Share Selection to Chat');
+    await a.quickInput.locator('.monaco-list-row', { hasText: 'Share Selection to Chat' }).first().click();
     await a.chat.locator(tid('code-title'), { hasText: title }).first().waitFor({ timeout: 20_000 }).catch(async () => {
       const status = await a.page.locator('#status\\.editor\\.selection').textContent().catch(() => '?');
       throw new E2eError('not_shared', `Alice's chat shows no snippet "${title}" (her editor's selection: ${status}; notifications: ${JSON.stringify(await a.notifications())}).`);
