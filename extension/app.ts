@@ -287,5 +287,10 @@ function routedSession(session: ChatSession | undefined): RoutedSession | undefi
     loadOlder: (room) => session.loadOlder(room),
     selectRoom: (room) => session.selectRoom(room),
     image: (room, sender, cid) => session.image(room, sender, cid),
+    typing: (room) => session.typing(room),
+    sendReply: (room, to, text) => session.sendReply(room, to, text),
+    react: (room, id, emoji, remove) => session.react(room, id, emoji, remove),
+    edit: (room, id, text) => session.edit(room, id, text),
+    deleteMessage: (room, id) => session.deleteMessage(room, id),
   };
 }

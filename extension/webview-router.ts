@@ -23,6 +23,12 @@ export interface RoutedSession {
   selectRoom(room: string): void;
   /** The image this sender sent in this room under this cid, with its bytes. */
   image(room: string, sender: string, cid: string): HostImage | undefined;
+  typing(room: string): void;
+  /** Conversation (PROTOCOL.md section 13): messages named by server id. */
+  sendReply(room: string, to: number, text: string): Promise<unknown>;
+  react(room: string, id: number, emoji: string, remove: boolean): Promise<unknown>;
+  edit(room: string, id: number, text: string): Promise<unknown>;
+  deleteMessage(room: string, id: number): Promise<void>;
 }
 
 export interface RouterActions {
@@ -50,6 +56,10 @@ export interface RouterActions {
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
   const session = to.session();
   switch (message.type) {
+    case 'typing':
+      // Typing while disconnected tells no one: nothing to do, nothing to say.
+      session?.typing(message.room);
+      return;
     case 'send':
       if (!session) {
         to.notice('error', 'Message App is not connected. Connect to a server to send messages.');
@@ -116,6 +126,20 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       const image = session?.image(room, sender, cid);
       if (!image) return;
       to.post({ type: 'imageBytes', room, sender, cid, mime: image.item.image.mime, data: image.data });
+      return;
+    }
+    case 'reply':
+    case 'react':
+    case 'edit':
+    case 'delete': {
+      if (!session) {
+        to.notice('error', 'Message App is not connected. Connect to a server to change messages.');
+        return;
+      }
+      if (message.type === 'reply') await session.sendReply(message.room, message.to, message.text);
+      else if (message.type === 'react') await session.react(message.room, message.id, message.emoji, message.remove);
+      else if (message.type === 'edit') await session.edit(message.room, message.id, message.text);
+      else await session.deleteMessage(message.room, message.id);
       return;
     }
     default: {

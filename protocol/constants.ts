@@ -43,6 +43,8 @@ export const ERROR_CODES = [
   'no_blob',
   // Section 10 (conversation): a `delete` whose token does not match its message.
   'forbidden',
+  // Section 12 (per-user keys): a frame of an older key epoch than the room's; the error carries the current `epoch`.
+  'stale_epoch',
 ] as const;
 
 /** Section 10.1: `del` is a SHA-256, the token an HMAC-SHA256. */

@@ -15,6 +15,7 @@ import {
 } from './constants';
 import { isBytes, isCount, isFields, isString, type Fields } from './guards';
 import { isCid, isRoomName } from './names';
+import { ENVELOPE_V2, envelopeEpoch } from './epoch-header';
 
 export interface KdfParams {
   n: number;
@@ -34,26 +35,40 @@ export interface StoredMessage {
 
 export type ServerFrame =
   | { t: 'hello'; v: number; challenge: Uint8Array; max: number }
-  | { t: 'room'; room: string; exists: boolean; salt?: Uint8Array; kdf?: KdfParams }
-  | { t: 'joined'; room: string; last: number; online: number }
+  | { t: 'room'; room: string; exists: boolean; salt?: Uint8Array; kdf?: KdfParams; epoch?: number }
+  // Section 12.7: `epoch` is the room's current one (absent: 0); with `upto` the connection is joined at an older epoch.
+  | { t: 'joined'; room: string; last: number; online: number; epoch?: number; upto?: number }
   | { t: 'ack'; room: string; cid: string; id: number; ts: number }
   | ({ t: 'msg'; room: string } & StoredMessage)
   | { t: 'page'; room: string; msgs: StoredMessage[]; more: boolean }
   | { t: 'presence'; room: string; online: number }
   | { t: 'pong'; n: number }
-  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string; blob?: string; id?: number }
+  | { t: 'error'; code: ErrorCode; msg: string; room?: string; cid?: string; blob?: string; id?: number; epoch?: number }
   // Section 8 (files).
   | { t: 'blob_state'; room: string; blob: string; size: number; chunk: number; have: number; done: boolean }
   | { t: 'blob_ack'; room: string; blob: string; i: number; have: number; done: boolean }
   | { t: 'blob_data'; room: string; blob: string; offset: number; data: Uint8Array; last: boolean }
   // Section 10 (conversation).
   | { t: 'deleted'; room: string; id: number }
-  | { t: 'signal'; room: string; env: Uint8Array };
+  | { t: 'signal'; room: string; env: Uint8Array }
+  // Section 12 (per-user keys).
+  | { t: 'owner_added'; room: string; owner: Uint8Array }
+  | ({ t: 'rotated'; room: string; id: number } & RotateParams);
+
+/** The signed parameters of a rotation (section 12.4), as `rotate` carries them and `rotated` repeats them. */
+export interface RotateParams {
+  epoch: number;
+  salt: Uint8Array;
+  kdf: KdfParams;
+  auth: Uint8Array;
+  owner: Uint8Array;
+  sig: Uint8Array;
+}
 
 export type ClientFrame =
   | { t: 'room'; room: string }
-  | { t: 'create'; room: string; salt: Uint8Array; kdf: KdfParams; auth: Uint8Array; proof: Uint8Array }
-  | { t: 'join'; room: string; proof: Uint8Array }
+  | { t: 'create'; room: string; salt: Uint8Array; kdf: KdfParams; auth: Uint8Array; proof: Uint8Array; owner?: Uint8Array }
+  | { t: 'join'; room: string; proof: Uint8Array; epoch?: number }
   | { t: 'leave'; room: string }
   | { t: 'send'; room: string; cid: string; env: Uint8Array; del?: Uint8Array; blobs?: string[] }
   | { t: 'history'; room: string; before?: number; after?: number; limit?: number }
@@ -64,7 +79,10 @@ export type ClientFrame =
   | { t: 'blob_get'; room: string; blob: string; offset?: number; length?: number }
   // Section 10 (conversation).
   | { t: 'delete'; room: string; id: number; token: Uint8Array }
-  | { t: 'signal'; room: string; env: Uint8Array };
+  | { t: 'signal'; room: string; env: Uint8Array }
+  // Section 12 (per-user keys).
+  | { t: 'owner_add'; room: string; owner: Uint8Array; by: Uint8Array; sig: Uint8Array }
+  | ({ t: 'rotate'; room: string; cid: string; link: Uint8Array } & RotateParams);
 
 /** A blob id (section 9.1): the same characters and length as a cid, so it is also a safe file name. */
 export const isBlobId = isCid;
@@ -104,7 +122,7 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
   if (t === 'ping') {
     return isCount(f.n) ? { ok: true, frame: { t, n: f.n } } : reject('ping needs an integer n', f);
   }
-  if (!(['room', 'create', 'join', 'leave', 'send', 'history', 'blob_put', 'blob_chunk', 'blob_get', 'delete', 'signal'] as const).includes(t as never)) {
+  if (!(['room', 'create', 'join', 'leave', 'send', 'history', 'blob_put', 'blob_chunk', 'blob_get', 'delete', 'signal', 'owner_add', 'rotate'] as const).includes(t as never)) {
     return reject(`unknown frame type ${JSON.stringify(t.slice(0, 32))}`);
   }
   if (!isString(f.room)) return reject(`${t} needs a room`, f);
@@ -119,13 +137,23 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
       if (!isKdfParams(f.kdf)) return reject('create needs kdf {n, r, p} as positive integers', f);
       if (!isBytes(f.auth, PUBLIC_KEY_BYTES)) return reject('create needs a 32-byte auth key', f);
       if (!isBytes(f.proof, SIGNATURE_BYTES)) return reject('create needs a 64-byte proof', f);
+      if (!isAbsent(f.owner) && !isBytes(f.owner, PUBLIC_KEY_BYTES)) return reject('create owner must be a 32-byte key', f);
       return {
         ok: true,
-        frame: { t, room, salt: f.salt, kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p }, auth: f.auth, proof: f.proof },
+        frame: {
+          t,
+          room,
+          salt: f.salt,
+          kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p },
+          auth: f.auth,
+          proof: f.proof,
+          ...(isAbsent(f.owner) ? {} : { owner: f.owner }),
+        },
       };
     case 'join':
       if (!isBytes(f.proof, SIGNATURE_BYTES)) return reject('join needs a 64-byte proof', f);
-      return { ok: true, frame: { t, room, proof: f.proof } };
+      if (!isAbsent(f.epoch) && !isEpoch(f.epoch)) return reject('join epoch must be an integer of 0 to 2^32-1', f);
+      return { ok: true, frame: { t, room, proof: f.proof, ...(isAbsent(f.epoch) ? {} : { epoch: f.epoch }) } };
     case 'send':
       if (!isCid(f.cid)) return reject('send needs a cid of 8-64 characters A-Z a-z 0-9 _ -', f);
       if (!isBytes(f.env) || f.env.length === 0) return reject('send needs a non-empty env', f);
@@ -155,8 +183,54 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
         return reject(`signal needs an env of 1-${MAX_SIGNAL_BYTES} bytes`, f);
       }
       return { ok: true, frame: { t, room, env: f.env } };
+    case 'owner_add':
+      if (!isBytes(f.owner, PUBLIC_KEY_BYTES)) return reject('owner_add needs a 32-byte owner key', f);
+      if (!isBytes(f.by, PUBLIC_KEY_BYTES)) return reject('owner_add needs a 32-byte by key', f);
+      if (!isBytes(f.sig, SIGNATURE_BYTES)) return reject('owner_add needs a 64-byte sig', f);
+      return { ok: true, frame: { t, room, owner: f.owner, by: f.by, sig: f.sig } };
+    case 'rotate':
+      return parseRotate(room, f);
   }
   return reject('unreachable');
+}
+
+/** Absent and nil both mean "not given" for an optional field. */
+function isAbsent(value: unknown): value is undefined | null {
+  return value === undefined || value === null;
+}
+
+/** An epoch number: it travels as u32 inside signed and authenticated bytes (section 12). */
+export function isEpoch(value: unknown): value is number {
+  return isCount(value) && value <= 0xffffffff;
+}
+
+/** Section 12.4: every field is required; `link` must be a v2 envelope naming the epoch it opens. */
+function parseRotate(room: string, f: Fields): ParseResult<ClientFrame> {
+  if (!isEpoch(f.epoch) || f.epoch === 0) return reject('rotate needs an epoch of 1 to 2^32-1', f);
+  if (!isBytes(f.salt, SALT_BYTES)) return reject('rotate needs a 16-byte salt', f);
+  if (!isKdfParams(f.kdf)) return reject('rotate needs kdf {n, r, p} as positive integers', f);
+  if (!isBytes(f.auth, PUBLIC_KEY_BYTES)) return reject('rotate needs a 32-byte auth key', f);
+  if (!isBytes(f.owner, PUBLIC_KEY_BYTES)) return reject('rotate needs a 32-byte owner key', f);
+  if (!isBytes(f.sig, SIGNATURE_BYTES)) return reject('rotate needs a 64-byte sig', f);
+  if (!isCid(f.cid)) return reject('rotate needs a cid of 8-64 characters A-Z a-z 0-9 _ -', f);
+  if (!isBytes(f.link) || f.link[0] !== ENVELOPE_V2 || envelopeEpoch(f.link) !== f.epoch) {
+    return reject('rotate needs a link: a version 2 envelope of the new epoch', f);
+  }
+  return {
+    ok: true,
+    frame: {
+      t: 'rotate',
+      room,
+      epoch: f.epoch,
+      salt: f.salt,
+      kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p },
+      auth: f.auth,
+      owner: f.owner,
+      sig: f.sig,
+      cid: f.cid,
+      link: f.link,
+    },
+  };
 }
 
 /** The optional `send` fields of section 11.2; absent and nil mean "not given". */
@@ -227,12 +301,18 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
       if (!isRoomName(f.room) || typeof f.exists !== 'boolean') return null;
       if (!f.exists) return { t: 'room', room: f.room, exists: false };
       if (!isBytes(f.salt, SALT_BYTES) || !isKdfParams(f.kdf)) return null;
-      return { t: 'room', room: f.room, exists: true, salt: f.salt, kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p } };
+      if (!isAbsent(f.epoch) && !isEpoch(f.epoch)) return null;
+      const kdf = { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p };
+      return { t: 'room', room: f.room, exists: true, salt: f.salt, kdf, ...(isEpoch(f.epoch) ? { epoch: f.epoch } : {}) };
     }
-    case 'joined':
-      return isRoomName(f.room) && isCount(f.last) && isCount(f.online)
-        ? { t: 'joined', room: f.room, last: f.last, online: f.online }
-        : null;
+    case 'joined': {
+      if (!isRoomName(f.room) || !isCount(f.last) || !isCount(f.online)) return null;
+      if ((!isAbsent(f.epoch) && !isEpoch(f.epoch)) || (!isAbsent(f.upto) && !isCount(f.upto))) return null;
+      const frame: ServerFrame = { t: 'joined', room: f.room, last: f.last, online: f.online };
+      if (isEpoch(f.epoch)) frame.epoch = f.epoch;
+      if (isCount(f.upto)) frame.upto = f.upto;
+      return frame;
+    }
     case 'ack':
       return isRoomName(f.room) && isCid(f.cid) && isCount(f.id) && isCount(f.ts)
         ? { t: 'ack', room: f.room, cid: f.cid, id: f.id, ts: f.ts }
@@ -262,6 +342,7 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
       if (isCid(f.cid)) frame.cid = f.cid;
       if (isBlobId(f.blob)) frame.blob = f.blob;
       if (isCount(f.id)) frame.id = f.id;
+      if (isEpoch(f.epoch)) frame.epoch = f.epoch;
       return frame;
     }
     case 'blob_state':
@@ -281,6 +362,29 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
     case 'signal':
       return isRoomName(f.room) && isBytes(f.env) && f.env.length > 0 && f.env.length <= MAX_SIGNAL_BYTES
         ? { t: 'signal', room: f.room, env: f.env }
+        : null;
+    case 'owner_added':
+      return isRoomName(f.room) && isBytes(f.owner, PUBLIC_KEY_BYTES) ? { t: 'owner_added', room: f.room, owner: f.owner } : null;
+    case 'rotated':
+      return isRoomName(f.room) &&
+        isCount(f.id) &&
+        isEpoch(f.epoch) &&
+        isBytes(f.salt, SALT_BYTES) &&
+        isKdfParams(f.kdf) &&
+        isBytes(f.auth, PUBLIC_KEY_BYTES) &&
+        isBytes(f.owner, PUBLIC_KEY_BYTES) &&
+        isBytes(f.sig, SIGNATURE_BYTES)
+        ? {
+            t: 'rotated',
+            room: f.room,
+            id: f.id,
+            epoch: f.epoch,
+            salt: f.salt,
+            kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p },
+            auth: f.auth,
+            owner: f.owner,
+            sig: f.sig,
+          }
         : null;
     default:
       return null;

@@ -13,7 +13,8 @@ import { isCodeLang, isLineRange, isSafeRelativePath, type CodeSnippet } from '.
 export const CONNECTION_STATES = ['idle', 'connecting', 'hello', 'joining', 'joined', 'reconnecting', 'closed'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported'] as const;
+// 'deleted': deleted for everyone (PROTOCOL.md section 11.3); it takes the place of the message with its id.
+export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported', 'deleted'] as const;
 export type PlaceholderReason = (typeof PLACEHOLDER_REASONS)[number];
 
 export { IMAGE_MIMES, type ImageMime } from './constants';
@@ -52,6 +53,26 @@ interface ViewItemBase {
   ts: number;
 }
 
+/** One emoji's reactions on a message (PROTOCOL.md section 13), folded by the host. */
+export interface ViewReaction {
+  emoji: string;
+  count: number;
+  /** Who reacted, in the order they did (shown on hover); escaped like sender names. */
+  names: string[];
+  /** This identity is among them (a click takes it back). */
+  mine: boolean;
+}
+
+/** The message a reply answers, as the host found it. */
+export interface ViewReplyTo {
+  /** Server id of the message answered. */
+  id: number;
+  /** Its sender; null while it is not loaded (or could not be opened, or was deleted). */
+  sender: ViewSender | null;
+  /** A one-line plain preview ("message deleted" when deleted); null while it is not loaded. */
+  preview: string | null;
+}
+
 /** What every shown message (not a placeholder) carries besides its kind's own fields. */
 interface ViewShownBase extends ViewItemBase {
   from: ViewSender;
@@ -65,6 +86,12 @@ interface ViewShownBase extends ViewItemBase {
   signedAt?: number;
   /** Whom the message mentions (section 10). */
   mentions?: ViewMention[];
+  /** Reactions folded in (section 13); absent when none. */
+  reactions?: ViewReaction[];
+  /** An edit by its sender applies; the text shown is the newest edit's. */
+  edited?: true;
+  /** With `edited`: every earlier version of the text, oldest (the original) first. */
+  versions?: string[];
 }
 
 export interface ViewTextItem extends ViewShownBase {
@@ -110,12 +137,19 @@ export interface ViewFileItem extends ViewShownBase {
   file: ViewFile;
 }
 
+/** A reply (PROTOCOL.md section 13): text under a quote of the message it answers. */
+export interface ViewReplyItem extends ViewShownBase {
+  kind: 'reply';
+  replyTo: ViewReplyTo;
+  text: string;
+}
+
 export interface ViewPlaceholderItem extends ViewItemBase {
   kind: 'placeholder';
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewPlaceholderItem;
+export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewReplyItem | ViewPlaceholderItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -172,7 +206,9 @@ export type HostMessage =
   /** Who `@` can complete in a room, answering the view's `members` (PROTOCOL.md section 10). */
   | { type: 'members'; room: string; members: ViewMember[] }
   /** The answer to one `imageBytes` request: the bytes of the image named by (sender, cid). */
-  | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array };
+  | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array }
+  /** Who is typing in this room now (section 13); sent when it changes, the host expires names after 6 s. */
+  | { type: 'typing'; room: string; who: ViewSender[] };
 
 /** Webview -> host. */
 export type WebviewMessage =
@@ -202,7 +238,14 @@ export type WebviewMessage =
   | { type: 'dropFile'; room: string; uri: string }
   | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string }
   /** Asks for one image's bytes by (sender fingerprint, cid); the host answers once with `imageBytes` if it has them. */
-  | { type: 'imageBytes'; room: string; sender: string; cid: string };
+  | { type: 'imageBytes'; room: string; sender: string; cid: string }
+  /** Conversation (section 13): messages are named by server id; the host finds their sender key and cid. */
+  | { type: 'reply'; room: string; to: number; text: string }
+  | { type: 'react'; room: string; id: number; emoji: string; remove: boolean }
+  | { type: 'edit'; room: string; id: number; text: string }
+  | { type: 'delete'; room: string; id: number }
+  /** The user typed in this room's composer (the host sends at most one signal per 3 s). */
+  | { type: 'typing'; room: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
@@ -269,6 +312,18 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid)
         ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid }
         : null;
+    case 'reply':
+      return isRoomName(m.room) && isId(m.to) && isMessageText(m.text) ? { type: 'reply', room: m.room, to: m.to, text: m.text } : null;
+    case 'react':
+      return isRoomName(m.room) && isId(m.id) && isString(m.emoji) && m.emoji.length > 0 && m.emoji.length <= MAX_EMOJI_CHARS && typeof m.remove === 'boolean'
+        ? { type: 'react', room: m.room, id: m.id, emoji: m.emoji, remove: m.remove }
+        : null;
+    case 'edit':
+      return isRoomName(m.room) && isId(m.id) && isMessageText(m.text) ? { type: 'edit', room: m.room, id: m.id, text: m.text } : null;
+    case 'delete':
+      return isRoomName(m.room) && isId(m.id) ? { type: 'delete', room: m.room, id: m.id } : null;
+    case 'typing':
+      return isRoomName(m.room) ? { type: 'typing', room: m.room } : null;
     default:
       return null;
   }
@@ -281,6 +336,36 @@ function isFingerprints(v: unknown): v is string[] {
 
 function isMember(v: unknown): v is ViewMember {
   return isFields(v) && isString(v.name) && v.name.length <= 256 && isString(v.fingerprint) && v.fingerprint.length <= 64;
+}
+
+/** A server message id: a positive safe integer. */
+function isId(v: unknown): v is number {
+  return isCount(v) && v > 0;
+}
+
+/** Non-empty text within the 64 KiB limit (the client checks the UTF-8 bytes again). */
+function isMessageText(v: unknown): v is string {
+  return isString(v) && v.length > 0 && v.length <= MAX_TEXT_CHARS;
+}
+
+/** An emoji is at most 64 bytes of UTF-8 (section 13); the client checks the bytes and control characters. */
+const MAX_EMOJI_CHARS = 64;
+
+function isReaction(v: unknown): v is ViewReaction {
+  return isFields(v) && isString(v.emoji) && v.emoji.length > 0 && isCount(v.count) && Array.isArray(v.names) && v.names.every(isString) && typeof v.mine === 'boolean';
+}
+
+function isReplyTo(v: unknown): v is ViewReplyTo {
+  return isFields(v) && isId(v.id) && (v.sender === null || isSender(v.sender)) && (v.preview === null || isString(v.preview));
+}
+
+/** The folded fields every shown item may carry. */
+function isFolded(v: Record<string, unknown>): boolean {
+  return (
+    (v.reactions === undefined || (Array.isArray(v.reactions) && v.reactions.every(isReaction))) &&
+    (v.edited === undefined || v.edited === true) &&
+    (v.versions === undefined || (Array.isArray(v.versions) && v.versions.every(isString)))
+  );
 }
 
 function isConnection(v: unknown): v is ViewConnection {
@@ -353,7 +438,8 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'text':
     case 'image':
     case 'code':
-    case 'file': {
+    case 'file':
+    case 'reply': {
       const common =
         isSender(v.from) &&
         typeof v.own === 'boolean' &&
@@ -362,7 +448,8 @@ export function isViewItem(v: unknown): v is ViewItem {
         typeof v.pending === 'boolean' &&
         (v.signedAt === undefined || isCount(v.signedAt)) &&
         (v.mentions === undefined || isMentions(v.mentions));
-      if (!common) return false;
+      if (!common || !isFolded(v)) return false;
+      if (v.kind === 'reply') return isString(v.text) && isReplyTo(v.replyTo);
       if (v.kind === 'code') return isSnippet(v.code);
       if (v.kind === 'file') return isFile(v.file);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
@@ -437,6 +524,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
     case 'imageBytes':
       return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) && isOneOf(IMAGE_MIMES, m.mime) && isBytes(m.data) && m.data.length > 0
         ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid, mime: m.mime, data: m.data }
+        : null;
+    case 'typing':
+      return isRoomName(m.room) && Array.isArray(m.who) && m.who.every(isSender)
+        ? { type: 'typing', room: m.room, who: m.who.map((w) => ({ name: w.name, fingerprint: w.fingerprint })) }
         : null;
     default:
       return null;

@@ -1,14 +1,14 @@
 // Keys derived from an identity seed for per-user keys (PROTOCOL.md section 12.1) and the owner signatures of 12.3-12.4.
 
 import { createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type KeyObject } from 'node:crypto';
-import { u32 } from '../../protocol/epoch-header';
-import type { KdfParams } from '../../protocol/frames';
-import { concatBytes, ed25519PrivateFromSeed, ed25519RawPublic, ed25519Sign, ed25519Verify, utf8 } from '../keys';
+import { ownerAddSignedBytes, rotateSignedBytes, type RotateFields } from '../../protocol/epoch-signing';
+import { ed25519PrivateFromSeed, ed25519RawPublic, ed25519Sign, ed25519Verify } from '../keys';
+
+// The signed layouts live in protocol/ because the server checks the same bytes.
+export { ownerAddSignedBytes, rotateSignedBytes, type RotateFields };
 
 const X25519_INFO = 'message-app/v1/x25519-key';
 const OWNER_INFO = 'message-app/v1/owner:';
-const ROTATE_CONTEXT = 'message-app/v1/rotate:';
-const OWNER_ADD_CONTEXT = 'message-app/v1/owner-add:';
 
 /** RFC 8410 PKCS#8 and SPKI prefixes for a raw X25519 key (OID 1.3.101.110). */
 const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
@@ -68,28 +68,6 @@ export function ownerKeyFromSeed(seed: Uint8Array, room: string): OwnerKey {
   return { room, publicKey, sign: (message) => ed25519Sign(privateKey, message) };
 }
 
-export interface RotateFields {
-  room: string;
-  epoch: number;
-  salt: Uint8Array;
-  kdf: KdfParams;
-  auth: Uint8Array;
-}
-
-/** "message-app/v1/rotate:" + room + 0x00 || u32(epoch) || salt || u32(n) || u32(r) || u32(p) || auth. */
-export function rotateSignedBytes(f: RotateFields): Uint8Array {
-  return concatBytes(
-    utf8(ROTATE_CONTEXT + f.room),
-    new Uint8Array([0]),
-    u32(f.epoch),
-    f.salt,
-    u32(f.kdf.n),
-    u32(f.kdf.r),
-    u32(f.kdf.p),
-    f.auth,
-  );
-}
-
 export function signRotate(owner: OwnerKey, f: RotateFields): Uint8Array {
   if (owner.room !== f.room) throw new RangeError('the owner key belongs to another room');
   return owner.sign(rotateSignedBytes(f));
@@ -97,11 +75,6 @@ export function signRotate(owner: OwnerKey, f: RotateFields): Uint8Array {
 
 export function verifyRotate(ownerPublic: Uint8Array, f: RotateFields, sig: Uint8Array): boolean {
   return ed25519Verify(ownerPublic, rotateSignedBytes(f), sig);
-}
-
-/** "message-app/v1/owner-add:" + room + 0x00 || owner. */
-export function ownerAddSignedBytes(room: string, owner: Uint8Array): Uint8Array {
-  return concatBytes(utf8(OWNER_ADD_CONTEXT + room), new Uint8Array([0]), owner);
 }
 
 export function signOwnerAdd(by: OwnerKey, newOwner: Uint8Array): Uint8Array {

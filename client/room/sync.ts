@@ -4,6 +4,7 @@
 import { PAGE_SIZE } from '../../protocol/constants';
 import type { StoredMessage } from '../../protocol/frames';
 import type { RoomItem } from '../kinds/index';
+import type { ModifierItem } from '../kinds/modifiers';
 import type { RoomKeys } from '../keys';
 import { Pager } from '../pager';
 import type { Reply } from '../requests';
@@ -24,9 +25,9 @@ export interface HistoryQuery {
 export interface RoomSyncContext {
   history(room: string, query: HistoryQuery): Promise<Reply<'page'>>;
   /** Opens a stored message (dedupe, own acks, replay checks); null: nothing to show. */
-  open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | null;
-  /** Emits a delivered item. */
-  show(room: string, item: RoomItem): void;
+  open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null;
+  /** Emits a delivered item (a message, or a modifier to fold into its target). */
+  show(room: string, item: RoomItem | ModifierItem): void;
   cursors: CursorStore;
   /** Messages shown on the first join of a room with no cursor. */
   initialHistory?: number;

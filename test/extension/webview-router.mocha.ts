@@ -24,6 +24,13 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     },
     selectRoom: (room) => calls.push(`selectRoom ${room}`),
     image: (_room, sender, cid): HostImage | undefined => (cid === image.cid && sender === BOB_FINGERPRINT ? { item: image, data: PNG_1x1 } : undefined),
+    typing: (room) => calls.push(`typing ${room}`),
+    sendReply: async (room, to, text) => calls.push(`sendReply ${room} ${to} ${text}`),
+    react: async (room, id, emoji, remove) => calls.push(`react ${room} ${id} ${emoji} ${remove}`),
+    edit: async (room, id, text) => calls.push(`edit ${room} ${id} ${text}`),
+    deleteMessage: async (room, id) => {
+      calls.push(`deleteMessage ${room} ${id}`);
+    },
   };
   const actions: RouterActions = {
     session: () => (withSession ? session : undefined),
@@ -104,6 +111,36 @@ describe('extension webview router', () => {
     assert.equal(parseWebviewMessage({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3) }), null);
     assert.equal(parseWebviewMessage({ type: 'dropFileBytes', room: 'team', data: new Uint8Array(3), name: 'x'.repeat(256) }), null);
     assert.equal(parseWebviewMessage({ type: 'saveFile', room: 'team', cid: 'no spaces allowed' }), null);
+  });
+
+  it('conversation: reply, react, edit, delete and typing reach the session by message id', async () => {
+    assert.deepEqual(await route({ type: 'reply', room: 'team', to: 3, text: 'yes' }), ['sendReply team 3 yes']);
+    assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: false }), ['react team 3 👍 false']);
+    assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: true }), ['react team 3 👍 true']);
+    assert.deepEqual(await route({ type: 'edit', room: 'team', id: 3, text: 'fixed' }), ['edit team 3 fixed']);
+    assert.deepEqual(await route({ type: 'delete', room: 'team', id: 3 }), ['deleteMessage team 3']);
+    assert.deepEqual(await route({ type: 'typing', room: 'team' }), ['typing team']);
+    // Without a session: a notice for the changes, silence for typing.
+    const calls = await route({ type: 'delete', room: 'team', id: 3 }, false);
+    assert.equal(calls.length, 1);
+    assert.match(calls[0]!, /^notice error Message App is not connected/);
+    assert.deepEqual(await route({ type: 'typing', room: 'team' }, false), []);
+    // Validation: ids are positive integers, texts non-empty, an emoji short, remove a boolean; extra fields are dropped.
+    for (const raw of [
+      { type: 'reply', room: 'team', to: 0, text: 'x' },
+      { type: 'reply', room: 'team', to: 1.5, text: 'x' },
+      { type: 'reply', room: 'team', to: 1, text: '' },
+      { type: 'edit', room: 'team', id: -1, text: 'x' },
+      { type: 'edit', room: 'team', id: 1, text: 'x'.repeat(64 * 1024 + 1) },
+      { type: 'react', room: 'team', id: 1, emoji: '', remove: false },
+      { type: 'react', room: 'team', id: 1, emoji: 'x'.repeat(65), remove: false },
+      { type: 'react', room: 'team', id: 1, emoji: '👍' },
+      { type: 'delete', room: 'team', id: '3' },
+      { type: 'typing', room: 'Not A Room' },
+    ]) {
+      assert.equal(parseWebviewMessage(raw), null, JSON.stringify(raw));
+    }
+    assert.deepEqual(parseWebviewMessage({ type: 'delete', room: 'team', id: 3, cid: 'x', html: '<b>' }), { type: 'delete', room: 'team', id: 3 });
   });
 
   it('sends text through the session', async () => {

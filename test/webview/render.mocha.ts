@@ -312,7 +312,7 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'reply', 'text']);
     const urls: string[] = [];
     const context = {
       doc: m.document,
@@ -343,5 +343,19 @@ describe('webview kind renderers (webview/kinds)', () => {
     const placeholder = renderBody({ kind: 'placeholder', id: 3, cid: 'cccccccccc', ts: 3, reason: 'unsupported' }, context);
     assert.equal(placeholder.getAttribute('data-testid'), 'placeholder');
     assert.ok((placeholder.textContent ?? '').length > 0);
+ 
+    // A reply: its text as text nodes, under a quote of the target (sender and preview as the host found them).
+    const hostile = HOSTILE[0] ?? '';
+    const replyTo = { id: 1, sender: { name: 'Ada', fingerprint: 'ab' }, preview: hostile };
+    const reply = renderBody({ ...textItem(4, hostile), kind: 'reply', replyTo }, context);
+    const quote = reply.querySelector('[data-testid="reply-quote"]');
+    assert.equal(quote?.getAttribute('data-reply-to'), '1');
+    assert.equal(quote?.textContent, `↪ Ada: ${hostile}`);
+    assert.equal(reply.querySelector('[data-testid="message-text"]')?.textContent, hostile);
+    assert.equal(reply.querySelector('img, script'), null);
+    const unloaded = renderBody({ ...textItem(6, 'ok'), kind: 'reply', replyTo: { id: 2, sender: null, preview: null } }, context);
+    assert.equal(unloaded.querySelector('[data-testid="reply-quote"]')?.textContent, '↪ a message that is not loaded');
+    const deleted = renderBody({ kind: 'placeholder', id: 5, cid: 'dddddddddd', ts: 5, reason: 'deleted' }, context);
+    assert.equal(deleted.textContent, 'message deleted');
   });
 });

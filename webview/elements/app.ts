@@ -8,6 +8,7 @@ import { ImageCache } from '../image-cache';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
+import { TypingLine } from './typing-line';
 import { h, icon } from './dom';
 import { Banner, RoomTabs } from './header';
 import { MessageList } from './message-list';
@@ -20,6 +21,7 @@ export class ChatApp {
   private readonly list: MessageList;
   private readonly composer: Composer;
   readonly highlights: CodeHighlights;
+  private readonly typingLine: TypingLine;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
@@ -50,9 +52,11 @@ export class ChatApp {
       highlight: (lang, text) => this.highlights.element(lang, text),
       openCode: (code) => host.post({ type: 'openCode', code }),
     }, this.images);
+    this.typingLine = new TypingLine(doc);
     this.composer = new Composer(doc, {
       send: (text, mentions) => this.withRoom((room) => host.post(mentions.length > 0 ? { type: 'send', room, text, mentions } : { type: 'send', room, text })),
       members: () => this.withRoom((room) => host.post({ type: 'members', room })),
+      typing: () => this.withRoom((room) => host.post({ type: 'typing', room })),
       tooLong: (bytes) =>
         this.handle({
           type: 'notice',
@@ -76,6 +80,7 @@ export class ChatApp {
       this.tabs.el,
       this.notice,
       this.list.el,
+      this.typingLine.el,
       this.composer.el,
     ]);
     // Dropping image files anywhere on the view sends them like a paste.
@@ -183,6 +188,9 @@ export class ChatApp {
         return;
       case 'focus':
         this.composer.focus();
+        return;
+      case 'typing':
+        if (change.room === this.state.active) this.typingLine.render(this.state.typingLine(change.room));
         return;
       default: {
         const unreachable: never = change;

@@ -16,6 +16,8 @@ export interface ComposerEvents {
   send(text: string, mentions: string[]): void;
   /** `@` was typed: ask the host who is in the room (the answer comes to setMembers). */
   members(): void;
+  /** A key that changes the text was typed (the host rate-limits the signal). */
+  typing?(): void;
   /** The text is over the protocol's 64 KiB; it stays in the box. */
   tooLong(bytes: number): void;
   attach(): void;
@@ -69,6 +71,9 @@ export class Composer {
     this.el.addEventListener('submit', (e) => e.preventDefault());
     // The key event comes from the textarea inside the element's shadow root
     // (keyboard events are composed), so it reaches this listener on the host.
+    this.box.addEventListener('input', () => {
+      if (this.box.value.trim() !== '') this.events.typing?.();
+    });
     this.box.addEventListener('keydown', (event) => {
       if (this.pickerKey(event)) return;
       if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;

@@ -8,6 +8,7 @@ import type { ImageCache } from '../image-cache';
 import { messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
+import { foldedMarks, foldedVersion } from './folded';
 import { buildRows, type Row } from '../state';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
@@ -370,6 +371,8 @@ export class MessageList {
     const body = renderBody(item, this.renderContext);
     body.setAttribute('dir', 'auto');
     el.append(body);
+    const folded = foldedMarks(doc, item);
+    if (folded) el.append(folded);
     if (collapsible) {
       const open = this.expanded.has(row.key);
       if (!open) body.classList.add('collapsed');
@@ -515,6 +518,7 @@ export class MessageList {
 function isLong(item: ViewItem, cpl: number): boolean {
   switch (item.kind) {
     case 'text':
+    case 'reply':
       return shouldCollapse(item.text, cpl);
     case 'code':
       return shouldCollapse(item.code.text, cpl);
@@ -533,7 +537,7 @@ function rowVersion(row: Row): string {
   if (row.kind === 'day') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}`;
 }
 
 /** The (sender, cid) an image element names (webview/kinds/image.ts sets both). */

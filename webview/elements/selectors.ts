@@ -66,4 +66,6 @@ export const TESTID = {
   mentionPicker: 'mention-picker',
   mentionOption: 'mention-option',
   mentions: 'mentions',
+  replyQuote: 'reply-quote',
+  typing: 'typing',
 } as const;
