@@ -60,6 +60,7 @@ import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
 import { fingerprint, utf8, type Identity } from './keys';
 import { assertSendableName, invisibleIn, pinKeyOf } from './names';
+import { checkOutgoing, resolveMentions, type ItemMention, type Mention } from './mentions';
 import type { FileInfo } from './kinds/file';
 import { BlobTransfers } from './files/transfer';
 import { Outbox } from './outbox';
@@ -300,28 +301,32 @@ export class ChatClient {
     this.updateState();
   }
 
-  async sendText(room: string, text: string): Promise<string> {
+  /** `mentions`: whom the text mentions (PROTOCOL.md section 10), keys from members() or pinnedKeyOf(). */
+  async sendText(room: string, text: string, mentions?: readonly Mention[]): Promise<string> {
     if (utf8(text).length > MAX_TEXT_BYTES) {
       throw new ClientError('too_large', 'A text message can be at most 64 KiB.', room);
     }
     if (text.length === 0) throw new ClientError('invalid_input', 'An empty message cannot be sent.', room);
-    return this.sendBody(room, { k: 'text', text });
+    return this.sendBody(room, { k: 'text', text }, mentions);
   }
 
-  async sendImage(room: string, image: PreparedImage): Promise<string> {
+  async sendImage(room: string, image: PreparedImage, mentions?: readonly Mention[]): Promise<string> {
+    const wrong = mentions && mentions.length > 0 ? checkOutgoing(mentions) : null;
+    if (wrong) throw new ClientError('invalid_input', wrong, room);
     // Typed, not guarded: a PreparedImage was checked when it was made (and tests send lying images
     // through here to check the receiving side).
     return this.seal(room, (base) => {
       const body: Body = { ...base, k: 'image', mime: image.mime, w: image.w, h: image.h, data: image.data };
+      if (mentions && mentions.length > 0) body.mentions = mentions.map((m) => ({ key: m.key, name: m.name }));
       if (image.name !== undefined) body.name = image.name;
       return body;
     });
   }
 
   /** A shared snippet (PROTOCOL.md section 10); the caller made `path` relative (client/snippet.ts). */
-  async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
+  async sendCode(room: string, snippet: CodeSnippet, mentions?: readonly Mention[]): Promise<string> {
     const { lang, path, start, end, text } = snippet;
-    return this.sendBody(room, path === undefined ? { k: 'code', lang, start, end, text } : { k: 'code', lang, path, start, end, text });
+    return this.sendBody(room, path === undefined ? { k: 'code', lang, start, end, text } : { k: 'code', lang, path, start, end, text }, mentions);
   }
 
   /** Sends a `file` message for a blob that is already uploaded (files.upload resolved). */
@@ -330,10 +335,10 @@ export class ChatClient {
   }
 
   /** A reply to message `to` (its server id) in this room (PROTOCOL.md section 13). */
-  async sendReply(room: string, to: number, text: string): Promise<string> {
+  async sendReply(room: string, to: number, text: string, mentions?: readonly Mention[]): Promise<string> {
     checkText(text, room);
     if (!Number.isSafeInteger(to) || to <= 0) throw new ClientError('invalid_input', 'A reply names the id of the message it answers.', room);
-    return this.sendBody(room, { k: 'reply', to, text });
+    return this.sendBody(room, { k: 'reply', to, text }, mentions);
   }
 
   /** Replaces the text of our own message `target` (its sender key is ours; others ignore anything else). */
@@ -377,7 +382,7 @@ export class ChatClient {
    * when it refuses). Emits `pending` once the outbox holds it (not for a modifier, which shows only
    * folded into its target); sends leave in call order.
    */
-  async sendBody(room: string, fields: BodyFields): Promise<string> {
+  async sendBody(room: string, fields: BodyFields, mentions?: readonly Mention[]): Promise<string> {
     const k: unknown = (fields as { k?: unknown }).k;
     const raw = fields as unknown as Record<string, unknown>;
     if (typeof k === 'string' && isModifierKind(k)) {
@@ -390,8 +395,10 @@ export class ChatClient {
     if (typeof k !== 'string' || !isKindName(k)) throw new ClientError('invalid_input', 'This client cannot send that kind of message.', room);
     // Receivers clear our "is typing" when this message arrives: the next keystroke may signal again at once.
     this.typingSentAt.delete(room);
+    const wrong = mentions && mentions.length > 0 ? checkOutgoing(mentions) : null;
+    if (wrong) throw new ClientError('invalid_input', wrong, room);
     return this.seal(room, (base) => {
-      const body = guardBody(k, raw, base);
+      const body = guardBody(k, raw, mentions && mentions.length > 0 ? { ...base, mentions: mentions.map((m) => ({ key: m.key, name: m.name })) } : base);
       if (!body) throw new ClientError('invalid_input', `The ${k} message is not valid.`, room);
       return body;
     });
@@ -411,7 +418,7 @@ export class ChatClient {
     if (env.length + 256 > max) {
       throw new ClientError('too_large', `The message is larger than this server accepts (${Math.floor(max / 1_000_000)} MB).`, room);
     }
-    const item = isModifierBody(body) ? undefined : this.ownItem(body, 0, ts);
+    const item = isModifierBody(body) ? undefined : this.ownItem(body, 0, ts, room);
     if (isModifierBody(body)) this.ownModifiers.set(`${room}\n${cid}`, body);
     this.dedupe.add(room, this.identity.publicKey, cid);
     // Takes its place in the send order now; persisted before it is written (a crash still resends it).
@@ -517,7 +524,7 @@ export class ChatClient {
       if (!opened.ok && opened.reason === 'modifier' && opened.modifier) this.ownModifiers.set(`${sync.name}\n${entry.cid}`, opened.modifier);
       if (!opened.ok) continue;
       this.dedupe.add(sync.name, opened.body.from.key, entry.cid);
-      this.emit({ type: 'pending', room: sync.name, cid: entry.cid, item: this.ownItem(opened.body, 0, entry.queuedAt) });
+      this.emit({ type: 'pending', room: sync.name, cid: entry.cid, item: this.ownItem(opened.body, 0, entry.queuedAt, sync.name) });
     }
   }
 
@@ -686,6 +693,7 @@ export class ChatClient {
     const unverified: UnverifiedReason | null = invisibleIn(body.from.name).length > 0 ? { why: 'invisible' } : pinned;
     const own = sameBytes(body.from.key, this.identity.publicKey);
     const compared = unverified === null && !own && this.pins.isCompared(room, pinKeyOf(body.from.name), body.from.key);
+    const mentions = this.mentionsOf(room, body);
     const base = {
       id,
       ts,
@@ -696,6 +704,7 @@ export class ChatClient {
       sentAt: body.ts,
       ...(unverified ? { unverified } : {}),
       ...(compared ? { compared: true as const } : {}),
+      ...(mentions ? { mentions } : {}),
     };
     const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
     if (typeof item !== 'string') return item;
@@ -703,13 +712,37 @@ export class ChatClient {
     return placeholder.toItem({ id, ts, cid: body.cid }, 'unsupported');
   }
 
-  private ownItem(body: Body, id: number, ts: number): ShownItem {
+  private ownItem(body: Body, id: number, ts: number, room: string): ShownItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: this.identity.fingerprint };
-    const base = { id, ts, cid: body.cid, from, verified: true, own: true, sentAt: body.ts };
+    const mentions = this.mentionsOf(room, body);
+    const base = { id, ts, cid: body.cid, from, verified: true, own: true, sentAt: body.ts, ...(mentions ? { mentions } : {}) };
     const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: false });
     // Our own bodies were checked when they were made; a kind refusing one is a bug in that kind.
     if (typeof item === 'string') throw new TypeError(`own ${body.k} message refused: ${item}`);
     return item;
+  }
+
+  /** A body's mentions with the names pinned in `room` (a mention of us shows our own name). */
+  private mentionsOf(room: string, body: Body): ItemMention[] | undefined {
+    const myHex = Buffer.from(this.identity.publicKey).toString('hex');
+    return resolveMentions(body.mentions, this.identity.publicKey, (keyHex) =>
+      keyHex === myHex && this.name !== undefined ? this.name : this.pins.nameOfKey(room, keyHex),
+    );
+  }
+
+  /**
+   * Who `@` can complete in a room: each name seen verified this session with its key and
+   * fingerprint (PROTOCOL.md section 10 sends keys, so completion needs them), us left out.
+   */
+  mentionable(room: string): { name: string; key: Uint8Array; fingerprint: string }[] {
+    const myHex = Buffer.from(this.identity.publicKey).toString('hex');
+    return this.pins
+      .members(room)
+      .filter((m) => m.keyHex !== myHex)
+      .map((m) => {
+        const key = new Uint8Array(Buffer.from(m.keyHex, 'hex'));
+        return { name: m.name, key, fingerprint: fingerprint(key) };
+      });
   }
 
   /** The key (hex) a name is pinned to in a room, looked up by its skeleton: "Trust New Key..." shows it beside the new one. */

@@ -13,6 +13,7 @@ import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
 import { MemoryPinStore, type PinStore } from './storage';
 import { escapeName } from './names';
+import { mentionsField, parseMentions } from './mentions';
 
 export const ENVELOPE_VERSION = 0x01;
 export const NONCE_BYTES = 12;
@@ -42,7 +43,8 @@ export type OpenResult =
 export function encodeEnvelopeBody(body: Body | ModifierBody): Uint8Array {
   const from = { name: body.from.name, key: body.from.key };
   const fields = isModifierBody(body) ? modifierFields(body) : bodyFields(body);
-  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...fields });
+  // Section 10: `mentions` comes after the kind's own fields, left out when there are none.
+  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...fields, mentions: mentionsField(body.mentions) });
 }
 
 function signedMessage(room: string, bodyBytes: Uint8Array): Uint8Array {
@@ -143,7 +145,11 @@ export function openEnvelope(input: OpenInput): OpenResult {
       return isModifier(decoded) ? { ok: false, reason: 'modifier', from, k: decoded.k } : { ok: false, reason: 'unsupported', from };
     }
     const body = guardBody(decoded.k, decoded, base);
-    return body ? { ok: true, body, bodyBytes } : { ok: false, reason: 'unsupported', from };
+    if (!body) return { ok: false, reason: 'unsupported', from };
+    // Section 10: a malformed `mentions` is ignored; the message is still shown.
+    const mentions = parseMentions(decoded.mentions);
+    if (mentions) body.mentions = mentions;
+    return { ok: true, body, bodyBytes };
   } catch {
     // Belt and braces: nothing a peer sends may crash the client.
     return { ok: false, reason: 'undecryptable' };
@@ -283,6 +289,36 @@ export class Pins {
   /** The pinned key (hex) of a pin key, if any: what Trust New Key shows next to the new one. */
   pinned(room: string, pinKey: string): string | undefined {
     return this.rooms.get(room)?.get(pinKey);
+  }
+
+  /**
+   * The name shown for an identity key (hex) in a room: the name first seen this session
+   * under a pin that holds that key. Mentions show it rather than the sender's word (section 10).
+   */
+  nameOfKey(room: string, keyHex: string): string | undefined {
+    const pins = this.rooms.get(room);
+    const names = this.names.get(room);
+    if (!pins || !names) return undefined;
+    for (const [pinKey, pinned] of pins) {
+      if (pinned === keyHex) {
+        const name = names.get(pinKey);
+        if (name !== undefined) return name;
+      }
+    }
+    return undefined;
+  }
+
+  /** Every (name, key hex) this session saw verified in a room: who `@` can complete. */
+  members(room: string): { name: string; keyHex: string }[] {
+    const pins = this.rooms.get(room);
+    const names = this.names.get(room);
+    if (!pins || !names) return [];
+    const out: { name: string; keyHex: string }[] = [];
+    for (const [pinKey, name] of names) {
+      const keyHex = pins.get(pinKey);
+      if (keyHex !== undefined) out.push({ name, keyHex });
+    }
+    return out;
   }
 
   /** Re-pins a name to a new key on purpose ("Trust New Key..."): later messages from it verify. */

@@ -75,7 +75,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       now: () => Date.now(),
       roomAllows: (room, item) => {
         const session = this.sessions.current;
-        return !session || roomAllowsToast(this.roomNotify.get(session.server, room), item, session.name);
+        return !session || roomAllowsToast(this.roomNotify.get(session.server, room), item);
       },
     });
     this.sessions = new SessionHost({
@@ -302,12 +302,13 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
 function routedSession(session: ChatSession | undefined): RoutedSession | undefined {
   if (!session) return undefined;
   return {
-    sendText: (room, text) => session.sendText(room, text),
+    sendText: (room, text, mentions) => session.sendText(room, text, mentions),
+    mentionable: (room) => session.mentionable(room),
     loadOlder: (room) => session.loadOlder(room),
     selectRoom: (room) => session.selectRoom(room),
     image: (room, sender, cid) => session.image(room, sender, cid),
     typing: (room) => session.typing(room),
-    sendReply: (room, to, text) => session.sendReply(room, to, text),
+    sendReply: (room, to, text, mentions) => session.sendReply(room, to, text, mentions),
     react: (room, id, emoji, remove) => session.react(room, id, emoji, remove),
     edit: (room, id, text) => session.edit(room, id, text),
     deleteMessage: (room, id) => session.deleteMessage(room, id),

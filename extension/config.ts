@@ -15,7 +15,7 @@ export const SETTINGS = {
   tls: 'tls',
 } as const;
 
-export type NotificationSetting = 'all' | 'off';
+export type NotificationSetting = 'all' | 'mentions' | 'off';
 
 export interface Settings {
   server: string;
@@ -25,6 +25,11 @@ export interface Settings {
   imageMaxSide: number;
   /** "off" only when the user chose plain TCP; anything else is TLS. */
   tls: TlsSetting;
+}
+
+/** The notifications setting; anything unknown reads as the default, 'all'. */
+export function notificationSetting(value: string | undefined): NotificationSetting {
+  return value === 'off' || value === 'mentions' ? value : 'all';
 }
 
 /** The OS user name, the default display name. */
@@ -43,7 +48,7 @@ export function readSettings(): Settings {
     server: c.get<string>(SETTINGS.server, '').trim(),
     room: c.get<string>(SETTINGS.room, '').trim(),
     displayName: c.get<string>(SETTINGS.displayName, '').trim() || osUserName(),
-    notifications: c.get<string>(SETTINGS.notifications, 'all') === 'off' ? 'off' : 'all',
+    notifications: notificationSetting(c.get<string>(SETTINGS.notifications, 'all')),
     imageMaxSide: Number.isInteger(maxSide) && maxSide >= 64 && maxSide <= 8192 ? maxSide : 1280,
     tls: c.get<string>(SETTINGS.tls, 'on') === 'off' ? 'off' : 'on',
   };

@@ -7,7 +7,7 @@
 import type { NoticeLevel, ViewConnection, ViewItem, ViewRoomSummary } from '../protocol/webview';
 import type { NotificationSetting } from './config';
 import type { ChatState } from './state/chat-state';
-import { plainNotificationText, shouldNotify } from './state/notify';
+import { mentionsMe, plainNotificationText, shouldNotify } from './state/notify';
 import { previewText } from './state/view-items';
 
 /** Client errors about the connection itself: the banner and status bar already show them. */
@@ -50,13 +50,15 @@ export class Notifier {
   async incoming(room: string, item: ViewItem, unread: boolean, open: (room: string) => void, trust?: (room: string, item: ViewItem) => void): Promise<void> {
     if (this.ui.roomAllows && !this.ui.roomAllows(room, item)) return;
     const now = this.ui.now();
-    if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast })) return;
+    const mention = mentionsMe(item);
+    if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast, mentionsMe: mention })) return;
     this.lastToast = now;
     // A changed key or a look-alike name (issue 11) is said in the toast too, not only in the view.
     const who = item.kind === 'placeholder' ? 'Someone' : item.verified || item.own ? item.from.name : `${item.from.name} (NOT VERIFIED: ${item.why ?? 'changed key'})`;
     // Only the same name under another key can be trusted on purpose; a look-alike never is.
     const changed = trust !== undefined && item.kind !== 'placeholder' && !item.own && !item.verified && (item.why === undefined || item.why === 'changed key');
-    const answer = await this.ui.toast(plainNotificationText(`${who} in ${room}: ${previewText(item)}`), changed || undefined);
+    const says = mention ? 'mentioned you in' : 'in';
+    const answer = await this.ui.toast(plainNotificationText(`${who} ${says} ${room}: ${previewText(item)}`), changed || undefined);
     if (answer === 'trust') trust?.(room, item);
     else if (answer) open(room);
   }

@@ -7,6 +7,7 @@
 import type { CodeSnippet } from '../protocol/code';
 import { ChatClient, type ChatClientOptions, type ChatEvent } from '../client/chat-client';
 import type { Identity } from '../client/keys';
+import type { Mention } from '../client/mentions';
 import type { PreparedImage } from '../client/images/types';
 import { rmSync } from 'node:fs';
 import type { FileInfo } from '../client/kinds/file';
@@ -14,14 +15,14 @@ import type { RoomItem } from '../client/kinds/index';
 import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
 import { PAGE_SIZE } from '../protocol/constants';
-import type { HostMessage, ViewImageItem, ViewItem } from '../protocol/webview';
+import type { HostMessage, ViewImageItem, ViewItem, ViewMember } from '../protocol/webview';
+import { escapeName } from '../client/names';
 import { ChatState } from './state/chat-state';
 import { RoomFolds } from './state/conversation';
 import { TypingRoster } from './state/typing';
 import { ClientError } from '../client/errors';
 import type { ModifierItem } from '../client/kinds/modifiers';
 import { fingerprint as fingerprintOf } from '../client/keys';
-import { escapeName } from '../client/names';
 import { SenderBook, type SeenSender, type SenderStanding } from './senders';
 
 export interface SessionOptions {
@@ -195,8 +196,29 @@ export class ChatSession {
     }
   }
 
-  async sendText(room: string, text: string): Promise<string> {
-    return this.client.sendText(room, text);
+  /** `mentions`: fingerprints the view picked with `@` (PROTOCOL.md section 10). */
+  async sendText(room: string, text: string, mentions: readonly string[] = []): Promise<string> {
+    return this.client.sendText(room, text, this.mentionKeys(room, mentions));
+  }
+
+  /**
+   * The identity keys of the fingerprints the view picked, from those seen in the room: one no
+   * longer known refuses the send with a sentence.
+   */
+  private mentionKeys(room: string, mentions: readonly string[]): Mention[] {
+    if (mentions.length === 0) return [];
+    const known = this.client.mentionable(room);
+    const picked = [...new Set(mentions)].map((f) => known.find((m) => m.fingerprint === f));
+    const keys = picked.flatMap((m) => (m ? [{ key: m.key, name: m.name }] : []));
+    if (keys.length !== picked.length) {
+      throw new ClientError('invalid_input', 'Someone mentioned in this message is not a known member of the room; the message was not sent.', room);
+    }
+    return keys;
+  }
+
+  /** Who `@` can complete in a room: names seen verified there this session, with fingerprints (never keys). */
+  mentionable(room: string): ViewMember[] {
+    return this.client.mentionable(room).map(({ name, fingerprint }) => ({ name: escapeName(name), fingerprint }));
   }
 
   async sendCode(room: string, snippet: CodeSnippet): Promise<string> {
@@ -326,8 +348,8 @@ export class ChatSession {
   }
 
   /** Answers message `to` (server id) with `text`. */
-  async sendReply(room: string, to: number, text: string): Promise<string> {
-    return this.client.sendReply(room, to, text);
+  async sendReply(room: string, to: number, text: string, mentions: readonly string[] = []): Promise<string> {
+    return this.client.sendReply(room, to, text, this.mentionKeys(room, mentions));
   }
 
   /** Replaces the text of our own message `id` (only text and reply messages have text to edit). */

@@ -5,7 +5,7 @@
 
 import type { CodeSnippet } from '../protocol/code';
 import type { HighlightedCode } from '../protocol/highlight';
-import type { HostMessage, NoticeLevel, WebviewMessage } from '../protocol/webview';
+import type { HostMessage, NoticeLevel, ViewMember, WebviewMessage } from '../protocol/webview';
 import type { HostImage } from './session';
 import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
 import { safeExternalUrl } from './links';
@@ -15,14 +15,17 @@ export type ViewRequest = Exclude<WebviewMessage, { type: 'ready' }>;
 
 /** The session as the router uses it. */
 export interface RoutedSession {
-  sendText(room: string, text: string): Promise<unknown>;
+  /** `mentions`: fingerprints of room members (PROTOCOL.md section 10); the session maps them to keys. */
+  sendText(room: string, text: string, mentions?: readonly string[]): Promise<unknown>;
+  /** Who `@` can complete in a room. */
+  mentionable(room: string): ViewMember[];
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
   /** The image this sender sent in this room under this cid, with its bytes. */
   image(room: string, sender: string, cid: string): HostImage | undefined;
   typing(room: string): void;
   /** Conversation (PROTOCOL.md section 13): messages named by server id. */
-  sendReply(room: string, to: number, text: string): Promise<unknown>;
+  sendReply(room: string, to: number, text: string, mentions?: readonly string[]): Promise<unknown>;
   react(room: string, id: number, emoji: string, remove: boolean): Promise<unknown>;
   edit(room: string, id: number, text: string): Promise<unknown>;
   deleteMessage(room: string, id: number): Promise<void>;
@@ -62,7 +65,10 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
         to.notice('error', 'Message App is not connected. Connect to a server to send messages.');
         return;
       }
-      await session.sendText(message.room, message.text);
+      await session.sendText(message.room, message.text, message.mentions);
+      return;
+    case 'members':
+      to.post({ type: 'members', room: message.room, members: session?.mentionable(message.room) ?? [] });
       return;
     case 'loadOlder':
       // The view waits for an answer to each request, so one comes even without a session.
@@ -130,7 +136,7 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
         to.notice('error', 'Message App is not connected. Connect to a server to change messages.');
         return;
       }
-      if (message.type === 'reply') await session.sendReply(message.room, message.to, message.text);
+      if (message.type === 'reply') await session.sendReply(message.room, message.to, message.text, message.mentions);
       else if (message.type === 'react') await session.react(message.room, message.id, message.emoji, message.remove);
       else if (message.type === 'edit') await session.edit(message.room, message.id, message.text);
       else await session.deleteMessage(message.room, message.id);

@@ -26,6 +26,25 @@ export interface ViewSender {
   fingerprint: string;
 }
 
+/** Someone a message mentions (PROTOCOL.md section 10), as this host shows them: never a key. */
+export interface ViewMention {
+  /** The name pinned for that key here (the sender's word only when `pinned` is false). */
+  name: string;
+  fingerprint: string;
+  /** The mention is of this user. */
+  me: boolean;
+  pinned: boolean;
+}
+
+/** At most 32 mentions per message (section 10). */
+export const MAX_MENTIONS = 32;
+
+/** Someone `@` can complete in a room: a name seen verified there, with its fingerprint (the key stays in the host). */
+export interface ViewMember {
+  name: string;
+  fingerprint: string;
+}
+
 interface ViewItemBase {
   /** Server id; null while the message waits for its ack. */
   id: number | null;
@@ -67,6 +86,8 @@ interface ViewShownBase extends ViewItemBase {
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
+  /** Whom the message mentions (section 10). */
+  mentions?: ViewMention[];
   /** Reactions folded in (section 13); absent when none. */
   reactions?: ViewReaction[];
   /** An edit by its sender applies; the text shown is the newest edit's. */
@@ -186,6 +207,8 @@ export type HostMessage =
   | { type: 'highlighted'; id: number; code: HighlightedCode }
   /** The colour theme changed: highlighted blocks on screen ask again. */
   | { type: 'themeChanged' }
+  /** Who `@` can complete in a room, answering the view's `members` (PROTOCOL.md section 10). */
+  | { type: 'members'; room: string; members: ViewMember[] }
   /** The answer to one `imageBytes` request: the bytes of the image named by (sender, cid). */
   | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array }
   /** Who is typing in this room now (section 13); sent when it changes, the host expires names after 6 s. */
@@ -195,7 +218,10 @@ export type HostMessage =
 export type WebviewMessage =
   /** Sent when the webview (re)loads; the host answers with one snapshot. */
   | { type: 'ready' }
-  | { type: 'send'; room: string; text: string }
+  /** `mentions`: fingerprints of members picked with `@` (the host maps them to identity keys). */
+  | { type: 'send'; room: string; text: string; mentions?: string[] }
+  /** Who `@` can complete in this room; answered by `members`. */
+  | { type: 'members'; room: string }
   | { type: 'loadOlder'; room: string }
   | { type: 'selectRoom'; room: string }
   | { type: 'openLink'; url: string }
@@ -218,7 +244,7 @@ export type WebviewMessage =
   /** Asks for one image's bytes by (sender fingerprint, cid); the host answers once with `imageBytes` if it has them. */
   | { type: 'imageBytes'; room: string; sender: string; cid: string }
   /** Conversation (section 13): messages are named by server id; the host finds their sender key and cid. */
-  | { type: 'reply'; room: string; to: number; text: string }
+  | { type: 'reply'; room: string; to: number; text: string; mentions?: string[] }
   | { type: 'react'; room: string; id: number; emoji: string; remove: boolean }
   | { type: 'edit'; room: string; id: number; text: string }
   | { type: 'delete'; room: string; id: number }
@@ -247,10 +273,13 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
   switch (m.type) {
     case 'ready':
       return { type: 'ready' };
-    case 'send':
-      return isRoomName(m.room) && isString(m.text) && m.text.length <= MAX_TEXT_CHARS
-        ? { type: 'send', room: m.room, text: m.text }
-        : null;
+    case 'send': {
+      if (!isRoomName(m.room) || !isString(m.text) || m.text.length > MAX_TEXT_CHARS) return null;
+      if (m.mentions === undefined) return { type: 'send', room: m.room, text: m.text };
+      return isFingerprints(m.mentions) ? { type: 'send', room: m.room, text: m.text, mentions: [...m.mentions] } : null;
+    }
+    case 'members':
+      return isRoomName(m.room) ? { type: 'members', room: m.room } : null;
     case 'loadOlder':
     case 'selectRoom':
       return isRoomName(m.room) ? { type: m.type, room: m.room } : null;
@@ -287,8 +316,11 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid)
         ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid }
         : null;
-    case 'reply':
-      return isRoomName(m.room) && isId(m.to) && isMessageText(m.text) ? { type: 'reply', room: m.room, to: m.to, text: m.text } : null;
+    case 'reply': {
+      if (!isRoomName(m.room) || !isId(m.to) || !isMessageText(m.text)) return null;
+      if (m.mentions === undefined) return { type: 'reply', room: m.room, to: m.to, text: m.text };
+      return isFingerprints(m.mentions) ? { type: 'reply', room: m.room, to: m.to, text: m.text, mentions: [...m.mentions] } : null;
+    }
     case 'react':
       return isRoomName(m.room) && isId(m.id) && isString(m.emoji) && m.emoji.length > 0 && m.emoji.length <= MAX_EMOJI_CHARS && typeof m.remove === 'boolean'
         ? { type: 'react', room: m.room, id: m.id, emoji: m.emoji, remove: m.remove }
@@ -302,6 +334,15 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
     default:
       return null;
   }
+}
+
+/** Fingerprints as the view sends them: at most 32, each "XXXX XXXX ..." (base32 in groups). */
+function isFingerprints(v: unknown): v is string[] {
+  return Array.isArray(v) && v.length <= MAX_MENTIONS && v.every((f) => isString(f) && /^[A-Z2-7 ]{1,64}$/.test(f));
+}
+
+function isMember(v: unknown): v is ViewMember {
+  return isFields(v) && isString(v.name) && v.name.length <= 256 && isString(v.fingerprint) && v.fingerprint.length <= 64;
 }
 
 /** A server message id: a positive safe integer. */
@@ -383,6 +424,14 @@ function copySnippet(s: CodeSnippet): CodeSnippet {
   return path === undefined ? { lang, start, end, text } : { lang, path, start, end, text };
 }
 
+function isMentions(v: unknown): v is ViewMention[] {
+  return (
+    Array.isArray(v) &&
+    v.length <= MAX_MENTIONS &&
+    v.every((m) => isFields(m) && isString(m.name) && m.name.length <= 256 && isString(m.fingerprint) && typeof m.me === 'boolean' && typeof m.pinned === 'boolean')
+  );
+}
+
 function isFile(v: unknown): v is ViewFile {
   return isFields(v) && isString(v.name) && isCount(v.size) && isString(v.mime);
 }
@@ -405,7 +454,8 @@ export function isViewItem(v: unknown): v is ViewItem {
         (v.why === undefined || (isString(v.why) && v.why.length <= 200)) &&
         (v.compared === undefined || typeof v.compared === 'boolean') &&
         typeof v.pending === 'boolean' &&
-        (v.signedAt === undefined || isCount(v.signedAt));
+        (v.signedAt === undefined || isCount(v.signedAt)) &&
+        (v.mentions === undefined || isMentions(v.mentions));
       if (!common || !isFolded(v)) return false;
       if (v.kind === 'reply') return isString(v.text) && isReplyTo(v.replyTo);
       if (v.kind === 'code') return isSnippet(v.code);
@@ -482,6 +532,10 @@ export function parseHostMessage(value: unknown): HostMessage | null {
       return isCount(m.id) && isHighlightedCode(m.code) ? { type: 'highlighted', id: m.id, code: m.code } : null;
     case 'themeChanged':
       return { type: 'themeChanged' };
+    case 'members':
+      return isRoomName(m.room) && Array.isArray(m.members) && m.members.length <= 1024 && m.members.every(isMember)
+        ? { type: 'members', room: m.room, members: m.members.map(({ name, fingerprint }) => ({ name, fingerprint })) }
+        : null;
     case 'imageBytes':
       return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) && isOneOf(IMAGE_MIMES, m.mime) && isBytes(m.data) && m.data.length > 0
         ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid, mime: m.mime, data: m.data }

@@ -60,8 +60,8 @@ export class ViewState {
     return this.room(this.active);
   }
 
-  /** Image bytes go to the image cache (image-cache.ts), highlighting to code-highlights.ts; neither is view state. */
-  apply(msg: Exclude<HostMessage, { type: 'highlighted' | 'themeChanged' | 'imageBytes' }>): Change {
+  /** Image bytes go to the image cache (image-cache.ts), highlighting to code-highlights.ts, members to the composer; none is view state. */
+  apply(msg: Exclude<HostMessage, { type: 'highlighted' | 'themeChanged' | 'imageBytes' | 'members' }>): Change {
     switch (msg.type) {
       case 'snapshot':
         this.connection = msg.snapshot.connection;

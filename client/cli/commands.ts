@@ -10,11 +10,12 @@ import { ClientError, ServerError, ServerUnreachableError } from '../errors';
 import { FileStateStore } from '../file-store';
 import { MemoryCursorStore } from '../storage';
 import { PAGE_SIZE } from '../../protocol/constants';
-import { isRoomName } from '../../protocol/names';
+import { isRoomName, normalizeDisplayName } from '../../protocol/names';
 import { parseAddress, type TlsOptions } from '../connection';
 import { parseInvite } from '../invite';
 import { ReplayFileStore, ReplayMemory } from '../replay';
 import { RoomParamsFile } from '../room-params';
+import { MAX_MENTIONS, type Mention } from '../mentions';
 import { parseCodeSpec, snippetFromFile } from '../snippet';
 import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
@@ -37,6 +38,8 @@ Commands:
           Sends one message (creating the room if it does not exist) and prints
           {"id":..,"ts":..,"cid":".."} once the server has stored it. --code shares lines of a file
           (its path relative to the current folder, or none when the file is outside it).
+          --mention NAME (repeatable) mentions a member by a name pinned in the room (seen
+          there before by this identity); the message carries their identity key.
   send    --server HOST:PORT --room ROOM --name NAME (--text TEXT | --image FILE | --file PATH)
           Sends one message (creating the room if it does not exist) and prints
           {"id":..,"ts":..,"cid":".."} once the server has stored it. With --file, any file
@@ -100,6 +103,7 @@ const OPTIONS = {
   image: { type: 'string' },
   code: { type: 'string' },
   lang: { type: 'string' },
+  mention: { type: 'string', multiple: true },
   file: { type: 'string' },
   id: { type: 'string' },
   out: { type: 'string' },
@@ -127,7 +131,7 @@ const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure'
 const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'reply', 'react', 'edit', 'delete', 'verify'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
-  send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'file', 'timeout'],
+  send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'mention', 'file', 'timeout'],
   fetch: [...CONNECT, 'id', 'out', 'timeout'],
   read: [...CONNECT, 'limit', 'before', 'after', 'timeout', 'raw'],
   reply: [...CONNECT, 'name', 'to', 'text', 'timeout'],
@@ -361,6 +365,7 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
   const given = [values.text, values.image, values.code, values.file].filter((v) => v !== undefined).length;
   if (given !== 1) throw new UsageError('Give exactly one of --text TEXT, --image FILE, --code FILE[:START[-END]] or --file PATH.');
   if (values.lang !== undefined && values.code === undefined) throw new UsageError('--lang goes with --code.');
+  if (values.mention !== undefined && values.file !== undefined) throw new UsageError('--mention goes with --text, --image or --code.');
   if (values.file !== undefined) return sendFile(makeContext, room, name, values.file);
   // Prepare the image or snippet before connecting: a refused file should not cost a round trip.
   const image = values.image === undefined ? undefined : await loadImage(values.image);
@@ -372,6 +377,7 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
     await client.connect();
     return await withDeadline(client, ctx.timeoutMs, async () => {
       await client.joinRoom(room, passphrase, { create: true });
+      const mentions = mentionsByName(client, room, values.mention ?? []);
       const acked = new Promise<{ id: number; ts: number }>((resolve, reject) => {
         client.onEvent((e) => {
           if (e.type === 'acked' && e.room === room && e.cid === cid) resolve({ id: e.id, ts: e.ts });
@@ -381,10 +387,10 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
         });
       });
       const cid = image
-        ? await client.sendImage(room, image)
+        ? await client.sendImage(room, image, mentions)
         : snippet
-          ? await client.sendCode(room, snippet)
-          : await client.sendText(room, values.text ?? '');
+          ? await client.sendCode(room, snippet, mentions)
+          : await client.sendText(room, values.text ?? '', mentions);
       const { id, ts } = await acked;
       process.stdout.write(jsonLine({ id, ts, cid }));
       return EXIT.ok;
@@ -393,6 +399,25 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
     client.close();
     await ctx.replay.flush();
   }
+}
+
+/**
+ * `--mention NAME`: each name's identity key as pinned in the room (PROTOCOL.md section 10 mentions
+ * keys, not names); a name nobody is pinned under is refused with a sentence before anything is sent.
+ */
+function mentionsByName(client: ChatClient, room: string, names: readonly string[]): Mention[] {
+  const out: Mention[] = [];
+  for (const raw of names) {
+    const name = normalizeDisplayName(raw);
+    const keyHex = name === null ? undefined : client.pinnedKeyOf(room, name);
+    if (name === null || keyHex === undefined) {
+      throw new ClientError('invalid_input', `No one named "${raw}" is pinned in room "${room}"; read the room first (npm run chat -- read) to see who is there.`, room);
+    }
+    const key = new Uint8Array(Buffer.from(keyHex, 'hex'));
+    if (!out.some((m) => Buffer.from(m.key).equals(Buffer.from(key)))) out.push({ key, name });
+  }
+  if (out.length > MAX_MENTIONS) throw new ClientError('invalid_input', `A message can mention at most ${MAX_MENTIONS} people.`, room);
+  return out;
 }
 
 /** `send --file`: the deadline covers connecting and joining; the transfer has its own silence timeout and resume. */

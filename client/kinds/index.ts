@@ -10,7 +10,7 @@ import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
 import { reasonLabel } from '../envelope';
 import { messageTimes } from '../signed-time';
-import type { BodyBase, ItemContext, MessageKind, ShownBase } from './types';
+import type { BodyBase, CliShownBase, ItemContext, MessageKind, ShownBase } from './types';
 import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
 
 /** Per kind: its body, room item, view item and CLI line. One line here per kind. */
@@ -94,6 +94,8 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
     pending: id === null,
     // The sender's clock disagrees with the server's by over five minutes (a replay or a skewed clock): the view shows both.
     ...(id !== null && messageTimes(item.sentAt, item.ts).server !== undefined ? { signedAt: item.sentAt } : {}),
+    // Section 10: names and fingerprints only; the keys stay in the host.
+    ...(item.mentions ? { mentions: item.mentions.map(({ name, fingerprint, me, pinned }) => ({ name, fingerprint, me, pinned })) } : {}),
   });
 }
 
@@ -107,5 +109,7 @@ export function previewText(item: ViewItem, max = 120): string {
 export function toCliJson(item: RoomItem): MessageLine {
   if (item.kind === 'placeholder') return placeholder.toCliJson(item);
   const { id, ts, cid } = item;
-  return loose(item.kind).toCliJson(item, { id, ts, cid, from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint }, verified: item.verified });
+  const base: CliShownBase = { id, ts, cid, from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint }, verified: item.verified };
+  if (item.mentions) base.mentions = item.mentions.map(({ name, fingerprint }) => ({ name, fingerprint }));
+  return loose(item.kind).toCliJson(item, base);
 }

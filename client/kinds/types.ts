@@ -1,8 +1,9 @@
 // The parts every message kind supplies (PROTOCOL.md section 4), so that adding a kind is one module plus one registry line.
 
-import type { ViewPlaceholderItem, ViewSender } from '../../protocol/webview';
+import type { ViewMention, ViewPlaceholderItem, ViewSender } from '../../protocol/webview';
 import type { PreparedImage } from '../images/types';
 import type { UnverifiedReason } from '../envelope';
+import type { ItemMention, Mention } from '../mentions';
 
 /** The sender as signed inside a body. */
 export interface BodySender {
@@ -16,6 +17,8 @@ export interface BodyBase {
   cid: string;
   ts: number;
   from: BodySender;
+  /** PROTOCOL.md section 10: whom the body mentions, by identity key (any kind; after the kind's fields on the wire). */
+  mentions?: Mention[];
 }
 
 export interface Sender {
@@ -45,6 +48,8 @@ export interface ShownBase extends ItemBase {
   own: boolean;
   /** The sender's clock, from inside the envelope. */
   sentAt: number;
+  /** Whom it mentions, with the names pinned here (section 10). */
+  mentions?: ItemMention[];
 }
 
 /** The fields of a shown message in the webview (display data only, never a key). */
@@ -60,6 +65,8 @@ export interface ViewShownBase {
   /** The user compared this sender's fingerprint (Verify Fingerprint...). */
   compared?: boolean;
   pending: boolean;
+  /** Whom it mentions: pinned name, fingerprint, whether it is me (never a key). */
+  mentions?: ViewMention[];
 }
 
 /** The fields of a shown message in the CLI's JSON lines. */
@@ -69,6 +76,8 @@ export interface CliShownBase {
   cid: string;
   from: { name: string; fingerprint: string };
   verified: boolean;
+  /** Only on a message with mentions (section 10). */
+  mentions?: { name: string; fingerprint: string }[];
 }
 
 /** What turning a body into an item may need from the client's options. */

@@ -4,6 +4,7 @@
 
 import type { ViewItem } from '../../protocol/webview';
 import type { KeyValueStore } from '../stores';
+import { mentionsMe } from './notify';
 
 export const ROOM_NOTIFY_LEVELS = ['all', 'mentions', 'none'] as const;
 export type RoomNotifyLevel = (typeof ROOM_NOTIFY_LEVELS)[number];
@@ -42,23 +43,16 @@ export class RoomNotifySettings {
   }
 }
 
-const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** "@Ada" (any case) as a word of its own in `text`: "@Adam" or "mail@Ada.org" is not a mention of Ada. */
-export function mentionsName(text: string, name: string): boolean {
-  if (name.trim() === '') return false;
-  return new RegExp(`(^|[^\\p{L}\\p{N}_@.])@${escapeRegExp(name)}(?![\\p{L}\\p{N}_])`, 'iu').test(text);
-}
-
 /** Whether a new message in a room at `level` earns a toast (the global setting and the view's visibility are checked elsewhere). */
-export function roomAllowsToast(level: RoomNotifyLevel, item: ViewItem, myName: string): boolean {
+export function roomAllowsToast(level: RoomNotifyLevel, item: ViewItem): boolean {
   switch (level) {
     case 'all':
       return true;
     case 'none':
       return false;
     case 'mentions':
-      return (item.kind === 'text' || item.kind === 'reply') && mentionsName(item.text, myName);
+      // By identity key (PROTOCOL.md section 10), never by "@name" in the text, which anyone can type.
+      return mentionsMe(item);
     default: {
       const unreachable: never = level;
       return unreachable;
@@ -70,7 +64,7 @@ export function roomAllowsToast(level: RoomNotifyLevel, item: ViewItem, myName: 
 export function roomNotifyPicks(current: RoomNotifyLevel): Array<{ level: RoomNotifyLevel; label: string; description: string; detail: string }> {
   const rows: Array<{ level: RoomNotifyLevel; label: string; detail: string }> = [
     { level: 'all', label: '$(bell) All messages', detail: 'A notification for every new message while the chat is hidden' },
-    { level: 'mentions', label: '$(mention) Only @mentions', detail: 'A notification only when a message names you with @' },
+    { level: 'mentions', label: '$(mention) Only @mentions', detail: 'A notification only when a message mentions you (picked with @)' },
     { level: 'none', label: '$(bell-slash) None', detail: 'No notifications; the badge still counts unread messages' },
   ];
   return rows.map((r) => ({ ...r, description: r.level === current ? 'current' : '' }));

@@ -18,6 +18,7 @@ import { beginShutdown, E2eError, killAll, run, tail, within } from './proc';
 import { Report } from './report';
 import { ensureTools } from './setup';
 import { messageListPart } from './message-list';
+import { codePart } from './code';
 import { filesPart } from './files';
 import { connectPart } from './connect';
 import type { PartOptions } from './part';
@@ -43,6 +44,7 @@ const WORKBENCH_PARTS: readonly { name: string; what: string; run: (o: PartOptio
   { name: 'files', what: 'issue 14: a 50 MB file sent and saved', run: filesPart },
   { name: 'connect', what: 'issue 16: unreachable server, then the real one; menus by state', run: connectPart },
   { name: 'conversation', what: 'issue 13: reply, react, typing, edit, delete', run: conversationPart },
+  { name: 'code', what: 'issue 12: Share Selection, Open, @mentions', run: codePart },
   { name: 'trust', what: 'issue 11: new-room passphrase, Verify Fingerprint, Trust New Key', run: trustPart },
 ];
 
@@ -172,6 +174,21 @@ async function main(): Promise<number> {
         report.record(`part ${part.name}: ${part.what} (all steps)`, Date.now() - t, false);
         failures.push(`part ${part.name}: ${message(err)}`);
         console.error(`[e2e] part ${part.name} FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
+      await closeAll(open);
+    }
+
+    if (parts.includes('code')) {
+      await closeAll(open);
+      const t = Date.now();
+      try {
+        await codePart({ browser: chromium, tools, stateDir: join(state, 'code'), vsix, server: chat, shots, report, open });
+        report.record('part code: share a selection, open it, @mention (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part code: share a selection, open it, @mention (all steps)', Date.now() - t, false);
+        failures.push(`part code: ${message(err)}`);
+        console.error(`[e2e] part code FAILED: ${message(err)}`);
         await diagnose(open, server, shots);
       }
       await closeAll(open);

@@ -16,6 +16,7 @@ function router(): { posted: HostMessage[]; actions: RouterActions } {
   const actions: RouterActions = {
     session: () => ({
       sendText: unexpected,
+      mentionable: unexpected,
       loadOlder: unexpected,
       selectRoom: unexpected,
       typing: unexpected,

@@ -1,14 +1,18 @@
 // Per-room notifications (all / mentions / none): kept per server and room, a
-// mention is "@name" as a word, and the notifier toasts by the room's level while
+// mention is one by my identity key (not "@name" typed in the text), and the notifier toasts by the room's level while
 // the badge keeps counting every unread message.
 
 import { strict as assert } from 'node:assert';
 import { Notifier } from '../../extension/notifier';
 import { ChatState } from '../../extension/state/chat-state';
-import { mentionsName, ROOM_NOTIFY_KEY, roomAllowsToast, roomNotifyPicks, RoomNotifySettings } from '../../extension/state/room-notify';
+import { ROOM_NOTIFY_KEY, roomAllowsToast, roomNotifyPicks, RoomNotifySettings } from '../../extension/state/room-notify';
 import { NOTIFY_GAP_MS } from '../../extension/state/notify';
 import { imageItem, textItem } from '../webview/fixtures';
 import { InMemoryMemento } from './fakes';
+import type { ViewMention } from '../../protocol/webview';
+
+/** A mention of the reader, as the host puts it on an item (PROTOCOL.md section 10). */
+const ME: ViewMention = { name: 'Me', fingerprint: 'AAAA BBBB CCCC DDDD EEEE FFFF', me: true, pinned: true };
 
 describe('extension: per-room notifications', () => {
   it('keeps a level per server and room, all by default, and forgets rooms set back to all', async () => {
@@ -33,24 +37,13 @@ describe('extension: per-room notifications', () => {
     assert.equal(new RoomNotifySettings(memento).get('a:1', 'team'), 'all');
   });
 
-  it('takes "@Name" as a word of its own, in any case, for a mention', () => {
-    assert.equal(mentionsName('@ann can you look?', 'Ann'), true);
-    assert.equal(mentionsName('thanks, @Ann!', 'Ann'), true);
-    assert.equal(mentionsName('ping @Ann.', 'Ann'), true);
-    assert.equal(mentionsName('@Anna can you look?', 'Ann'), false);
-    assert.equal(mentionsName('mail me at x@Ann', 'Ann'), false);
-    assert.equal(mentionsName('Ann, look', 'Ann'), false);
-    assert.equal(mentionsName('hi @Ann.B', 'Ann.B'), true, 'a name with regex characters is matched literally');
-    assert.equal(mentionsName('hi @AnnxB', 'Ann.B'), false);
-    assert.equal(mentionsName('@ here', ''), false);
-  });
-
-  it('lets all through, none never, and mentions only a text that names me', () => {
-    assert.equal(roomAllowsToast('all', imageItem(1), 'Ann'), true);
-    assert.equal(roomAllowsToast('none', textItem(1, '@Me urgent'), 'Me'), false);
-    assert.equal(roomAllowsToast('mentions', textItem(1, '@Me urgent'), 'Me'), true);
-    assert.equal(roomAllowsToast('mentions', textItem(2, 'no name here'), 'Me'), false);
-    assert.equal(roomAllowsToast('mentions', imageItem(3), 'Me'), false);
+  it('lets all through, none never, and mentions only a message that mentions my key', () => {
+    assert.equal(roomAllowsToast('all', imageItem(1)), true);
+    assert.equal(roomAllowsToast('none', textItem(1, '@Me urgent', { mentions: [ME] })), false);
+    assert.equal(roomAllowsToast('mentions', textItem(1, '@Me urgent', { mentions: [ME] })), true);
+    assert.equal(roomAllowsToast('mentions', textItem(2, '@Me typed, not picked')), false, 'a typed name is not a mention');
+    assert.equal(roomAllowsToast('mentions', textItem(3, '@Bob', { mentions: [{ ...ME, name: 'Bob', me: false }] })), false);
+    assert.equal(roomAllowsToast('mentions', imageItem(4)), false);
   });
 
   it('marks the current level in the quick pick', () => {
@@ -79,21 +72,21 @@ describe('extension: per-room notifications', () => {
       notice: () => undefined,
       setting: () => 'all',
       now: () => clock,
-      roomAllows: (room, item) => roomAllowsToast(levels.get('h:1', room), item, 'Me'),
+      roomAllows: (room, item) => roomAllowsToast(levels.get('h:1', room), item),
     });
     const state = new ChatState();
     state.setActive('team');
-    const arrive = async (room: string, id: number, text: string): Promise<void> => {
-      const item = textItem(id, text);
+    const arrive = async (room: string, id: number, text: string, mentions?: ViewMention[]): Promise<void> => {
+      const item = textItem(id, text, mentions ? { mentions } : {});
       const { unread } = state.upsert(room, item, true);
       await n.incoming(room, item, unread, () => undefined);
       clock += NOTIFY_GAP_MS;
     };
-    await arrive('quiet', 1, 'hello @Me');
+    await arrive('quiet', 1, 'hello @Me', [ME]);
     await arrive('ops', 2, 'deploy done');
-    await arrive('ops', 3, '@me can you check?');
+    await arrive('ops', 3, '@Me can you check?', [ME]);
     await arrive('team', 4, 'lunch?');
-    assert.deepEqual(toasts, ['Ann in ops: @me can you check?', 'Ann in team: lunch?']);
+    assert.deepEqual(toasts, ['Ann mentioned you in ops: @Me can you check?', 'Ann in team: lunch?']);
     n.refresh(state);
     assert.deepEqual(badge, [4], 'the muted rooms still count on the badge');
   });

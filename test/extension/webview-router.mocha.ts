@@ -14,14 +14,18 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
   const calls: string[] = [];
   const image = imageItem(1);
   const session: RoutedSession = {
-    sendText: async (room, text) => calls.push(`sendText ${room} ${text}`),
+    sendText: async (room, text, mentions) => calls.push(`sendText ${room} ${text}${mentions ? ` mentions ${mentions.join(',')}` : ''}`),
+    mentionable: (room) => {
+      calls.push(`members ${room}`);
+      return [{ name: 'Bob', fingerprint: 'AAAA BBBB CCCC DDDD EEEE FFFF' }];
+    },
     loadOlder: async (room) => {
       calls.push(`loadOlder ${room}`);
     },
     selectRoom: (room) => calls.push(`selectRoom ${room}`),
     image: (_room, sender, cid): HostImage | undefined => (cid === image.cid && sender === BOB_FINGERPRINT ? { item: image, data: PNG_1x1 } : undefined),
     typing: (room) => calls.push(`typing ${room}`),
-    sendReply: async (room, to, text) => calls.push(`sendReply ${room} ${to} ${text}`),
+    sendReply: async (room, to, text, mentions) => calls.push(`sendReply ${room} ${to} ${text}${mentions ? ` mentions ${mentions.join(',')}` : ''}`),
     react: async (room, id, emoji, remove) => calls.push(`react ${room} ${id} ${emoji} ${remove}`),
     edit: async (room, id, text) => calls.push(`edit ${room} ${id} ${text}`),
     deleteMessage: async (room, id) => {
@@ -111,6 +115,9 @@ describe('extension webview router', () => {
 
   it('conversation: reply, react, edit, delete and typing reach the session by message id', async () => {
     assert.deepEqual(await route({ type: 'reply', room: 'team', to: 3, text: 'yes' }), ['sendReply team 3 yes']);
+    const print = 'AAAA BBBB CCCC DDDD EEEE FFFF';
+    assert.deepEqual(await route({ type: 'reply', room: 'team', to: 3, text: '@Bob yes', mentions: [print] }), [`sendReply team 3 @Bob yes mentions ${print}`]);
+    assert.equal(parseWebviewMessage({ type: 'reply', room: 'team', to: 3, text: 'x', mentions: ['not a fingerprint'] }), null);
     assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: false }), ['react team 3 👍 false']);
     assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: true }), ['react team 3 👍 true']);
     assert.deepEqual(await route({ type: 'edit', room: 'team', id: 3, text: 'fixed' }), ['edit team 3 fixed']);
@@ -141,6 +148,22 @@ describe('extension webview router', () => {
 
   it('sends text through the session', async () => {
     assert.deepEqual(await route({ type: 'send', room: 'team', text: 'hi' }), ['sendText team hi']);
+  });
+
+  it('sends the fingerprints picked with @ along, and answers a members request (an empty list without a session)', async () => {
+    assert.deepEqual(await route({ type: 'send', room: 'team', text: '@Bob hi', mentions: ['AAAA BBBB CCCC DDDD EEEE FFFF'] }), [
+      'sendText team @Bob hi mentions AAAA BBBB CCCC DDDD EEEE FFFF',
+    ]);
+    assert.deepEqual(await route({ type: 'members', room: 'team' }), [
+      'members team',
+      `post ${JSON.stringify({ type: 'members', room: 'team', members: [{ name: 'Bob', fingerprint: 'AAAA BBBB CCCC DDDD EEEE FFFF' }] })}`,
+    ]);
+    assert.deepEqual(await route({ type: 'members', room: 'team' }, false), [`post ${JSON.stringify({ type: 'members', room: 'team', members: [] })}`]);
+    // What the view sends is checked: fingerprints only (no keys, no markup), at most 32.
+    assert.equal(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: ['<b>'] }), null);
+    assert.equal(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: 'AAAA' }), null);
+    assert.equal(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: Array.from({ length: 33 }, () => 'AAAA') }), null);
+    assert.deepEqual(parseWebviewMessage({ type: 'send', room: 'team', text: 'x', mentions: ['AAAA'] }), { type: 'send', room: 'team', text: 'x', mentions: ['AAAA'] });
   });
 
   it('refuses to send without a session, with a notice', async () => {

@@ -64,9 +64,11 @@ export class ChatApp {
     this.list.el.append(this.jump.el);
     this.typingLine = new TypingLine(doc);
     this.composer = new Composer(doc, {
-      send: (text) => {
-        if (!this.conversation.takeSend(text)) this.withRoom((room) => host.post({ type: 'send', room, text }));
+      send: (text, mentions) => {
+        if (this.conversation.takeSend(text, mentions)) return;
+        this.withRoom((room) => host.post(mentions.length > 0 ? { type: 'send', room, text, mentions } : { type: 'send', room, text }));
       },
+      members: () => this.withRoom((room) => host.post({ type: 'members', room })),
       upInEmpty: () => this.conversation.editLast(),
       escape: () => this.conversation.escape(),
       typing: () => this.withRoom((room) => host.post({ type: 'typing', room })),
@@ -156,6 +158,10 @@ export class ChatApp {
     // Highlighting answers change blocks in place, and image bytes answer a request of the image cache; neither is view state.
     if (message.type === 'highlighted') this.highlights.apply(message.id, message.code);
     else if (message.type === 'themeChanged') this.highlights.themeChanged();
+    // Who `@` completes: for the composer only, and only for the room being written in.
+    else if (message.type === 'members') {
+      if (message.room === this.state.active) this.composer.setMembers(message.members);
+    }
     else if (message.type === 'imageBytes') this.images.deliver(message);
     else this.render(this.state.apply(message));
   }

@@ -79,12 +79,12 @@ export class Conversation {
   // ---- the composer ----
 
   /** The composer's text goes as a reply or an edit while in that mode; true when it was taken. */
-  takeSend(text: string): boolean {
+  takeSend(text: string, mentions: readonly string[] = []): boolean {
     const room = this.deps.state.active;
     const mode = this.mode;
     if (!mode || !room) return false;
     this.cancelMode();
-    if (mode.kind === 'reply') this.deps.post({ type: 'reply', room, to: mode.id, text });
+    if (mode.kind === 'reply') this.deps.post(mentions.length > 0 ? { type: 'reply', room, to: mode.id, text, mentions: [...mentions] } : { type: 'reply', room, to: mode.id, text });
     else if (text !== mode.text) this.deps.post({ type: 'edit', room, id: mode.id, text });
     return true;
   }

@@ -1,6 +1,7 @@
 // The webview's registry of kind renderers: one line per view item kind, a Record so a kind without a renderer does not compile.
 
 import type { ViewItem } from '../../protocol/webview';
+import { mentionChips } from '../elements/mention-chips';
 import { renderCode } from './code';
 import { renderFile } from './file';
 import { renderImage } from './image';
@@ -24,7 +25,13 @@ export const RENDERERS: Renderers = {
 export function renderBody(item: ViewItem, context: RenderContext): HTMLElement {
   // The discriminant guarantees the renderer matches the item; TypeScript cannot relate them across the mapped type.
   const render = RENDERERS[item.kind] as Renderer<ViewItem>;
-  return render(item, context);
+  const body = render(item, context);
+  // Mentions (any kind): who is meant, under the body; a mention of the reader marks the body too.
+  if (item.kind !== 'placeholder' && item.mentions && item.mentions.length > 0) {
+    body.append(mentionChips(context.doc, item.mentions));
+    if (item.mentions.some((m) => m.me)) body.classList.add('mentions-me');
+  }
+  return body;
 }
 
 export type { KindHooks, RenderContext } from './types';

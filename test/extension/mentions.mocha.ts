@@ -1,0 +1,184 @@
+// Mentions end to end in the extension host against the REAL server (a Bun child process on
+// 127.0.0.1 with a real SQLite file): Bob completes Ann from the room's members, sends through the
+// view's `send` with a fingerprint, and Ann, whose view is hidden and whose setting is "mentions",
+// gets a toast for the mention and none for Bob's other messages; "off" stays silent; a mention
+// skips the gap between toasts under "all". The VS Code surfaces are the only fakes (the notifier's boundary).
+
+import { strict as assert } from 'node:assert';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileStateStore } from '../../client/file-store';
+import { generateIdentity } from '../../client/keys';
+import type { NotificationSetting } from '../../extension/config';
+import { Notifier } from '../../extension/notifier';
+import { ChatSession } from '../../extension/session';
+import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
+import { routeWebviewMessage, type RouterActions } from '../../extension/webview-router';
+import type { HostMessage, ViewItem } from '../../protocol/webview';
+import { TEST_KDF } from '../support/kdf';
+import { startServer, type TestServer } from '../support/server';
+import { until } from '../support/until';
+import { InMemoryMemento } from './fakes';
+
+function makeSession(server: string, name: string): ChatSession {
+  const memento = new InMemoryMemento();
+  return new ChatSession({
+    server,
+    name,
+    identity: generateIdentity(),
+    outbox: new FileStateStore(mkdtempSync(join(tmpdir(), 'message-app-outbox-'))),
+    cursors: new MementoCursorStore(memento, server),
+    pins: new MementoPinStore(memento, server),
+    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
+  });
+}
+
+/** Ann's notifier with her view hidden; the toasts it would show. */
+function annNotifier(setting: () => NotificationSetting, clock: () => number): { notifier: Notifier; toasts: string[] } {
+  const toasts: string[] = [];
+  const notifier = new Notifier({
+    viewVisible: () => false,
+    setBadge: () => undefined,
+    setStatus: () => undefined,
+    toast: async (text) => {
+      toasts.push(text);
+      return false;
+    },
+    notice: () => undefined,
+    setting,
+    now: clock,
+  });
+  return { notifier, toasts };
+}
+
+/** The router as the view provider wires it, for Bob's session: what it posts back to his view. */
+function bobRouter(session: ChatSession, posts: HostMessage[]): RouterActions {
+  const unused = async (): Promise<never> => {
+    throw new Error('not used here');
+  };
+  return {
+    session: () => ({
+      sendText: (room, text, mentions) => session.sendText(room, text, mentions),
+      mentionable: (room) => session.mentionable(room),
+      loadOlder: (room) => session.loadOlder(room),
+      selectRoom: (room) => session.selectRoom(room),
+      image: () => undefined,
+      typing: () => undefined,
+      sendReply: (room, to, text, mentions) => session.sendReply(room, to, text, mentions),
+      react: unused,
+      edit: unused,
+      deleteMessage: unused,
+    }),
+    post: (m) => posts.push(m),
+    notice: (_level, text) => posts.push({ type: 'notice', level: 'error', text }),
+    rememberRoom: () => undefined,
+    openExternal: unused,
+    openImage: () => undefined,
+    saveImage: unused,
+    sendImageBytes: unused,
+    runCommand: unused,
+    highlight: unused,
+    openCode: unused,
+    copyText: unused,
+    saveFile: unused,
+    sendDroppedUri: unused,
+    sendDroppedBytes: unused,
+  };
+}
+
+describe('mentions in the extension host against the real server', function () {
+  this.timeout(30_000);
+  let server: TestServer;
+  const open: ChatSession[] = [];
+
+  before(async () => {
+    server = await startServer();
+  });
+
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+
+  after(async () => {
+    await server?.stop();
+  });
+
+  it('a mention notifies Ann (view hidden, setting "mentions"); Bob\'s other messages and "off" do not; under "all" it skips the gap', async () => {
+    const room = 'mention-notify';
+    const ann = makeSession(server.address, 'Ann');
+    const bob = makeSession(server.address, 'Bob');
+    open.push(ann, bob);
+    let setting: NotificationSetting = 'mentions';
+    let clock = 1_000_000;
+    const { notifier, toasts } = annNotifier(() => setting, () => clock);
+    const seen: ViewItem[] = [];
+    ann.onEvent((e) => {
+      if (e.type !== 'incoming') return;
+      seen.push(e.item);
+      void notifier.incoming(e.room, e.item, e.unread, () => undefined);
+    });
+    await ann.connect();
+    await bob.connect();
+    await ann.join(room, 'pass', { create: true });
+    await bob.join(room, 'pass');
+    ann.setVisible(false);
+
+    // Bob must have seen Ann before `@` can complete her: members come from verified senders.
+    await ann.sendText(room, 'hi Bob');
+    const posts: HostMessage[] = [];
+    const actions = bobRouter(bob, posts);
+    const members = await until('Ann among Bob\'s members', () => {
+      const list = bob.mentionable(room);
+      return list.length > 0 ? list : undefined;
+    });
+    await routeWebviewMessage({ type: 'members', room }, actions);
+    assert.deepEqual(posts.at(-1), { type: 'members', room, members });
+    assert.deepEqual(members.map((m) => m.name), ['Ann']);
+
+    await routeWebviewMessage({ type: 'send', room, text: 'just chatting' }, actions);
+    await until('Ann got the plain message', () => seen.length >= 1);
+    await routeWebviewMessage({ type: 'send', room, text: '@Ann please review', mentions: [members[0]!.fingerprint] }, actions);
+    await until('Ann got the mention', () => seen.length >= 2);
+    await until('the toast', () => toasts.length >= 1);
+    assert.deepEqual(toasts, ['Bob mentioned you in mention-notify: @Ann please review']);
+    const mention = seen[1];
+    assert.ok(mention && mention.kind === 'text');
+    assert.deepEqual(mention.mentions, [{ name: 'Ann', fingerprint: ann.state.me?.fingerprint, me: true, pinned: true }]);
+
+    // "off": nothing, mention or not.
+    setting = 'off';
+    await routeWebviewMessage({ type: 'send', room, text: '@Ann again', mentions: [members[0]!.fingerprint] }, actions);
+    await until('Ann got the second mention', () => seen.length >= 3);
+    // "all": a plain message toasts, and a mention right after it (inside the gap) still does.
+    setting = 'all';
+    clock += 60_000;
+    await routeWebviewMessage({ type: 'send', room, text: 'plain' }, actions);
+    await until('plain toast', () => toasts.length >= 2);
+    clock += 10;
+    await routeWebviewMessage({ type: 'send', room, text: 'and @Ann', mentions: [members[0]!.fingerprint] }, actions);
+    await until('mention toast inside the gap', () => toasts.length >= 3);
+    await routeWebviewMessage({ type: 'send', room, text: 'plain again' }, actions);
+    await until('Ann got all six', () => seen.length >= 6);
+    assert.deepEqual(toasts.slice(1), ['Bob in mention-notify: plain', 'Bob mentioned you in mention-notify: and @Ann']);
+
+    // A reply (PROTOCOL.md section 13) carries its mentions too.
+    const first = seen[0];
+    assert.ok(first && first.kind === 'text' && first.id !== null);
+    await routeWebviewMessage({ type: 'reply', room, to: first.id, text: '@Ann yes', mentions: [members[0]!.fingerprint] }, actions);
+    await until('Ann got the reply', () => seen.length >= 7);
+    const reply = seen[6];
+    assert.ok(reply && reply.kind === 'reply', `a reply, got ${reply?.kind}`);
+    assert.deepEqual(reply.mentions?.map((m) => m.me), [true]);
+  });
+
+  it('refuses a send whose mention is not a member of the room, and sends nothing', async () => {
+    const room = 'mention-unknown';
+    const bob = makeSession(server.address, 'Bob');
+    open.push(bob);
+    await bob.connect();
+    await bob.join(room, 'pass', { create: true });
+    await assert.rejects(bob.sendText(room, '@Nobody', ['AAAA BBBB CCCC DDDD EEEE FFFF']), /not a known member of the room/);
+    assert.equal(bob.state.room(room)?.items.length, 0);
+  });
+});
