@@ -274,10 +274,14 @@ describe('conversation UI (happy-dom)', () => {
       assert.deepEqual(last(m), { type: 'copyText', text: 'hello' });
     });
 
-    it('opens on right-click over a message, but leaves links and selected text to the usual menu', () => {
-      show(m, [textItem(1, 'see https://example.com')]);
+    it('opens on right-click over a message, but leaves links, the key mark and selected text to the usual menu', () => {
+      show(m, [textItem(1, 'see https://example.com', { verified: false, why: 'changed key' })]);
       const right = (el: Element): boolean => el.dispatchEvent(new m.window.MouseEvent('contextmenu', { bubbles: true, cancelable: true }) as unknown as Event);
       assert.equal(right(article(m, 1).querySelector('a')!), true, 'a link keeps its own menu');
+      assert.equal(popover(m, 'message-menu'), null);
+      const mark = article(m, 1).querySelector('[data-vscode-context*="sender"]');
+      assert.ok(mark, 'the changed key has a mark with a context');
+      assert.equal(right(mark), true, "the key mark keeps VS Code's menu (Trust New Key...)");
       assert.equal(popover(m, 'message-menu'), null);
       assert.equal(right(article(m, 1).querySelector('[data-testid="message-text"]')!), false);
       assert.ok(popover(m, 'message-menu'));

@@ -186,8 +186,9 @@ export class Conversation {
 
   private onContextMenu(event: MouseEvent): void {
     const target = targetElement(event);
-    // Links, images and file cards keep VS Code's own menu (Copy Link, Save Image As...), and so does selected text.
-    if (!target || target.closest('a, img, [data-testid="file-card"]')) return;
+    // Links, images, file cards and a sender's key mark keep VS Code's own menu (Copy Link, Save Image As...,
+    // Verify Fingerprint...: anything with a data-vscode-context), and so does selected text.
+    if (!target || target.closest('a, img, [data-vscode-context]')) return;
     const selection = this.deps.doc.getSelection?.();
     if (selection && !selection.isCollapsed && selection.toString().trim() !== '') return;
     const item = this.itemOf(target);
