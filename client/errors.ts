@@ -116,6 +116,8 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
       return `The server does not hold that file${where} (it was never completely uploaded, or it expired).`;
     case 'forbidden':
       return `Only the message's writer can delete it${where}, and only if it was sent with a deletion token.`;
+    case 'stale_epoch':
+      return `The keys of the room changed${where}; this client is catching up, and unsent messages stay queued.`;
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

@@ -15,6 +15,7 @@ import { parseAddress, type TlsOptions } from '../connection';
 import { parseInvite } from '../invite';
 import { ReplayFileStore, ReplayMemory } from '../replay';
 import { RoomParamsFile } from '../room-params';
+import { EpochKeysFile } from '../epochs/store';
 import { parseCodeSpec, snippetFromFile } from '../snippet';
 import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
@@ -46,6 +47,14 @@ Commands:
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
           Prints the last N (default 20) messages, then new ones until interrupted.
           With --name, each line typed on stdin is sent (and a missing room is created).
+  rotate  --server HOST:PORT --room ROOM [--remove NAME]... [--name NAME]
+          Owner only: gives the room new keys and prints the new generated passphrase (for newcomers).
+          Members named by --remove (display name or fingerprint) can no longer join, read new
+          messages or post; everyone else follows without typing anything. They keep what they
+          could already read.
+  owners  --server HOST:PORT --room ROOM [--add NAME] [--name NAME]
+          Lists the members who announced keys, owners marked, one JSON line each; with --add
+          (owner only) makes that member an owner too.
   passphrase
           Prints a generated passphrase (six words from the EFF wordlist, about 77 bits).
   trust   --server HOST:PORT [--trust FINGERPRINT]
@@ -97,6 +106,8 @@ const OPTIONS = {
   trust: { type: 'string' },
   invite: { type: 'string' },
   timeout: { type: 'string' },
+  remove: { type: 'string', multiple: true },
+  add: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -104,7 +115,7 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
 const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
-const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'rotate', 'owners'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'file', 'timeout'],
@@ -114,6 +125,8 @@ const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   passphrase: [],
   trust: ['server', 'invite', 'ca', 'trust', 'timeout'],
   'forget-room': ['server', 'room', 'invite'],
+  rotate: [...CONNECT, 'remove', 'name', 'timeout'],
+  owners: [...CONNECT, 'add', 'name', 'timeout'],
 };
 
 function isCommand(value: string): value is Command {
@@ -178,6 +191,10 @@ export async function main(argv: string[]): Promise<number> {
       return follow(ctx, room, values);
     case 'fetch':
       return fetchFile(ctx, room, values);
+    case 'rotate':
+      return rotate(ctx, room, values);
+    case 'owners':
+      return owners(ctx, room, values);
     default: {
       const never: never = command;
       throw new UsageError(`Unknown command "${String(never)}".`);
@@ -294,6 +311,7 @@ async function context(values: Values, server: string, trustFingerprint: string 
         pins: store,
         roomParams,
         replay,
+        epochKeys: new EpochKeysFile(join(dir, 'room-keys.json')),
         checkNewPassphrase: async (passphrase, room) => {
           // Loaded only when a room is about to be created: the estimator's dictionaries are large.
           const { checkNewPassphrase } = await import('../passphrase');
@@ -374,6 +392,50 @@ async function fetchFile(makeContext: () => Promise<Context>, room: string, valu
     await client.connect();
     await withDeadline(client, ctx.timeoutMs, () => client.joinRoom(room, passphrase));
     await fetchRun(client, room, id, out);
+    return EXIT.ok;
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `rotate`: new keys for the room (owner only); prints the new passphrase on stdout. */
+async function rotate(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
+  const remove = values.remove ?? [];
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
+  try {
+    await client.connect();
+    const result = await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      return client.rotate(room, { remove });
+    });
+    const who = result.removed.map((r) => r.name).join(', ');
+    process.stderr.write(
+      `${who ? `Removed ${who} from` : 'Changed the passphrase of'} room "${room}" (key epoch ${result.epoch}). The new passphrase for newcomers:\n`,
+    );
+    process.stdout.write(`${result.passphrase}\n`);
+    return EXIT.ok;
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `owners`: the members who announced keys (owners marked); `--add NAME` makes one an owner. */
+async function owners(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
+  try {
+    await client.connect();
+    const members = await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      if (values.add !== undefined) await client.addOwner(room, values.add);
+      return client.members(room);
+    });
+    for (const m of members) process.stdout.write(jsonLine({ name: m.name, fingerprint: m.fingerprint, owner: m.owner, self: m.self }));
     return EXIT.ok;
   } finally {
     client.close();
@@ -487,6 +549,10 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
           fatalCode = EXIT.certificate;
           fatalExit?.(fatalCode);
         }
+        return;
+      case 'epoch':
+        // Section 12.5's room line: who changed the keys, and whom they removed.
+        if (e.room === room) process.stdout.write(jsonLine({ kind: 'room-line', epoch: e.epoch, by: e.by, removed: e.removed }));
         return;
       case 'room':
       case 'presence':
