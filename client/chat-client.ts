@@ -259,6 +259,8 @@ export class ChatClient {
 
   close(): void {
     if (this.stateValue === 'closed') return;
+    for (const hidden of this.hiddenSends.values()) hidden.reject(new ClosedError());
+    this.hiddenSends.clear();
     this.connection.close();
     this.outbox.close();
     this.joins.close();
@@ -399,18 +401,30 @@ export class ChatClient {
     };
   }
 
-  /** Queues one of our section 12 bodies (keys, grant, owner) under the pinned epoch; resolves at its ack. */
-  private async postEpochBody(sync: RoomSync, make: (base: BodyBase) => EpochBody): Promise<void> {
+  /**
+   * Sends one of our section 12 bodies (keys, grant, owner) under the pinned epoch and resolves at its
+   * ack. Not kept in the outbox: each is made again when needed (the next join announces again, a
+   * rotation that failed is run again), and the outbox stays the user's messages only.
+   */
+  private postEpochBody(sync: RoomSync, make: (base: BodyBase) => EpochBody): Promise<void> {
     const room = sync.name;
-    if (!this.name) throw new ClientError('no_name', 'Set a display name before sending messages.', room);
+    if (!this.name) return Promise.reject(new ClientError('no_name', 'Set a display name before sending messages.', room));
     const cid = newCid();
     const body = make({ cid, ts: Date.now(), from: { name: this.name, key: this.identity.publicKey } });
     const env = this.sealFor(sync, encodeEpochBody(body));
-    const acked = new Promise<void>((resolve, reject) => this.hiddenSends.set(cid, { resolve, reject }));
     this.dedupe.add(room, this.identity.publicKey, cid);
-    await this.outbox.add({ room, cid, env, queuedAt: Date.now() });
-    this.flushOutbox(room);
-    return acked;
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.hiddenSends.delete(cid);
+        reject(new ClientError('timeout', 'The server did not answer in time.', room));
+      }, this.options.requestTimeoutMs ?? 30_000);
+      const settle = { resolve: () => (clearTimeout(timer), resolve()), reject: (error: Error) => (clearTimeout(timer), reject(error)) };
+      this.hiddenSends.set(cid, settle);
+      if (!this.connection.send({ t: 'send', room, cid, env })) {
+        this.hiddenSends.delete(cid);
+        settle.reject(new DisconnectedError(room));
+      }
+    });
   }
 
   /** Opens stored messages only to note their section 12 bodies (newest first: links open older epochs). */
@@ -626,7 +640,6 @@ export class ChatClient {
     const hidden = this.hiddenSends.get(cid);
     if (hidden) {
       this.hiddenSends.delete(cid);
-      this.outbox.ack(room, cid);
       hidden.resolve();
       return;
     }
@@ -697,6 +710,12 @@ export class ChatClient {
     this.log(`server error ${frame.code}${room ? ` in ${room}` : ''}: ${frame.msg.slice(0, 200)}`);
     if (frame.blob !== undefined) {
       this.files.receive(frame); // about a file transfer, not about this client's requests
+      return;
+    }
+    const hidden = frame.cid === undefined ? undefined : this.hiddenSends.get(frame.cid);
+    if (room && frame.cid && hidden) {
+      this.hiddenSends.delete(frame.cid);
+      hidden.reject(new ServerError(frame.code, room));
       return;
     }
     if (room && frame.cid) {
@@ -857,6 +876,8 @@ export class ChatClient {
     this.log(`connection down: ${error.code}`);
     this.files.disconnected();
     this.requests.failAll((room) => new DisconnectedError(room));
+    for (const hidden of this.hiddenSends.values()) hidden.reject(new DisconnectedError());
+    this.hiddenSends.clear();
     for (const sync of this.rooms.values()) sync.connectionLost();
     if (this.firstConnect) {
       // connect() reports the first failure; the connection keeps retrying unless closed.

@@ -157,11 +157,9 @@ export class EpochFlow {
     try {
       const x25519 = this.ownX25519().publicKey;
       const owner = this.ownerPublic(sync.name);
-      const posted = this.c.post(sync, (base) => ({ ...base, k: 'keys', x25519, owner }));
-      // Queued (and persisted) in the outbox: it will go even if this run ends first.
+      await this.c.post(sync, (base) => ({ ...base, k: 'keys', x25519, owner }));
       sync.epochs.announced.add(epoch);
       await this.save(sync);
-      await posted;
     } catch (error) {
       this.c.log(`keys announcement failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
