@@ -117,7 +117,7 @@ export function serverErrorSentence(code: ErrorCode, room?: string): string {
     case 'forbidden':
       return `Only the message's writer can delete it${where}, and only if it was sent with a deletion token.`;
     case 'stale_epoch':
-      return `The keys of the room changed${where}; this client is catching up, and unsent messages stay queued.`;
+      return `The room's keys changed${where}; this client needs the new key before it can send there.`;
     default: {
       const never: never = code;
       return `The server reported an error (${String(never)}).`;

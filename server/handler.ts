@@ -1,8 +1,9 @@
-// The server side of the protocol (PROTOCOL.md sections 5-7 and 10): what each client frame does.
+// The server side of the protocol (PROTOCOL.md sections 5-7, 11 and 12): what each client frame does.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT } from '../protocol/constants';
 import { decodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../protocol/codec';
+import { envelopeEpoch } from '../protocol/epoch-header';
 import { parseClientFrame, type ClientFrame } from '../protocol/frames';
 import { ProtocolError, type Connection, type InboundHandler } from './connection';
 import type { DiskSpace } from './disk';
@@ -11,6 +12,7 @@ import { ed25519PublicKey, verifyJoinProof } from './proof';
 import type { Room, Rooms } from './rooms';
 import type { AppendResult, Store } from './store';
 import type { BlobFrames } from './blobs/frames';
+import { EpochFrames, StaleEpochError } from './epochs';
 
 /**
  * Room for the fields around an envelope, so every frame we send stays under
@@ -47,13 +49,16 @@ const SIGNAL_DROP_BACKLOG_BYTES = 64 * 1024;
 export class FrameHandler implements InboundHandler {
   /** When each connection last had a signal relayed, per room; gone with the connection. */
   private readonly lastSignal = new WeakMap<Connection, Map<string, number>>();
+  private readonly epochs: EpochFrames;
 
   constructor(
     private readonly store: Store,
     private readonly rooms: Rooms,
     private readonly throttle: ProofThrottle,
     private readonly options: HandlerOptions,
-  ) {}
+  ) {
+    this.epochs = new EpochFrames(store, options.kdfFloorN);
+  }
 
   log(message: string): void {
     this.options.log(message);
@@ -99,9 +104,9 @@ export class FrameHandler implements InboundHandler {
       case 'room':
         return this.room(conn, frame);
       case 'create':
-        return this.throttled(conn, frame.room, () => this.create(conn, frame));
+        return this.throttled(conn, frame.room, undefined, () => this.create(conn, frame));
       case 'join':
-        return this.throttled(conn, frame.room, () => this.join(conn, frame));
+        return this.throttled(conn, frame.room, frame.epoch, () => this.join(conn, frame));
       case 'leave':
         return this.leave(conn, frame);
       case 'send':
@@ -115,12 +120,18 @@ export class FrameHandler implements InboundHandler {
       case 'blob_chunk':
       case 'blob_get':
         if (!this.options.blobs) throw new ProtocolError('bad_frame', 'this server does not store files', frame.room);
+        // Section 12.9a: a connection joined at an older epoch may download, not upload.
+        if (frame.t !== 'blob_get') this.requireCurrent(conn, frame.room);
         this.options.blobs.handle(conn, frame);
         return;
       case 'delete':
         return this.delete(conn, frame);
       case 'signal':
         return this.signal(conn, frame);
+      case 'owner_add':
+        return this.epochs.ownerAdd(conn, this.joinedRoom(conn, frame.room), frame);
+      case 'rotate':
+        return this.epochs.rotate(conn, this.joinedRoom(conn, frame.room, frame.cid), frame);
       default: {
         const unreachable: never = frame;
         throw new Error(`unhandled frame ${JSON.stringify(unreachable)}`);
@@ -136,6 +147,11 @@ export class FrameHandler implements InboundHandler {
       conn.sendError(error.code, error.message, error.room ?? room, error.cid ?? cid);
       return;
     }
+    if (error instanceof StaleEpochError) {
+      const staleCid = error.cid ?? cid;
+      conn.send({ t: 'error', code: 'stale_epoch', msg: error.message, room: error.room, ...(staleCid ? { cid: staleCid } : {}), epoch: error.epoch });
+      return;
+    }
     this.log(`internal error on ${frame.t} from ${conn.address}: ${error instanceof Error ? error.message : String(error)}`);
     conn.sendError('internal', 'the server failed to handle this frame', room, cid);
   }
@@ -144,16 +160,16 @@ export class FrameHandler implements InboundHandler {
     const room = this.rooms.get(frame.room);
     conn.send(
       room
-        ? { t: 'room', room: room.name, exists: true, salt: room.salt, kdf: room.kdf }
+        ? { t: 'room', room: room.name, exists: true, salt: room.salt, kdf: room.kdf, ...(room.epoch > 0 ? { epoch: room.epoch } : {}) }
         : { t: 'room', room: frame.room, exists: false },
     );
   }
 
   /** Delays joins and creates from an address that keeps failing proofs (PROTOCOL.md section 7). */
-  private throttled(conn: Connection, roomName: string, answer: () => void): void | Promise<void> {
-    // Already joined: answer at once, no proof needed.
+  private throttled(conn: Connection, roomName: string, epoch: number | undefined, answer: () => void): void | Promise<void> {
+    // Already fully joined and asking for the current epoch: answer at once, no proof needed.
     const joined = conn.rooms.get(roomName);
-    if (joined) {
+    if (joined && !this.epochs.staleJoin(conn, roomName) && (epoch === undefined || epoch === joined.epoch)) {
       this.sendJoined(conn, joined);
       return;
     }
@@ -184,7 +200,9 @@ export class FrameHandler implements InboundHandler {
       throw new ProtocolError('full', 'this address has created as many rooms as it may this hour; try again later', frame.room);
     }
     // Copies: the decoded fields are views into the frame body.
-    const room = this.rooms.create(frame.room, frame.salt.slice(), frame.kdf, frame.auth.slice(), auth);
+    // Section 12.3: the creator's owner key, if it sent one, is the room's first owner.
+    if (frame.owner && !ed25519PublicKey(frame.owner)) throw new ProtocolError('bad_frame', 'owner is not an Ed25519 public key', frame.room);
+    const room = this.rooms.create(frame.room, frame.salt.slice(), frame.kdf, frame.auth.slice(), auth, frame.owner?.slice() ?? null);
     if (!room) throw new ProtocolError('room_exists', `room ${frame.room} already exists; join it instead`, frame.room);
     this.throttle.succeeded(conn.address);
     this.addMember(conn, room);
@@ -193,6 +211,7 @@ export class FrameHandler implements InboundHandler {
   private join(conn: Connection, frame: Frame<'join'>): void {
     const room = this.rooms.get(frame.room);
     if (!room) throw new ProtocolError('no_room', `room ${frame.room} does not exist`, frame.room);
+    if (frame.epoch !== undefined && frame.epoch !== room.epoch) return this.joinPast(conn, room, frame.epoch, frame.proof);
     if (!verifyJoinProof(room.auth, room.name, conn.challenge, frame.proof)) {
       this.throttle.failed(conn.address);
       throw new ProtocolError('bad_proof', 'the proof does not match this room (wrong passphrase?)', frame.room);
@@ -201,10 +220,28 @@ export class FrameHandler implements InboundHandler {
     this.addMember(conn, room);
   }
 
+  /** Section 12.7: a proof of a past epoch's key joins at that epoch, to catch up on history up to its last message. */
+  private joinPast(conn: Connection, room: Room, epoch: number, proof: Uint8Array): void {
+    const past = epoch < room.epoch ? this.store.pastEpochOf(room.id, epoch) : null;
+    if (!past) throw new StaleEpochError(`room ${room.name} has no key epoch ${epoch}; it is at epoch ${room.epoch}`, room.name, room.epoch);
+    const auth = ed25519PublicKey(past.auth);
+    if (!auth || !verifyJoinProof(auth, room.name, conn.challenge, proof)) {
+      this.throttle.failed(conn.address);
+      throw new ProtocolError('bad_proof', `the proof does not match key epoch ${epoch} of this room`, room.name);
+    }
+    this.throttle.succeeded(conn.address);
+    // A full member asking for a past epoch steps down to it: no live frames from now on.
+    this.removeMember(conn, room);
+    conn.joinedRoom(room);
+    this.epochs.markStale(conn, room.name, { epoch, upto: past.lastId });
+    this.sendJoined(conn, room);
+  }
+
   private leave(conn: Connection, frame: Frame<'leave'>): void {
     const room = conn.rooms.get(frame.room);
     if (!room) return; // leaving a room not joined is ignored
     conn.leftRoom(room.name);
+    this.epochs.clear(conn, room.name);
     this.removeMember(conn, room);
   }
 
@@ -219,6 +256,16 @@ export class FrameHandler implements InboundHandler {
         frame.room,
         frame.cid,
       );
+    }
+    // Section 12.4: in a rotated room only envelopes of the current epoch are stored.
+    if (room.epoch > 0 && envelopeEpoch(frame.env) !== room.epoch) {
+      const stored = this.store.stored(room.id, frame.cid);
+      if (stored) {
+        // A resend of a message stored before the rotation: acked as usual.
+        conn.send({ t: 'ack', room: room.name, cid: frame.cid, id: stored.id, ts: stored.ts });
+        return;
+      }
+      throw new StaleEpochError(`room ${room.name} is at key epoch ${room.epoch}; seal the message again with its key`, room.name, room.epoch, frame.cid);
     }
     const size = frame.env.length;
     // Blobs count towards the quota too (section 11.7).
@@ -274,6 +321,10 @@ export class FrameHandler implements InboundHandler {
     };
     const room = conn.rooms.get(frame.room);
     if (!room) return refuse('not_joined', `join room ${frame.room} first`);
+    if (this.epochs.staleJoin(conn, room.name)) {
+      conn.send({ t: 'error', code: 'stale_epoch', msg: `room ${room.name} moved to key epoch ${room.epoch}`, room: room.name, id: frame.id, epoch: room.epoch });
+      return;
+    }
     // Ids above lastId are not announced yet (a send of another connection mid-commit).
     const message = frame.id <= room.lastId ? this.store.deletableMessage(room.id, frame.id) : null;
     if (!message) return refuse('forbidden', `room ${room.name} has no message ${frame.id}`);
@@ -299,6 +350,8 @@ export class FrameHandler implements InboundHandler {
    */
   private signal(conn: Connection, frame: Frame<'signal'>): void {
     const room = this.joinedRoom(conn, frame.room);
+    // Section 12.4: a signal of another epoch is dropped like an over-rate one.
+    if (room.epoch > 0 && envelopeEpoch(frame.env) !== room.epoch) return;
     const now = performance.now();
     let last = this.lastSignal.get(conn);
     if (!last) {
@@ -338,21 +391,34 @@ export class FrameHandler implements InboundHandler {
   }
 
   private history(conn: Connection, frame: Frame<'history'>): void {
-    const room = this.joinedRoom(conn, frame.room);
+    const room = conn.rooms.get(frame.room);
+    if (!room) throw new ProtocolError('not_joined', `join room ${frame.room} first`, frame.room);
+    // Section 12.7: joined at an older epoch, history ends at that epoch's last message.
+    const stale = this.epochs.staleJoin(conn, room.name);
+    const upTo = stale ? Math.min(stale.upto, room.lastId) : room.lastId;
     const limit = Math.min(frame.limit ?? HISTORY_DEFAULT_LIMIT, HISTORY_MAX_LIMIT);
     const query =
       frame.before !== undefined ? { before: frame.before } : frame.after !== undefined ? { after: frame.after } : { newest: true as const };
-    const page = this.store.page(room.id, query, limit, this.options.maxFrame - FRAME_SLACK, room.lastId);
+    const page = this.store.page(room.id, query, limit, this.options.maxFrame - FRAME_SLACK, upTo);
     conn.send({ t: 'page', room: room.name, msgs: page.msgs, more: page.more });
   }
 
+  /** The room this connection is fully joined to (at the current epoch); throws not_joined or stale_epoch. */
   private joinedRoom(conn: Connection, name: string, cid?: string): Room {
     const room = conn.rooms.get(name);
     if (!room) throw new ProtocolError('not_joined', `join room ${name} first`, name, cid);
+    this.epochs.requireCurrent(conn, room, cid);
     return room;
   }
 
+  /** Stale joins may not write (section 12.9a); a room not joined is left to the blob frames' own not_joined. */
+  private requireCurrent(conn: Connection, name: string): void {
+    const room = conn.rooms.get(name);
+    if (room) this.epochs.requireCurrent(conn, room);
+  }
+
   private addMember(conn: Connection, room: Room): void {
+    this.epochs.clear(conn, room.name);
     conn.joinedRoom(room);
     room.members.add(conn);
     this.sendJoined(conn, room);
@@ -360,7 +426,13 @@ export class FrameHandler implements InboundHandler {
   }
 
   private sendJoined(conn: Connection, room: Room): void {
-    conn.send({ t: 'joined', room: room.name, last: room.lastId, online: room.online });
+    const stale = this.epochs.staleJoin(conn, room.name);
+    if (stale) {
+      const upto = Math.min(stale.upto, room.lastId);
+      conn.send({ t: 'joined', room: room.name, last: upto, online: room.online, epoch: stale.epoch, upto });
+      return;
+    }
+    conn.send({ t: 'joined', room: room.name, last: room.lastId, online: room.online, ...(room.epoch > 0 ? { epoch: room.epoch } : {}) });
   }
 
   private removeMember(conn: Connection, room: Room): void {

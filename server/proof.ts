@@ -1,4 +1,4 @@
-// Join proofs (PROTOCOL.md section 5): Ed25519 signatures by the room's auth key over the connection's challenge.
+// Ed25519 checks of the server: join proofs (PROTOCOL.md section 5) by the room's auth key over the challenge, and owner signatures (section 12).
 
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { PUBLIC_KEY_BYTES, SIGNATURE_BYTES } from '../protocol/constants';
@@ -27,6 +27,17 @@ export function verifyJoinProof(auth: KeyObject, room: string, challenge: Uint8A
   try {
     // Ed25519 takes no digest name: null.
     return verify(null, joinProofMessage(room, challenge), auth, proof);
+  } catch {
+    return false;
+  }
+}
+
+/** An Ed25519 signature by a raw 32-byte public key (owner signatures, PROTOCOL.md section 12); false for a key that is not one. */
+export function verifyEd25519(raw: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  const key = ed25519PublicKey(raw);
+  if (!key || signature.length !== SIGNATURE_BYTES) return false;
+  try {
+    return verify(null, message, key, signature);
   } catch {
     return false;
   }

@@ -15,7 +15,37 @@ export interface RoomRecord {
   auth: Uint8Array;
   /** Envelope bytes stored in the room (the `--max-room-bytes` quota counts these). */
   bytes: number;
+  /** The current key epoch (section 12.4); 0 for a room never rotated. */
+  epoch: number;
 }
+
+/** A past epoch's join parameters and the id of its last message (section 12.7). */
+export interface PastEpoch {
+  salt: Uint8Array;
+  kdf: KdfParams;
+  auth: Uint8Array;
+  lastId: number;
+}
+
+/** The new epoch's parameters as a `rotate` names them; `from` is the epoch the caller saw as current. */
+export interface Rotation {
+  from: number;
+  salt: Uint8Array;
+  kdf: KdfParams;
+  auth: Uint8Array;
+  /** The owner key that signed it: must be registered (checked again inside the transaction). */
+  owner: Uint8Array;
+  cid: string;
+  link: Uint8Array;
+  ts: number;
+}
+
+export type RotationResult =
+  | { ok: true; id: number; ts: number; lastId: number }
+  | { ok: false; why: 'stale'; epoch: number }
+  | { ok: false; why: 'not_owner' | 'cid_taken' };
+
+export type OwnerAddResult = 'added' | 'already' | 'refused';
 
 export interface AppendResult {
   id: number;
@@ -120,6 +150,25 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (room_id, blob)
    ) WITHOUT ROWID;
    CREATE INDEX message_blobs_by_message ON message_blobs (message_id);`,
+  // PROTOCOL.md section 12.10: the room's current key epoch, its owner keys, and
+  // each past epoch's parameters with the id of its last message.
+  `ALTER TABLE rooms ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0;
+   CREATE TABLE room_owners (
+     room_id INTEGER NOT NULL,
+     key BLOB NOT NULL,
+     PRIMARY KEY (room_id, key)
+   ) WITHOUT ROWID;
+   CREATE TABLE room_epochs (
+     room_id INTEGER NOT NULL,
+     epoch INTEGER NOT NULL,
+     salt BLOB NOT NULL,
+     kdf_n INTEGER NOT NULL,
+     kdf_r INTEGER NOT NULL,
+     kdf_p INTEGER NOT NULL,
+     auth BLOB NOT NULL,
+     last_id INTEGER NOT NULL,
+     PRIMARY KEY (room_id, epoch)
+   ) WITHOUT ROWID;`,
 ];
 
 /**
@@ -144,6 +193,7 @@ interface RoomRow {
   kdf_p: number;
   auth: Uint8Array;
   bytes: number;
+  epoch: number;
 }
 
 interface MessageRow {
@@ -179,6 +229,11 @@ export class Store {
   private readonly claimBlob: Statement<never, [number, string, number]>;
   private readonly deletable: Statement<{ del: Uint8Array | null; deleted: number }, [number, number]>;
   private readonly eraseTx: (roomId: number, id: number, removeBlobs: (blobs: string[]) => void) => Erased;
+  private readonly createRoomTx: (name: string, salt: Uint8Array, kdf: KdfParams, auth: Uint8Array, owner: Uint8Array | null) => RoomRecord | null;
+  private readonly ownerKeys: Statement<{ key: Uint8Array }, [number]>;
+  private readonly addOwnerTx: (roomId: number, owner: Uint8Array, claim: boolean) => OwnerAddResult;
+  private readonly pastEpoch: Statement<{ salt: Uint8Array; kdf_n: number; kdf_r: number; kdf_p: number; auth: Uint8Array; last_id: number }, [number, number]>;
+  private readonly rotateTx: (roomId: number, rotation: Rotation) => RotationResult;
   private readonly truncateWal: Statement<{ busy: number; log: number; checkpointed: number }, []>;
   private readonly lastId: Statement<{ last: number | null }, [number]>;
   private readonly addRoomBytes: Statement<never, [number, number]>;
@@ -214,7 +269,7 @@ export class Store {
       .get();
     this.envelopes = new EnvelopeLog(`${file}.envelopes`, last?.end ?? 0);
 
-    this.roomByName = this.db.query('SELECT id, name, salt, kdf_n, kdf_r, kdf_p, auth, bytes FROM rooms WHERE name = ?');
+    this.roomByName = this.db.query('SELECT id, name, salt, kdf_n, kdf_r, kdf_p, auth, bytes, epoch FROM rooms WHERE name = ?');
     this.insertRoom = this.db.query(
       'INSERT INTO rooms (name, salt, kdf_n, kdf_r, kdf_p, auth, created) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING RETURNING id',
     );
@@ -302,6 +357,49 @@ export class Store {
     });
     // IMMEDIATE: it reads before it writes, and a read upgraded to a write fails at once (no busy wait) if a checkpoint holds the lock.
     this.eraseTx = (roomId, id, removeBlobs) => erase.immediate(roomId, id, removeBlobs);
+
+    // Section 12: owners registered at create, owner_add, and rotations, each one transaction.
+    const insertOwner = this.db.query<never, [number, Uint8Array]>('INSERT INTO room_owners (room_id, key) VALUES (?, ?) ON CONFLICT DO NOTHING');
+    const isOwner = this.db.query<{ one: number }, [number, Uint8Array]>('SELECT 1 AS one FROM room_owners WHERE room_id = ? AND key = ?');
+    const ownerCount = this.db.query<{ n: number }, [number]>('SELECT count(*) AS n FROM room_owners WHERE room_id = ?');
+    this.ownerKeys = this.db.query('SELECT key FROM room_owners WHERE room_id = ?');
+    this.createRoomTx = this.db.transaction((name: string, salt: Uint8Array, kdf: KdfParams, auth: Uint8Array, owner: Uint8Array | null) => {
+      const row = this.insertRoom.get(name, salt, kdf.n, kdf.r, kdf.p, auth, Date.now());
+      if (!row) return null;
+      if (owner) insertOwner.run(row.id, owner);
+      return { id: row.id, name, salt, kdf: { ...kdf }, auth, bytes: 0, epoch: 0 };
+    });
+    this.addOwnerTx = this.db.transaction((roomId: number, owner: Uint8Array, claim: boolean): OwnerAddResult => {
+      // A claim (by = owner) is only for a room without owners; the first one wins.
+      if (claim && (ownerCount.get(roomId)?.n ?? 0) > 0) return isOwner.get(roomId, owner) ? 'already' : 'refused';
+      return insertOwner.run(roomId, owner).changes === 1 ? 'added' : 'already';
+    });
+    this.pastEpoch = this.db.query('SELECT salt, kdf_n, kdf_r, kdf_p, auth, last_id FROM room_epochs WHERE room_id = ? AND epoch = ?');
+    const currentRoom = this.db.query<{ epoch: number; salt: Uint8Array; kdf_n: number; kdf_r: number; kdf_p: number; auth: Uint8Array }, [number]>(
+      'SELECT epoch, salt, kdf_n, kdf_r, kdf_p, auth FROM rooms WHERE id = ?',
+    );
+    const keepEpoch = this.db.query<never, [number, number, Uint8Array, number, number, number, Uint8Array, number]>(
+      'INSERT INTO room_epochs (room_id, epoch, salt, kdf_n, kdf_r, kdf_p, auth, last_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    const switchEpoch = this.db.query<never, [number, Uint8Array, number, number, number, Uint8Array, number]>(
+      'UPDATE rooms SET epoch = ?, salt = ?, kdf_n = ?, kdf_r = ?, kdf_p = ?, auth = ? WHERE id = ?',
+    );
+    const rotate = this.db.transaction((roomId: number, r: Rotation): RotationResult => {
+      const room = currentRoom.get(roomId);
+      if (!room) throw new StoreError(`no room ${roomId}`);
+      // Checked again here, in 12.4's order, so the transaction alone decides (two racing rotations: one wins).
+      if (!isOwner.get(roomId, r.owner)) return { ok: false, why: 'not_owner' };
+      if (room.epoch !== r.from) return { ok: false, why: 'stale', epoch: room.epoch };
+      if (this.findMessage.get(roomId, r.cid)) return { ok: false, why: 'cid_taken' };
+      const lastId = this.lastId.get(roomId)?.last ?? 0;
+      keepEpoch.run(roomId, room.epoch, room.salt, room.kdf_n, room.kdf_r, room.kdf_p, room.auth, lastId);
+      switchEpoch.run(r.from + 1, r.salt, r.kdf.n, r.kdf.r, r.kdf.p, r.auth, roomId);
+      // The link is small (one key and parameters): it stays in the row, never in the envelope log.
+      const { lastInsertRowid } = this.insertMessage.run(roomId, r.cid, r.ts, r.link, null, null, null, null);
+      this.addRoomBytes.run(r.link.length, roomId);
+      return { ok: true, id: Number(lastInsertRowid), ts: r.ts, lastId };
+    });
+    this.rotateTx = (roomId, rotation) => rotate.immediate(roomId, rotation);
     this.startCheckpointer();
   }
 
@@ -348,7 +446,47 @@ export class Store {
   room(name: string): RoomRecord | null {
     const row = this.roomByName.get(name);
     if (!row) return null;
-    return { id: row.id, name: row.name, salt: row.salt, kdf: { n: row.kdf_n, r: row.kdf_r, p: row.kdf_p }, auth: row.auth, bytes: row.bytes };
+    return {
+      id: row.id,
+      name: row.name,
+      salt: row.salt,
+      kdf: { n: row.kdf_n, r: row.kdf_r, p: row.kdf_p },
+      auth: row.auth,
+      bytes: row.bytes,
+      epoch: row.epoch,
+    };
+  }
+
+  /** The room's registered owner keys (section 12.3). */
+  owners(roomId: number): Uint8Array[] {
+    return this.ownerKeys.all(roomId).map((row) => row.key);
+  }
+
+  /**
+   * Registers an owner key. With `claim` (a self-signed `owner_add`) only while the
+   * room has no owner: 'refused' once it has one. The caller checked the signature.
+   */
+  addOwner(roomId: number, owner: Uint8Array, claim: boolean): OwnerAddResult {
+    if (this.closed) throw new StoreError('the store is closed');
+    return this.addOwnerTx(roomId, owner, claim);
+  }
+
+  /** Epoch `epoch`'s parameters if it is a past epoch of the room, else null. */
+  pastEpochOf(roomId: number, epoch: number): PastEpoch | null {
+    const row = this.pastEpoch.get(roomId, epoch);
+    return row ? { salt: row.salt, kdf: { n: row.kdf_n, r: row.kdf_r, p: row.kdf_p }, auth: row.auth, lastId: row.last_id } : null;
+  }
+
+  /**
+   * Section 12.4 steps 1-4 in one transaction: the owner is registered, the room is
+   * still at `from`, epoch `from`'s parameters and last id are kept, the new ones
+   * become current, and the link is stored as the first message of the new epoch.
+   * Queued appends are committed first, so they belong to epoch `from`.
+   */
+  rotate(roomId: number, rotation: Rotation): RotationResult {
+    if (this.closed) throw new StoreError('the store is closed');
+    this.flush();
+    return this.rotateTx(roomId, rotation);
   }
 
   /** How many rooms exist. */
@@ -361,11 +499,9 @@ export class Store {
     return this.findMessage.get(roomId, cid);
   }
 
-  /** Creates a room; null if one with that name exists. Committed before it returns. */
-  createRoom(name: string, salt: Uint8Array, kdf: KdfParams, auth: Uint8Array): RoomRecord | null {
-    const row = this.insertRoom.get(name, salt, kdf.n, kdf.r, kdf.p, auth, Date.now());
-    if (!row) return null;
-    return { id: row.id, name, salt, kdf: { ...kdf }, auth, bytes: 0 };
+  /** Creates a room (with its first owner, section 12.3); null if one with that name exists. Committed before it returns. */
+  createRoom(name: string, salt: Uint8Array, kdf: KdfParams, auth: Uint8Array, owner: Uint8Array | null = null): RoomRecord | null {
+    return this.createRoomTx(name, salt, kdf, auth, owner);
   }
 
   /** Highest committed message id in the room, 0 if none. */

@@ -43,7 +43,7 @@ describe('store', () => {
     await open(file).close();
     const db = new Database(file, { readonly: true });
     expect(db.query<{ journal_mode: string }, []>('PRAGMA journal_mode').get()?.journal_mode).toBe('wal');
-    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(4);
+    expect(db.query<{ user_version: number }, []>('PRAGMA user_version').get()?.user_version).toBe(5);
     db.close();
   });
 
@@ -64,7 +64,7 @@ describe('store', () => {
     expect(store.createRoom('general', salt, KDF, auth)).toBeNull();
     await store.close();
     const again = open(file);
-    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth, bytes: 0 });
+    expect(again.room('general')).toEqual({ id: room?.id ?? -1, name: 'general', salt, kdf: KDF, auth, bytes: 0, epoch: 0 });
     expect(again.room('other')).toBeNull();
   });
 
@@ -90,11 +90,18 @@ describe('store', () => {
     db.run('DROP TABLE message_blobs');
     db.run('ALTER TABLE messages DROP COLUMN del');
     db.run('ALTER TABLE messages DROP COLUMN deleted');
+    // And without schema 5 (section 12.10).
+    db.run('DROP TABLE room_owners');
+    db.run('DROP TABLE room_epochs');
+    db.run('ALTER TABLE rooms DROP COLUMN epoch');
     db.run('PRAGMA user_version = 2');
     db.close();
     const again = open(file);
     expect(again.room('counted')?.bytes).toBe(expected);
     expect(again.room('other')?.bytes).toBe(7);
+    // Rooms from before schema 5 are at epoch 0 with no owner.
+    expect(again.room('counted')?.epoch).toBe(0);
+    expect(again.owners(again.room('counted')?.id ?? -1)).toEqual([]);
   });
 
   test('appends made in one event-loop turn commit in one transaction, acked only after it', async () => {
