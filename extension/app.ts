@@ -262,6 +262,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         // The client's sentence for a changed certificate names the CLI's `chat trust`; this one names the command.
         this.notifier.clientError(event.code, event.code === 'certificate_changed' ? changedMessageForExtension(event.message) : event.message);
         return;
+      case 'notice':
+        this.notifier.notice('info', event.message);
+        return;
       default: {
         const unreachable: never = event;
         return unreachable;

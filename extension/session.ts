@@ -39,7 +39,9 @@ export type SessionEvent =
   /** Connection state, rooms or unread counts changed (status bar, badge). */
   | { type: 'status' }
   /** A sentence to show (from the client's error events). */
-  | { type: 'error'; code: string; message: string; room?: string };
+  | { type: 'error'; code: string; message: string; room?: string }
+  /** A room line to tell the user (section 12: who changed the room's keys, whom they removed). */
+  | { type: 'notice'; room: string; message: string };
 
 export type JoinOutcome = { created: boolean; online: number };
 
@@ -307,6 +309,13 @@ export class ChatSession {
       }
       case 'error': {
         this.emit({ type: 'error', code: event.code, message: event.message, ...(event.room ? { room: event.room } : {}) });
+        return;
+      }
+      case 'epoch': {
+        // Section 12.5's room line; the client already follows the new key, nothing to type.
+        const who = event.own ? 'You' : event.by;
+        const what = event.removed.length > 0 ? `removed ${event.removed.join(', ')} from` : 'changed the passphrase of';
+        this.emit({ type: 'notice', room: event.room, message: `${who} ${what} room "${event.room}".` });
         return;
       }
       default: {
