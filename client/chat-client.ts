@@ -514,7 +514,9 @@ export class ChatClient {
   private async followRotation(frame: Extract<ServerFrame, { t: 'rotated' }>): Promise<void> {
     const sync = this.rooms.get(frame.room);
     if (!sync || sync.status === 'failed') return;
-    const own = sync.epochs.get(frame.epoch)?.auth !== undefined;
+    const held = sync.epochs.get(frame.epoch)?.auth;
+    // Our own rotation (rotate() finishes it), not a losing one of ours whose keys are still held.
+    const own = held !== undefined && sameBytes(held.publicKey, frame.auth);
     try {
       const keys = await this.epochFlow.rotated(sync, frame);
       if (own) return; // rotate() finishes our own
@@ -694,8 +696,12 @@ export class ChatClient {
         this.requests.answer(frame.room, frame);
         return;
       case 'rotated':
-        // The rotating client's own request waits for it; every follower believes it and joins again.
-        this.requests.answer(frame.room, frame);
+      {
+        // Our own rotate waits for its `rotated` (the one naming our new auth key, not another owner's that won a race);
+        // every follower believes it and joins again.
+        const held = this.rooms.get(frame.room)?.epochs.get(frame.epoch)?.auth;
+        if (held && sameBytes(held.publicKey, frame.auth)) this.requests.answer(frame.room, frame);
+      }
         void this.followRotation(frame);
         return;
       default: {
@@ -716,6 +722,11 @@ export class ChatClient {
     if (room && frame.cid && hidden) {
       this.hiddenSends.delete(frame.cid);
       hidden.reject(new ServerError(frame.code, room));
+      return;
+    }
+    // A refused `rotate` carries its link's cid: it answers the rotate request, not a send.
+    if (room && frame.cid && !this.outbox.has(room, frame.cid) && this.requests.headExpects(room) === 'rotated') {
+      this.requests.rejectHead(room, new ServerError(frame.code, room));
       return;
     }
     if (room && frame.cid) {

@@ -90,6 +90,11 @@ export class EpochState {
     this.keys.set(keys.epoch, keys);
   }
 
+  /** Forgets an epoch's keys if they are still these (a rotation of ours that lost a race). */
+  dropIf(keys: EpochKeys): void {
+    if (this.keys.get(keys.epoch) === keys) this.keys.delete(keys.epoch);
+  }
+
   /** The room was joined with this epoch's proof: seal under it from now on. */
   pin(epoch: number): void {
     if (epoch > this.pinned) this.pinned = epoch;

@@ -242,6 +242,7 @@ export class EpochFlow {
     try {
       await this.c.request(room, { t: 'rotate', room, epoch, salt, kdf, auth, owner: owner.publicKey, sig, cid, link }, 'rotated');
     } catch (error) {
+      state.dropIf(fresh);
       if (error instanceof ServerError && error.code === 'forbidden') {
         throw new ClientError('forbidden', `Only an owner of room "${room}" can remove members or change its passphrase.`, room);
       }
