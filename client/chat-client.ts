@@ -471,11 +471,7 @@ export class ChatClient {
    */
   async rotate(room: string, opts: { remove?: readonly string[] } = {}): Promise<RotateResult> {
     const sync = this.joinedRoom(room);
-    if (!this.name) {
-      // The CLI's `rotate` takes no --name: sign under the name this identity announced in the room.
-      const me = (await this.epochFlow.members(sync)).find((m) => m.self);
-      if (me) this.setName(me.name);
-    }
+    await this.nameFromRoom(sync);
     if (!this.name) throw new ClientError('no_name', 'Set a display name before changing the keys of a room.', room);
     const result = await this.epochFlow.rotate(sync, opts.remove ?? [], async () => (await import('./passphrase')).generatePassphrase());
     sync.keys = joinKeysOf(room, sync.epochs.get(result.epoch) ?? (() => { throw new ClientError('internal', 'Lost the new keys.', room); })());
@@ -492,7 +488,17 @@ export class ChatClient {
 
   /** Owner only: makes the member named `name` (display name or fingerprint) an owner too. */
   async addOwner(room: string, name: string): Promise<MemberInfo> {
-    return this.epochFlow.addOwner(this.joinedRoom(room), name);
+    const sync = this.joinedRoom(room);
+    await this.nameFromRoom(sync);
+    if (!this.name) throw new ClientError('no_name', 'Set a display name before adding an owner.', room);
+    return this.epochFlow.addOwner(sync, name);
+  }
+
+  /** The CLI's `rotate` and `owners` take no --name: sign under the name this identity announced in the room. */
+  private async nameFromRoom(sync: RoomSync): Promise<void> {
+    if (this.name) return;
+    const me = (await this.epochFlow.members(sync)).find((m) => m.self);
+    if (me) this.setName(me.name);
   }
 
   /** Every identity that announced keys in the room (reads its history once), owners marked. */

@@ -48,7 +48,8 @@ Commands:
           Prints the last N (default 20) messages, then new ones until interrupted.
           With --name, each line typed on stdin is sent (and a missing room is created).
   rotate  --server HOST:PORT --room ROOM [--remove NAME]... [--name NAME]
-          Owner only: gives the room new keys and prints the new generated passphrase (for newcomers).
+          Owner only: gives the room new keys and prints {"epoch":..,"passphrase":"..","removed":[..]}
+          with the new generated passphrase (for newcomers).
           Members named by --remove (display name or fingerprint) can no longer join, read new
           messages or post; everyone else follows without typing anything. They keep what they
           could already read.
@@ -415,7 +416,8 @@ async function rotate(makeContext: () => Promise<Context>, room: string, values:
     process.stderr.write(
       `${who ? `Removed ${who} from` : 'Changed the passphrase of'} room "${room}" (key epoch ${result.epoch}). The new passphrase for newcomers:\n`,
     );
-    process.stdout.write(`${result.passphrase}\n`);
+    // One JSON line like every other command's output, so scripts can read it.
+    process.stdout.write(jsonLine({ epoch: result.epoch, passphrase: result.passphrase, removed: result.removed.map((r) => r.name) }));
     return EXIT.ok;
   } finally {
     client.close();
