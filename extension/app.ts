@@ -4,6 +4,7 @@
 // plain modules. It holds no behaviour of its own beyond that wiring; the
 // commands live in commands/, the webview's requests in webview-router.ts.
 
+import { SecretEpochKeyStore } from './epoch-key-store';
 import * as vscode from 'vscode';
 import type { ViewImageItem, ViewSnapshot } from '../protocol/webview';
 import { ChatViewProvider, type ChatViewHost } from './chat-view';
@@ -78,6 +79,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       onChange: () => this.refreshIndicators(),
       onKeepTrying: (sentence) => this.notifier.notice('info', sentence),
       log,
+      // Section 12: each room's epoch keys live in secret storage like its passphrase.
+      client: { epochKeys: new SecretEpochKeyStore(context.secrets) },
     });
     this.connectFlow = new ConnectFlow({
       ui: {

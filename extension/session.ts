@@ -198,6 +198,21 @@ export class ChatSession {
     return this.client.sendFile(room, file);
   }
 
+  /** Section 12: the members who announced keys in a room (reads its history once), owners marked. */
+  members(room: string): ReturnType<ChatClient['members']> {
+    return this.client.members(room);
+  }
+
+  /** Section 12: new keys for the room (owner only), leaving out `remove` (names or fingerprints); resolves with the new passphrase. */
+  rotate(room: string, remove: readonly string[]): ReturnType<ChatClient['rotate']> {
+    return this.client.rotate(room, { remove });
+  }
+
+  /** This identity owns the room as far as the client has seen (the server has the last word). */
+  isOwner(room: string): boolean {
+    return this.client.isOwner(room);
+  }
+
   /** What a shown file message needs to be downloaded, by room and cid. */
   fileInfo(room: string, cid: string): FileInfo | undefined {
     return this.fileInfos.get(`${room}\n${cid}`);

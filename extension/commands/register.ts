@@ -12,6 +12,7 @@ import { saveImageFromContext, sendImage } from './images';
 import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
+import { changePassphrase, removeMember } from './members';
 import { copyInvite, forgetRoomParams, trustNewCertificate } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
 
@@ -35,6 +36,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.sendFile': (app) => sendFile(app),
   'messageApp.sendFileToChat': sendFile,
   'messageApp.saveFile': saveFileFromContext,
+  'messageApp.removeMember': removeMember,
+  'messageApp.changePassphrase': changePassphrase,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

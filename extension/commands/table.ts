@@ -38,6 +38,9 @@ export const COMMANDS = [
   { id: 'messageApp.sendFileToChat', needs: 'inRoom', unmet: JOIN_FIRST },
   // From the webview's context menu or the card's button on a file.
   { id: 'messageApp.saveFile', needs: 'inRoom' },
+  // Section 12: owner commands (the handler says so to a non-owner).
+  { id: 'messageApp.removeMember', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.changePassphrase', needs: 'inRoom', unmet: JOIN_FIRST },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];
