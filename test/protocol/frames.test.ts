@@ -200,3 +200,65 @@ describe('section 11 frames (conversation)', () => {
     expect(parseServerFrame(value)).toBeNull();
   });
 });
+
+describe('section 12 frames (per-user keys)', () => {
+  const kdf = { n: 1024, r: 8, p: 1 };
+  const link = new Uint8Array([2, 0, 0, 0, 1, ...bytes(40)]);
+  const rotate = { t: 'rotate', room: 'general', epoch: 1, salt: bytes(16), kdf, auth: bytes(32), owner: bytes(32, 2), sig: bytes(64), cid: CID, link };
+
+  test.each([
+    [rotate],
+    [{ t: 'owner_add', room: 'general', owner: bytes(32), by: bytes(32, 2), sig: bytes(64) }],
+    [{ t: 'join', room: 'general', proof: bytes(64), epoch: 0 }],
+    [{ t: 'join', room: 'general', proof: bytes(64), epoch: 7 }],
+    [{ t: 'create', room: 'general', salt: bytes(16), kdf, auth: bytes(32), proof: bytes(64), owner: bytes(32) }],
+  ])('the server accepts %p', (frame) => {
+    expect(parseClientFrame(frame)).toEqual({ ok: true, frame } as never);
+  });
+
+  test('old join and create (no epoch, no owner) parse as before, nil meaning absent', () => {
+    expect(parseClientFrame({ t: 'join', room: 'general', proof: bytes(64), epoch: null })).toEqual({
+      ok: true,
+      frame: { t: 'join', room: 'general', proof: bytes(64) },
+    });
+    const create = { t: 'create', room: 'general', salt: bytes(16), kdf, auth: bytes(32), proof: bytes(64) };
+    expect(parseClientFrame({ ...create, owner: null })).toEqual({ ok: true, frame: create } as never);
+  });
+
+  test.each([
+    [{ ...rotate, epoch: 0 }],
+    [{ ...rotate, epoch: 2 ** 32 }],
+    [{ ...rotate, link: new Uint8Array([1, ...bytes(40)]) }],
+    [{ ...rotate, link: new Uint8Array([2, 0, 0, 0, 2, ...bytes(40)]) }],
+    [{ ...rotate, cid: 'short' }],
+    [{ ...rotate, sig: bytes(63) }],
+    [{ t: 'owner_add', room: 'general', owner: bytes(32), by: bytes(31), sig: bytes(64) }],
+    [{ t: 'join', room: 'general', proof: bytes(64), epoch: -1 }],
+    [{ t: 'create', room: 'general', salt: bytes(16), kdf, auth: bytes(32), proof: bytes(64), owner: 'me' }],
+  ])('the server refuses %p as bad_frame', (value) => {
+    const parsed = parseClientFrame(value);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.rejection.code).toBe('bad_frame');
+  });
+
+  test.each([
+    [{ t: 'rotated', room: 'general', epoch: 1, salt: bytes(16), kdf, auth: bytes(32), owner: bytes(32), sig: bytes(64), id: 9 }],
+    [{ t: 'owner_added', room: 'general', owner: bytes(32) }],
+    [{ t: 'joined', room: 'general', last: 4, online: 1, epoch: 2 }],
+    [{ t: 'joined', room: 'general', last: 4, online: 1, epoch: 0, upto: 4 }],
+    [{ t: 'room', room: 'general', exists: true, salt: bytes(16), kdf, epoch: 3 }],
+    [{ t: 'error', code: 'stale_epoch', msg: 'newer keys', room: 'general', cid: CID, epoch: 2 }],
+  ])('a client accepts %p', (frame) => {
+    expect(parseServerFrame(frame)).toEqual(frame as never);
+  });
+
+  test.each([
+    [{ t: 'rotated', room: 'general', epoch: 1, salt: bytes(16), kdf, auth: bytes(32), owner: bytes(32), sig: bytes(64) }],
+    [{ t: 'owner_added', room: 'general', owner: bytes(3) }],
+    [{ t: 'joined', room: 'general', last: 4, online: 1, epoch: 'two' }],
+    [{ t: 'joined', room: 'general', last: 4, online: 1, upto: -1 }],
+    [{ t: 'room', room: 'general', exists: true, salt: bytes(16), kdf, epoch: -3 }],
+  ])('a client refuses %p', (value) => {
+    expect(parseServerFrame(value)).toBeNull();
+  });
+});

@@ -348,6 +348,37 @@ describe('joining at a past epoch (section 12.7)', () => {
   });
 });
 
+describe('blobs at a past epoch (section 12.9a)', () => {
+  test('a connection joined at an older epoch downloads a blob of its epoch but cannot upload', async () => {
+    const s = await server();
+    const room = roomName('blobs');
+    const ada = owner(room);
+    const e0 = roomAuth(room, 'files zero');
+    const a = await creator(s, e0, ada);
+    // One chunk of opaque bytes: the server neither reads nor checks them.
+    const blob = randomCid();
+    const bytes = new Uint8Array(randomBytes(300));
+    a.send({ t: 'blob_put', room, blob, size: bytes.length, chunk: bytes.length });
+    await a.next('blob_state', (f) => f.blob === blob);
+    a.send({ t: 'blob_chunk', room, blob, i: 0, data: bytes });
+    expect((await a.next('blob_ack', (f) => f.blob === blob)).done).toBe(true);
+    a.send({ t: 'send', room, cid: randomCid(), env: fakeEnvelope(), blobs: [blob] });
+    await a.next('ack', (f) => f.room === room);
+    a.send(rotateFrame(ada, 1, roomAuth(room, 'files one')));
+    await rotated(a, room, 1);
+
+    const carol = await connect(s);
+    carol.send({ t: 'join', room, proof: joinProof(e0, carol.challenge), epoch: 0 });
+    await carol.next('joined', (f) => f.room === room);
+    carol.send({ t: 'blob_get', room, blob });
+    const data = await carol.next('blob_data', (f) => f.blob === blob);
+    expect(data.last).toBe(true);
+    expect(Buffer.from(data.data).equals(Buffer.from(bytes))).toBe(true);
+    carol.send({ t: 'blob_chunk', room, blob, i: 0, data: bytes });
+    expect(await carol.error('stale_epoch')).toMatchObject({ room, epoch: 1 });
+  });
+});
+
 describe('a room without an owner (section 12.3)', () => {
   test('is claimed once; then only owners add owners, and an added owner can rotate', async () => {
     const s = await server();

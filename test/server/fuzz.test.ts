@@ -39,8 +39,8 @@ function randomValue(rand: () => number, depth = 0): unknown {
   }
 }
 
-const TYPES = ['room', 'create', 'join', 'leave', 'send', 'history', 'ping', 'delete', 'signal', 'hello', 'ack', 'msg', 'deleted', 'nope'];
-const FIELDS = ['room', 'cid', 'env', 'salt', 'kdf', 'auth', 'proof', 'before', 'after', 'limit', 'n', 'id', 'token', 'del', 'blobs', 'extra'];
+const TYPES = ['room', 'create', 'join', 'leave', 'send', 'history', 'ping', 'delete', 'signal', 'owner_add', 'rotate', 'hello', 'ack', 'msg', 'deleted', 'rotated', 'nope'];
+const FIELDS = ['room', 'cid', 'env', 'salt', 'kdf', 'auth', 'proof', 'before', 'after', 'limit', 'n', 'id', 'token', 'del', 'blobs', 'epoch', 'owner', 'by', 'sig', 'link', 'extra'];
 
 /** A map that looks like a frame: a real or bogus `t`, and fields of the wrong types. */
 function malformedFrame(rand: () => number): Uint8Array {
@@ -109,6 +109,8 @@ test('fuzzers never crash the server, get no internal errors, and members keep c
           { t: 'leave', room: auth.room },
           { t: 'delete', room: auth.room, id: 1 + Math.floor(rand() * 5), token: randomBytesFrom(rand, 32) },
           { t: 'signal', room: auth.room, env: randomBytesFrom(rand, 40) },
+          { t: 'owner_add', room: auth.room, owner: randomBytesFrom(rand, 32), by: randomBytesFrom(rand, 32), sig: randomBytesFrom(rand, 64) },
+          { t: 'rotate', room: auth.room, epoch: 1, salt: randomBytesFrom(rand, 16), kdf: { n: 1024, r: 8, p: 1 }, auth: auth.auth, owner: randomBytesFrom(rand, 32), sig: randomBytesFrom(rand, 64), cid: randomCid(), link: new Uint8Array([2, 0, 0, 0, 1, 9, 9]) },
         ];
         c.send(frames[Math.floor(rand() * frames.length)] ?? frames[0] ?? {});
       }
