@@ -2,7 +2,8 @@
 //
 // Part 1 runs the extension's mocha integration suite (test/vscode) in code-server's extension host;
 // part 2 plays two users chatting (see two-users.ts). Screenshots go to test-results/e2e/.
-// Options: --part extension|users|list (run one part; list: issue 16's 2,000-message room, see message-list.ts), --keep (keep the state folder for a look afterwards),
+// Options: --part extension|users|list|members (run one part; list: issue 16's 2,000-message room, see message-list.ts;
+// members: issue 15's Remove Member, see members.ts), --keep (keep the state folder for a look afterwards),
 // --older N (older messages posted with the CLI, default 120; 0 skips them while developing).
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { beginShutdown, E2eError, killAll, run, tail, within } from './proc';
 import { Report } from './report';
 import { ensureTools } from './setup';
 import { messageListPart } from './message-list';
+import { membersPart } from './members';
 import { postOlder, twoUsers } from './two-users';
 import { launchChromium, Screenshots, type Workbench } from './workbench';
 
@@ -37,8 +39,8 @@ async function main(): Promise<number> {
   });
   const older = Number(values.older);
   if (!Number.isInteger(older) || older < 0) throw new E2eError('usage', `--older must be a whole number (got ${values.older}).`);
-  const parts = values.part ? [values.part] : ['extension', 'users', 'list'];
-  for (const p of parts) if (p !== 'extension' && p !== 'users' && p !== 'list') throw new E2eError('usage', `Unknown --part ${p} (use extension, users or list).`);
+  const parts = values.part ? [values.part] : ['extension', 'users', 'list', 'members'];
+  for (const p of parts) if (p !== 'extension' && p !== 'users' && p !== 'list' && p !== 'members') throw new E2eError('usage', `Unknown --part ${p} (use extension, users, list or members).`);
 
   const report = new Report();
   const state = mkdtempSync(join(tmpdir(), 'message-app-e2e-'));
@@ -152,6 +154,19 @@ async function main(): Promise<number> {
         report.record('part list: a 2,000-message room (all steps)', Date.now() - t, false);
         failures.push(`part list: ${message(err)}`);
         console.error(`[e2e] part list FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
+    }
+
+    if (parts.includes('members')) {
+      const t = Date.now();
+      try {
+        await membersPart({ browser: chromium, tools, stateDir: join(state, 'members'), vsix, server: chat, shots, report, open });
+        report.record('part members: Alice removes Carol, Bob keeps chatting (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part members: Alice removes Carol, Bob keeps chatting (all steps)', Date.now() - t, false);
+        failures.push(`part members: ${message(err)}`);
+        console.error(`[e2e] part members FAILED: ${message(err)}`);
         await diagnose(open, server, shots);
       }
     }

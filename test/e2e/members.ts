@@ -1,0 +1,132 @@
+// Part "members" (issue 15): Alice creates a room in the real UI, Bob and Carol join with the client core;
+// Alice runs "Remove Member...", picks Carol, confirms, sees the new passphrase; Bob keeps chatting
+// without typing anything new and Carol loses the room. Screenshots of Alice's narrow dark sidebar.
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { ChatClient, type ChatEvent } from '../../client/chat-client';
+import { generateIdentity } from '../../client/keys';
+import { MemoryOutboxStore } from '../../client/storage';
+import type { TestServer } from '../support/server';
+import { startCodeServer, type CodeServer } from './code-server';
+import { E2eError } from './proc';
+import type { Report } from './report';
+import type { Tools } from './setup';
+import { Screenshots, Workbench } from './workbench';
+
+export interface MembersOptions {
+  browser: Browser;
+  tools: Tools;
+  stateDir: string;
+  vsix: string;
+  server: TestServer;
+  shots: Screenshots;
+  report: Report;
+  open: { workbenches: Workbench[]; servers: CodeServer[] };
+}
+
+const ROOM = 'members';
+// A new room needs a strong passphrase: six words.
+const PASSPHRASE = 'amber quartz lantern harbor mosaic thistle';
+
+async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await Promise.resolve(check()).catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);
+}
+
+interface Peer {
+  client: ChatClient;
+  events: ChatEvent[];
+  texts(): string[];
+}
+
+async function peer(address: string, fingerprint: string, name: string): Promise<Peer> {
+  const client = new ChatClient({ address, tls: { pin: fingerprint }, identity: generateIdentity(), name, outbox: new MemoryOutboxStore() });
+  const events: ChatEvent[] = [];
+  client.onEvent((e) => events.push(e));
+  await client.connect();
+  await client.joinRoom(ROOM, PASSPHRASE);
+  return {
+    client,
+    events,
+    texts: () => events.flatMap((e) => (e.type === 'message' && e.item.kind === 'text' ? [e.item.text] : [])),
+  };
+}
+
+export async function membersPart(o: MembersOptions): Promise<void> {
+  const { report, shots } = o;
+  const fingerprint = o.server.fingerprint;
+  if (!fingerprint) throw new E2eError('no_tls', 'The chat server does not serve TLS (no certificate fingerprint on its listening line).');
+  const peers: Peer[] = [];
+  try {
+    const cs = await report.part('start code-server for Alice (Dark Modern)', 120_000, async () => {
+      const s = await startCodeServer({ name: 'alice-members', tools: o.tools, stateDir: join(o.stateDir, 'alice'), vsix: o.vsix, settings: { 'workbench.colorTheme': 'Default Dark Modern' } });
+      o.open.servers.push(s);
+      return s;
+    });
+    const wb = await report.part("open Alice's workbench", 120_000, async () => {
+      const w = await Workbench.open(o.browser, 'Alice', cs);
+      o.open.workbenches.push(w);
+      return w;
+    });
+    // A narrow sidebar, as people keep it.
+    await wb.page.setViewportSize({ width: 1000, height: 800 });
+
+    await report.part('Alice creates the room in the UI (she becomes its owner)', 150_000, async () => {
+      await wb.openChat();
+      await wb.runCommand('Message App: Connect to Server...');
+      await wb.answerPrompts(
+        { server: o.server.address, room: ROOM, name: 'Alice', passphrase: PASSPHRASE, firstUse: { fingerprint, seen: async () => undefined } },
+        async () => (await wb.chat.locator('[data-testid="banner"][data-state="joined"]').count()) > 0,
+        120_000,
+      );
+      await wb.typeAndSend('Welcome, everyone');
+    });
+
+    const [bob, carol] = await report.part('Bob and Carol join with the client core and say hello', 60_000, async () => {
+      const b = await peer(o.server.address, fingerprint, 'Bob');
+      peers.push(b);
+      const c = await peer(o.server.address, fingerprint, 'Carol');
+      peers.push(c);
+      await b.client.sendText(ROOM, 'Hi, Bob here');
+      await c.client.sendText(ROOM, 'Carol says hi');
+      await until('Alice sees Carol', 30_000, async () => (await wb.messages('Carol says hi').count()) > 0);
+      return [b, c] as const;
+    });
+    if (!bob || !carol) throw new E2eError('no_peer', 'Bob or Carol did not join.');
+
+    await report.part('Alice removes Carol: pick, confirm, the new passphrase with Copy', 90_000, async () => {
+      await wb.runCommand('Message App: Remove Member...');
+      const row = wb.quickInput.locator('.monaco-list-row', { hasText: 'Carol' }).first();
+      await row.waitFor({ timeout: 30_000 });
+      await shots.take(wb.page, 'members-pick', 'Alice: Remove Member... lists Bob and Carol with their fingerprints');
+      await row.click();
+      const dialog = wb.page.locator('.monaco-dialog-box');
+      await dialog.waitFor({ timeout: 15_000 });
+      const asked = ((await dialog.textContent()) ?? '').trim();
+      if (!asked.includes('Remove Carol')) throw new E2eError('wrong_dialog', `The confirmation does not name Carol: "${asked}".`);
+      await shots.take(wb.page, 'members-confirm', 'Alice: the modal confirmation says what Carol keeps and loses');
+      await dialog.locator('.monaco-button', { hasText: 'Remove' }).first().click();
+      const done = wb.page.locator('.monaco-dialog-box', { hasText: 'The new passphrase' });
+      await done.waitFor({ timeout: 60_000 });
+      await shots.take(wb.page, 'members-new-passphrase', 'Alice: Carol removed; the new passphrase with Copy');
+      await done.locator('.monaco-button', { hasText: 'Copy' }).first().click();
+    });
+
+    await report.part('Bob keeps chatting without a new passphrase; Carol loses the room', 60_000, async () => {
+      await until('Bob follows the new key', 30_000, () => bob.client.epochOf(ROOM) === 1);
+      await wb.typeAndSend('Carol has left the project');
+      await until('Bob reads Alice after the removal', 30_000, () => bob.texts().includes('Carol has left the project'));
+      await bob.client.sendText(ROOM, 'Bob keeps chatting');
+      await until('Alice sees Bob after the removal', 30_000, async () => (await wb.messages('Bob keeps chatting').count()) > 0);
+      await until('Carol loses the room', 30_000, () => carol.events.some((e) => e.type === 'room' && e.state === 'failed'));
+      if (carol.texts().includes('Carol has left the project')) throw new E2eError('leak', 'Carol read a message sent after her removal.');
+      await shots.take(wb.page, 'members-after', "Alice's sidebar after the removal: Bob's reply arrives");
+    });
+  } finally {
+    for (const p of peers) p.client.close();
+  }
+}
