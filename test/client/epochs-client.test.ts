@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { openPlaintext } from '../../client/envelope';
 import { openV2Plaintext } from '../../client/epochs/envelope-v2';
-import { MemoryEpochKeyStore } from '../../client/epochs/store';
+import { MemoryEpochKeyStore, decodeEpochRecord, encodeEpochRecord } from '../../client/epochs/store';
 import { ClientError } from '../../client/errors';
 import { generateIdentity, type Identity } from '../../client/keys';
 import { envelopeEpoch } from '../../protocol/epoch-header';
@@ -209,6 +209,27 @@ describe('per-user keys in the client (real server)', () => {
     await textArrived(ada, room, 'sealed before the rotation');
     const stored = (await rawHistory(room, rotation.passphrase)).find((m) => m.cid === cid);
     expect(stored && envelopeEpoch(stored.env)).toBe(1);
+  }, 60_000);
+
+  test('a server that names an older epoch than the pinned one is refused with a sentence, and damaged key records read as none', async () => {
+    const room = roomName('pin');
+    const ada = member('Ada');
+    await joined(ada, room, PASS, true);
+    const rotation = await ada.t.client.rotate(room);
+    ada.t.client.close();
+    // As if this client had already joined epoch 2 and the server now answered epoch 1 (a replay of old keys).
+    const record = await ada.store.get(shared.server.address, room);
+    if (!record) throw new Error('no record kept');
+    expect(record.pinned).toBe(1);
+    expect(record.epochs.map((e) => e.epoch)).toEqual([0, 1]);
+    await ada.store.set(shared.server.address, room, { ...record, pinned: 2 });
+    const again = member('Ada', ada.identity, ada.store);
+    const refused = await rejects(joined(again, room, rotation.passphrase));
+    expect(refused.code).toBe('room_params_changed');
+    expect(refused.message).toContain('went back to an older key');
+    expect(decodeEpochRecord('{"pinned":1,"epochs":[{"epoch":0,"salt":"AA==","kdf":{"n":1,"r":1,"p":1},"encKey":"AA=="}],"announced":[],"owners":[]}')).toBeUndefined();
+    expect(decodeEpochRecord('not json')).toBeUndefined();
+    expect(decodeEpochRecord(encodeEpochRecord(record))).toEqual(record);
   }, 60_000);
 });
 
