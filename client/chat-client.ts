@@ -46,7 +46,7 @@ import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOpt
 import { Dedupe, encodeEnvelopeBody, openEnvelope, openPlaintext, Pins, sealPlaintext, signBody, type UnverifiedReason } from './envelope';
 import { EPOCH_KINDS, encodeEpochBody, guardEpochBody, type EpochBody, type GrantBody } from './epochs/bodies';
 import { openV2Plaintext, sealV2Plaintext } from './epochs/envelope-v2';
-import type { EpochKeyStore } from './epochs/store';
+import { MemoryEpochKeyStore, type EpochKeyStore } from './epochs/store';
 import { hex } from './epochs/state';
 import { EpochFlow, RemovedError, type MemberInfo, type RotateResult } from './room/epochs';
 import { envelopeEpoch } from '../protocol/epoch-header';
@@ -205,7 +205,8 @@ export class ChatClient {
     this.epochFlow = new EpochFlow({
       address: this.connection.address,
       identity: this.identity,
-      store: options.epochKeys,
+      // In memory by default: a room joined again in this process keeps the epochs it followed.
+      store: options.epochKeys ?? new MemoryEpochKeyStore(),
       kdfFloor: options.kdfFloor,
       request: (room, frame, expect) => this.requests.request(room, frame, expect),
       challenge: () => this.challenge(),
@@ -427,11 +428,15 @@ export class ChatClient {
     });
   }
 
-  /** Opens stored messages only to note their section 12 bodies (newest first: links open older epochs). */
-  private scan(sync: RoomSync, msgs: readonly StoredMessage[]): void {
+  /**
+   * Opens stored messages only to note their section 12 bodies (newest first: links open older epochs).
+   * `linksOnly`: just the version 2 envelopes, where back-links are (before a page is shown; its other
+   * epoch bodies are noted as the page is opened).
+   */
+  private scan(sync: RoomSync, msgs: readonly StoredMessage[], linksOnly = false): void {
     for (let i = msgs.length - 1; i >= 0; i--) {
       const m = msgs[i];
-      if (!m || m.deleted) continue;
+      if (!m || m.deleted || (linksOnly && m.env[0] !== 0x02)) continue;
       const opened = openEnvelope({ room: sync.name, encKey: new Uint8Array(32), decrypt: this.decryptor(sync), cid: m.cid, env: m.env });
       if (!opened.ok && opened.reason === 'modifier') this.noteEpochBody(sync, opened, m.id);
     }
@@ -554,7 +559,7 @@ export class ChatClient {
     const before = beforeId ?? sync.pager.nextBefore();
     const raw = await this.history(room, before === undefined ? { limit } : { before, limit });
     sync.pager.page(raw.msgs, raw.more, beforeId === undefined);
-    this.scan(sync, raw.msgs);
+    this.scan(sync, raw.msgs, true);
     return { messages: this.openPage(sync, raw.msgs), more: raw.more };
   }
 
@@ -562,7 +567,7 @@ export class ChatClient {
   async fetchHistory(room: string, query: HistoryQuery = {}): Promise<HistoryPage> {
     const sync = this.joinedRoom(room);
     const page = await this.history(room, query);
-    this.scan(sync, page.msgs);
+    this.scan(sync, page.msgs, true);
     return { messages: this.openPage(sync, page.msgs), more: page.more };
   }
 
@@ -595,7 +600,7 @@ export class ChatClient {
     const context: ConstructorParameters<typeof RoomSync>[1] = {
       history: (room, query) => this.history(room, query),
       open: (sync, m, live) => this.openStored(sync, m, live),
-      prepare: (sync, msgs) => this.scan(sync, msgs),
+      prepare: (sync, msgs) => this.scan(sync, msgs, true),
       show: (room, item) => this.emit({ type: 'message', room, item }),
       cursors: this.cursors,
       log: (line) => this.log(line),
