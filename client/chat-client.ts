@@ -21,6 +21,11 @@
 //   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
 //       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
+//   Section 12 (per-user keys; client/room/epochs.ts): await client.rotate(room, { remove?: names or fingerprints })
+//       -> { epoch, passphrase, removed } (owner only: 'forbidden'; 'stale_epoch' when another owner won a race);
+//       await client.addOwner(room, name) -> MemberInfo; await client.members(room) -> MemberInfo[];
+//       client.epochOf(room); client.isOwner(room). Joins follow rotations by themselves (grants, catch-up),
+//       event `epoch` { room, epoch, by, removed, own } is the room line. Option epochKeys keeps the keys.
 //   client.setName(name); client.state; client.address; client.fingerprint
 //   client.close()
 // Options also take createKdf (rooms this client creates), kdfFloor (tests only), initialHistory
