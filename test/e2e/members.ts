@@ -1,6 +1,7 @@
-// Part "members" (issue 15): Alice creates a room in the real UI, Bob and Carol join with the client core;
-// Alice runs "Remove Member...", picks Carol, confirms, sees the new passphrase; Bob keeps chatting
-// without typing anything new and Carol loses the room. Screenshots of Alice's narrow dark sidebar.
+// Part "members" (issue 15): Dana creates a room with the client core and makes Alice (in the real UI) an
+// owner; Bob and Carol join with the client core; Alice runs "Remove Member...", picks Carol, confirms,
+// sees the new passphrase; Bob keeps chatting without typing anything new and Carol loses the room.
+// Screenshots of Alice's narrow dark sidebar.
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ChatClient, type ChatEvent } from '../../client/chat-client';
@@ -43,12 +44,12 @@ interface Peer {
   texts(): string[];
 }
 
-async function peer(address: string, fingerprint: string, name: string): Promise<Peer> {
+async function peer(address: string, fingerprint: string, name: string, create = false): Promise<Peer> {
   const client = new ChatClient({ address, tls: { pin: fingerprint }, identity: generateIdentity(), name, outbox: new MemoryOutboxStore() });
   const events: ChatEvent[] = [];
   client.onEvent((e) => events.push(e));
   await client.connect();
-  await client.joinRoom(ROOM, PASSPHRASE);
+  await client.joinRoom(ROOM, PASSPHRASE, { create });
   return {
     client,
     events,
@@ -75,7 +76,14 @@ export async function membersPart(o: MembersOptions): Promise<void> {
     // A narrow sidebar, as people keep it.
     await wb.page.setViewportSize({ width: 1000, height: 800 });
 
-    await report.part('Alice creates the room in the UI (she becomes its owner)', 150_000, async () => {
+    // Dana creates the room (its first owner) with the client core: the UI's new-room questions are part 2's.
+    const dana = await report.part('Dana creates the room with the client core', 60_000, async () => {
+      const d = await peer(o.server.address, fingerprint, 'Dana', true);
+      peers.push(d);
+      return d;
+    });
+
+    await report.part('Alice joins in the UI; Dana makes her an owner', 150_000, async () => {
       await wb.openChat();
       await wb.runCommand('Message App: Connect to Server...');
       await wb.answerPrompts(
@@ -84,6 +92,11 @@ export async function membersPart(o: MembersOptions): Promise<void> {
         120_000,
       );
       await wb.typeAndSend('Welcome, everyone');
+      await until("Dana sees Alice's keys", 30_000, async () => (await dana.client.members(ROOM)).some((m) => m.name === 'Alice'));
+      await dana.client.addOwner(ROOM, 'Alice');
+      // After the owner body, in room order: once Alice shows this, her client knows she is an owner.
+      await dana.client.sendText(ROOM, 'Alice is an owner now');
+      await until('Alice sees Dana', 30_000, async () => (await wb.messages('Alice is an owner now').count()) > 0);
     });
 
     const [bob, carol] = await report.part('Bob and Carol join with the client core and say hello', 60_000, async () => {
