@@ -18,6 +18,13 @@
 //   await client.sendImage(room, image: PreparedImage) -> cid
 //   await client.sendBody(room, fields: BodyFields) -> cid   any kind: { k: 'text', text } etc., checked by
 //       the kind's own guard (client/kinds/), so a new kind needs no new method here. Sends go out in call order.
+//       Modifiers (edit, reaction) go through it too; they get `acked` but no `pending`.
+//   await client.sendReply(room, to: id, text) / sendEdit(room, target: {key, cid}, text) /
+//       sendReaction(room, target, emoji, { remove? }) -> cid  (PROTOCOL.md section 13; thin, via sendBody;
+//       modifiers arrive as `modifier` events and in pages' `modifiers`: fold them with ModifierFold)
+//   await client.deleteMessage(room, { id, cid }) -> resolves at `deleted`; ServerError 'forbidden' when
+//       the message is not ours (section 11.3). Every send carries `del`, so our messages can be deleted.
+//   client.sendTyping(room) -> boolean: a typing signal, at most one per 3 s per room (false: skipped)
 //   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
 //       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
@@ -56,6 +63,9 @@ import { hex } from './epochs/state';
 import { EpochFlow, RemovedError, type MemberInfo, type RotateResult } from './room/epochs';
 import { envelopeEpoch } from '../protocol/epoch-header';
 import { concatBytes } from './keys';
+import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
+import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
+import { guardModifier, isEmoji, isModifierBody, isModifierKind, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
 import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
 import type { CodeSnippet } from '../protocol/code';
@@ -82,9 +92,15 @@ export type ChatEvent =
   | { type: 'state'; state: ClientState; detail?: string }
   | { type: 'room'; room: string; state: 'joining' | 'joined' | 'failed' | 'left' }
   | { type: 'message'; room: string; item: RoomItem }
+  /** An edit or reaction (PROTOCOL.md section 13), verified; fold it into its target with ModifierFold. */
+  | { type: 'modifier'; room: string; modifier: ModifierItem }
   | { type: 'pending'; room: string; cid: string; item: ShownItem }
   | { type: 'acked'; room: string; cid: string; id: number; ts: number }
   | { type: 'presence'; room: string; online: number }
+  /** Message `id` was deleted for everyone (section 11.3): drop what is held of it. */
+  | { type: 'deleted'; room: string; id: number }
+  /** A member is typing (section 13); forget it TYPING_EXPIRES_MS after the last one. */
+  | { type: 'typing'; room: string; from: { name: string; fingerprint: string } }
   | { type: 'error'; code: ClientErrorCode; message: string; room?: string }
   /**
    * Section 12: the room moved to a new epoch (this client follows it without a new passphrase).
@@ -93,7 +109,7 @@ export type ChatEvent =
   | { type: 'epoch'; room: string; epoch: number; by: string; removed: string[]; own: boolean };
 
 /** A kind's own fields (`k` and the rest; not cid, ts or from): what `sendBody` takes. */
-export type BodyFields = Body extends infer B ? (B extends Body ? Omit<B, keyof BodyBase> : never) : never;
+export type BodyFields = Body | ModifierBody extends infer B ? (B extends Body | ModifierBody ? Omit<B, keyof BodyBase> : never) : never;
 
 export type ChatEventListener = (event: ChatEvent) => void;
 
@@ -102,6 +118,8 @@ export type { JoinResult } from './room/join';
 export interface HistoryPage {
   /** Oldest first. */
   messages: RoomItem[];
+  /** The known modifiers of the page (section 13), oldest first; fold them into their targets. */
+  modifiers: ModifierItem[];
   more: boolean;
 }
 
@@ -181,6 +199,12 @@ export class ChatClient {
    * A transfer fails with 'disconnected' when the connection drops; calling it again
    * after the rejoin resumes it (client/files/send-file.ts does).
    */
+  /** Derived once from the identity seed: proves our deletes (section 11.1). */
+  private deleteKeyValue: Uint8Array | undefined;
+  /** Our own modifiers not yet acked (`room\ncid`): at the ack they are emitted as `modifier` events, to fold. */
+  private readonly ownModifiers = new Map<string, ModifierBody>();
+  /** Room -> when we last sent a typing signal. */
+  private readonly typingSentAt = new Map<string, number>();
   readonly files = new BlobTransfers({ send: (frame) => this.connection.state === 'ready' && this.connection.send(frame) });
 
   constructor(private readonly options: ChatClientOptions) {
@@ -206,7 +230,7 @@ export class ChatClient {
       // The answer may still come and would be matched to the wrong request: start clean.
       timedOut: () => this.connection.reconnect(new DisconnectedError()),
     });
-    this.outbox = new Outbox({ store: options.outbox, send, log });
+    this.outbox = new Outbox({ store: options.outbox, send, log, del: (room, cid) => deletionHash(deletionTokenFromKey(this.deleteKey(), room, cid)) });
     this.epochFlow = new EpochFlow({
       address: this.connection.address,
       identity: this.identity,
@@ -309,6 +333,7 @@ export class ChatClient {
     this.requests.failRoom(room, new ClientError('closed', `Left room "${room}".`, room));
     this.connection.send({ t: 'leave', room });
     this.dedupe.forget(room);
+    this.typingSentAt.delete(room);
     this.emit({ type: 'room', room, state: 'left' });
     this.updateState();
   }
@@ -342,22 +367,74 @@ export class ChatClient {
     return this.sendBody(room, { k: 'file', ...file });
   }
 
+  /** A reply to message `to` (its server id) in this room (PROTOCOL.md section 13). */
+  async sendReply(room: string, to: number, text: string): Promise<string> {
+    checkText(text, room);
+    if (!Number.isSafeInteger(to) || to <= 0) throw new ClientError('invalid_input', 'A reply names the id of the message it answers.', room);
+    return this.sendBody(room, { k: 'reply', to, text });
+  }
+
+  /** Replaces the text of our own message `target` (its sender key is ours; others ignore anything else). */
+  async sendEdit(room: string, target: Rel, text: string): Promise<string> {
+    checkText(text, room);
+    if (!sameBytes(target.key, this.identity.publicKey)) throw new ClientError('invalid_input', 'Only your own messages can be edited.', room);
+    return this.sendBody(room, { k: 'edit', rel: { key: target.key, cid: target.cid }, text });
+  }
+
+  /** Adds (or with `remove`, takes back) this identity's `emoji` on message `target`. */
+  async sendReaction(room: string, target: Rel, emoji: string, opts: { remove?: boolean } = {}): Promise<string> {
+    if (!isEmoji(emoji)) throw new ClientError('invalid_input', 'A reaction is one emoji (1-64 bytes, no control characters).', room);
+    const rel = { key: target.key, cid: target.cid };
+    return this.sendBody(room, opts.remove ? { k: 'reaction', rel, emoji, remove: true } : { k: 'reaction', rel, emoji });
+  }
+
+  /**
+   * Deletes our own message for everyone; resolves once the server answered `deleted`. Rejects with
+   * ServerError 'forbidden' when the message is not ours (the token does not match its `del`).
+   */
+  async deleteMessage(room: string, target: { id: number; cid: string }): Promise<void> {
+    this.joinedRoom(room);
+    const token = deletionTokenFromKey(this.deleteKey(), room, target.cid);
+    await this.requests.request(room, { t: 'delete', room, id: target.id, token }, 'deleted');
+    // Still queued (its ack was lost)? Then its ciphertext must not go out again.
+    this.outbox.drop(room, target.cid);
+  }
+
+  /** Sends "typing" to the members joined now, at most every 3 s per room; false when skipped. */
+  sendTyping(room: string, now = Date.now()): boolean {
+    const sync = this.rooms.get(room);
+    if (!sync?.keys || sync.status !== 'joined' || !this.name || this.connection.state !== 'ready') return false;
+    const last = this.typingSentAt.get(room);
+    if (last !== undefined && now - last < TYPING_SEND_EVERY_MS) return false;
+    this.typingSentAt.set(room, now);
+    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now) });
+  }
+
   /**
    * Sends a message of any kind from its own fields; the kind's guard checks them (invalid_input
-   * when it refuses). Emits `pending` once the outbox holds it; sends leave in call order.
+   * when it refuses). Emits `pending` once the outbox holds it (not for a modifier, which shows only
+   * folded into its target); sends leave in call order.
    */
   async sendBody(room: string, fields: BodyFields): Promise<string> {
     const k: unknown = (fields as { k?: unknown }).k;
+    const raw = fields as unknown as Record<string, unknown>;
+    if (typeof k === 'string' && isModifierKind(k)) {
+      return this.seal(room, (base) => {
+        const body = guardModifier(k, raw, base);
+        if (!body) throw new ClientError('invalid_input', `The ${k} is not valid.`, room);
+        return body;
+      });
+    }
     if (typeof k !== 'string' || !isKindName(k)) throw new ClientError('invalid_input', 'This client cannot send that kind of message.', room);
     return this.seal(room, (base) => {
-      const body = guardBody(k, fields as unknown as Record<string, unknown>, base);
+      const body = guardBody(k, raw, base);
       if (!body) throw new ClientError('invalid_input', `The ${k} message is not valid.`, room);
       return body;
     });
   }
 
   /** Seals the body `make` builds, queues it in the outbox (call order) and flushes. */
-  private async seal(room: string, make: (base: BodyBase) => Body): Promise<string> {
+  private async seal(room: string, make: (base: BodyBase) => Body | ModifierBody): Promise<string> {
     const sync = this.rooms.get(room);
     if (!sync?.keys) throw new ClientError('not_joined', `Join room "${room}" before sending to it.`, room);
     if (!this.name) throw new ClientError('no_name', 'Set a display name before sending messages.', room);
@@ -370,7 +447,8 @@ export class ChatClient {
     if (env.length + 256 > max) {
       throw new ClientError('too_large', `The message is larger than this server accepts (${Math.floor(max / 1_000_000)} MB).`, room);
     }
-    const item = this.ownItem(body, 0, ts);
+    const item = isModifierBody(body) ? undefined : this.ownItem(body, 0, ts);
+    if (isModifierBody(body)) this.ownModifiers.set(`${room}\n${cid}`, body);
     this.dedupe.add(room, this.identity.publicKey, cid);
     // Takes its place in the send order now; persisted before it is written (a crash still resends it).
     try {
@@ -380,7 +458,8 @@ export class ChatClient {
       this.flushOutbox(room);
       throw error;
     }
-    this.emit({ type: 'pending', room, cid, item });
+    // A modifier is not an item of its own: it shows once folded into its target (acked, or echoed in a page).
+    if (item) this.emit({ type: 'pending', room, cid, item });
     this.flushOutbox(room);
     return cid;
   }
@@ -449,8 +528,9 @@ export class ChatClient {
 
   /** A verified modifier of a section 12 kind: into the room's epoch state. */
   private noteEpochBody(sync: RoomSync, opened: Extract<ReturnType<typeof openEnvelope>, { reason: 'modifier' }>, id: number): EpochBody | null {
-    if (!EPOCH_KINDS.includes(opened.k)) return null;
-    const body = guardEpochBody(opened.fields, { cid: opened.fields.cid as string, ts: opened.ts, from: opened.from });
+    const fields = opened.fields;
+    if (!EPOCH_KINDS.includes(opened.k) || !fields || opened.ts === undefined || typeof fields.cid !== 'string') return null;
+    const body = guardEpochBody(fields, { cid: fields.cid, ts: opened.ts, from: opened.from });
     if (!body) return null;
     sync.epochs.note(body, id);
     return body;
@@ -565,7 +645,7 @@ export class ChatClient {
     const raw = await this.history(room, before === undefined ? { limit } : { before, limit });
     sync.pager.page(raw.msgs, raw.more, beforeId === undefined);
     this.scan(sync, raw.msgs, true);
-    return { messages: this.openPage(sync, raw.msgs), more: raw.more };
+    return { ...this.openPage(sync, raw.msgs), more: raw.more };
   }
 
   /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
@@ -573,7 +653,7 @@ export class ChatClient {
     const sync = this.joinedRoom(room);
     const page = await this.history(room, query);
     this.scan(sync, page.msgs, true);
-    return { messages: this.openPage(sync, page.msgs), more: page.more };
+    return { ...this.openPage(sync, page.msgs), more: page.more };
   }
 
   // ---- wiring of the parts --------------------------------------------------------
@@ -606,7 +686,7 @@ export class ChatClient {
       history: (room, query) => this.history(room, query),
       open: (sync, m, live) => this.openStored(sync, m, live),
       prepare: (sync, msgs) => this.scan(sync, msgs, true),
-      show: (room, item) => this.emit({ type: 'message', room, item }),
+      show: (room, item) => this.emit(isModifierItem(item) ? { type: 'modifier', room, modifier: item } : { type: 'message', room, item }),
       cursors: this.cursors,
       log: (line) => this.log(line),
     };
@@ -648,6 +728,8 @@ export class ChatClient {
     if (!keys) return;
     for (const entry of this.outbox.takeUnannounced(sync.name)) {
       const opened = openEnvelope({ room: sync.name, encKey: keys.encKey, decrypt: this.decryptor(sync), cid: entry.cid, env: entry.env });
+      // A queued modifier has no item of its own to show; it is folded in once acked.
+      if (!opened.ok && opened.reason === 'modifier' && opened.modifier) this.ownModifiers.set(`${sync.name}\n${entry.cid}`, opened.modifier);
       if (!opened.ok) continue;
       this.dedupe.add(sync.name, opened.body.from.key, entry.cid);
       this.emit({ type: 'pending', room: sync.name, cid: entry.cid, item: this.ownItem(opened.body, 0, entry.queuedAt) });
@@ -657,11 +739,18 @@ export class ChatClient {
   private acked(room: string, cid: string, id: number, ts: number): void {
     const hidden = this.hiddenSends.get(cid);
     if (hidden) {
+      // One of our section 12 bodies: no outbox entry, no event.
       this.hiddenSends.delete(cid);
       hidden.resolve();
       return;
     }
-    if (this.outbox.ack(room, cid)) this.emit({ type: 'acked', room, cid, id, ts });
+    if (!this.outbox.ack(room, cid)) return;
+    this.emit({ type: 'acked', room, cid, id, ts });
+    const modifier = this.ownModifiers.get(`${room}\n${cid}`);
+    if (modifier) {
+      this.ownModifiers.delete(`${room}\n${cid}`);
+      this.emit({ type: 'modifier', room, modifier: this.modifierItem(modifier, { id, ts }) });
+    }
   }
 
   // ---- receiving --------------------------------------------------------------
@@ -706,8 +795,17 @@ export class ChatClient {
         this.files.receive(frame);
         return;
       case 'deleted':
-      case 'signal':
-        return; // PROTOCOL.md section 11: the client side comes with issue 13's client phase
+        // Our own delete's answer (matched by id), and news for everyone.
+        this.requests.answer(frame.room, frame);
+        if (this.rooms.has(frame.room)) this.emit({ type: 'deleted', room: frame.room, id: frame.id });
+        return;
+      case 'signal': {
+        const keys = this.rooms.get(frame.room)?.keys;
+        const from = keys ? openTyping(frame.room, keys.encKey, frame.env) : null;
+        if (!from || sameBytes(from.key, this.identity.publicKey)) return;
+        this.emit({ type: 'typing', room: frame.room, from: { name: from.name, fingerprint: fingerprint(from.key) } });
+        return;
+      }
       case 'owner_added':
         this.requests.answer(frame.room, frame);
         return;
@@ -767,13 +865,15 @@ export class ChatClient {
     this.emitError(new ServerError(frame.code, room), room);
   }
 
-  private openPage(sync: RoomSync, msgs: readonly StoredMessage[]): RoomItem[] {
+  private openPage(sync: RoomSync, msgs: readonly StoredMessage[]): { messages: RoomItem[]; modifiers: ModifierItem[] } {
     const messages: RoomItem[] = [];
+    const modifiers: ModifierItem[] = [];
     for (const m of msgs) {
       const item = this.openStored(sync, m, false);
-      if (item) messages.push(item);
+      if (item && isModifierItem(item)) modifiers.push(item);
+      else if (item) messages.push(item);
     }
-    return messages;
+    return { messages, modifiers };
   }
 
   /**
@@ -781,23 +881,32 @@ export class ChatClient {
    * own stored message into an ack (its ack was lost with a connection): returns
    * null when nothing should be shown.
    */
-  private openStored(sync: RoomSync, m: StoredMessage, live: boolean): RoomItem | null {
+  private openStored(sync: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null {
     const room = sync.name;
+    // A tombstone (section 11.4): deleted for everyone; its (empty) envelope is not opened.
+    if (m.deleted) return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, 'deleted');
     const keys = sync.keys;
     const opened = keys
       ? openEnvelope({ room, encKey: keys.encKey, decrypt: this.decryptor(sync), cid: m.cid, env: m.env })
       : ({ ok: false, reason: 'undecryptable' } as const);
     if (!opened.ok) {
-      // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4);
-      // section 12's kinds go into the room's epoch state.
-      if (opened.reason === 'modifier') {
+      // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
+      // Section 12's kinds go into the room's epoch state (never shown);
+      // a known modifier (section 13) becomes a ModifierItem to fold into its target.
+      if (opened.reason === 'modifier' && EPOCH_KINDS.includes(opened.k)) {
         if (live) {
           this.dedupe.add(room, opened.from.key, m.cid);
-          // Our own body came back after a lost ack: it counts as acked.
           if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
         }
         this.noteEpochBody(sync, opened, m.id);
         return null;
+      }
+      if (opened.reason === 'modifier') {
+        if (!live) return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
+        // Our own modifier echoed back (its ack was lost): acked, like a message.
+        if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
+        if (!this.dedupe.add(room, opened.from.key, m.cid)) return null;
+        return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
       }
       return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, opened.reason);
     }
@@ -817,6 +926,16 @@ export class ChatClient {
       return live ? null : { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: 'cid_mismatch' };
     }
     return this.shownItem(room, body, m.id, m.ts);
+  }
+
+  private deleteKey(): Uint8Array {
+    this.deleteKeyValue ??= deletionKey(this.identity.exportSeed());
+    return this.deleteKeyValue;
+  }
+
+  private modifierItem(body: ModifierBody, m: { id: number; ts: number }): ModifierItem {
+    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
+    return { id: m.id, ts: m.ts, cid: body.cid, from, body };
   }
 
   private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
@@ -961,6 +1080,15 @@ export class ChatClient {
   private log(line: string): void {
     this.options.log?.(line);
   }
+}
+
+function checkText(text: string, room: string): void {
+  if (utf8(text).length > MAX_TEXT_BYTES) throw new ClientError('too_large', 'A text message can be at most 64 KiB.', room);
+  if (text.length === 0) throw new ClientError('invalid_input', 'An empty message cannot be sent.', room);
+}
+
+function isModifierItem(item: RoomItem | ModifierItem): item is ModifierItem {
+  return 'body' in item;
 }
 
 function defaultCheckImage(image: PreparedImage): PreparedImage | string {

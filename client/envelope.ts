@@ -8,6 +8,7 @@ import { isBytes, isCount, isFields, isString, type Fields } from '../protocol/g
 import { bodyFields, guardBody, isKindName, type Body } from './kinds/index';
 import type { BodySender } from './kinds/types';
 import { isModifier } from './kinds/unknown';
+import { guardModifier, isModifierBody, isModifierKind, modifierFields, type ModifierBody } from './kinds/modifiers';
 import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
 import { MemoryPinStore, type PinStore } from './storage';
@@ -28,16 +29,21 @@ export type OpenFailure = 'undecryptable' | 'bad_signature' | 'cid_mismatch' | '
 export type OpenResult =
   | { ok: true; body: Body; bodyBytes: Uint8Array }
   | { ok: false; reason: OpenFailure; /** the verified sender, when the failure came after the signature check */ from?: BodySender }
-  /** A verified modifier of a kind this client does not know (section 4): ignore it, silently. */
-  | { ok: false; reason: 'modifier'; from: BodySender; k: string; /** the decoded body, for modifiers a caller handles itself (section 12) */ fields: Fields; ts: number };
+  /**
+   * A verified modifier (section 4): `modifier` holds it when this client knows its kind
+   * and its fields are valid (section 13); otherwise it is ignored, silently. `fields` and `ts`
+   * are the decoded body, for modifiers a caller handles itself (section 12).
+   */
+  | { ok: false; reason: 'modifier'; from: BodySender; k: string; modifier?: ModifierBody; fields?: Fields; ts?: number };
 
 /**
  * The body's MessagePack bytes with keys in the protocol's order (cid, ts, from,
  * k, then the kind's fields), the same bytes the independent vectors use.
  */
-export function encodeEnvelopeBody(body: Body): Uint8Array {
+export function encodeEnvelopeBody(body: Body | ModifierBody): Uint8Array {
   const from = { name: body.from.name, key: body.from.key };
-  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...bodyFields(body) });
+  const fields = isModifierBody(body) ? modifierFields(body) : bodyFields(body);
+  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...fields });
 }
 
 function signedMessage(room: string, bodyBytes: Uint8Array): Uint8Array {
@@ -57,7 +63,7 @@ export interface SealInput {
   room: string;
   encKey: Uint8Array;
   identity: Identity;
-  body: Body;
+  body: Body | ModifierBody;
   /** Test vectors only: a fixed nonce. Never reuse a nonce under one key. */
   nonce?: Uint8Array;
 }
@@ -132,6 +138,10 @@ export function openEnvelope(input: OpenInput): OpenResult {
     if (!verifyBody(from.key, input.room, bodyBytes, signature)) return { ok: false, reason: 'bad_signature' };
     if (decoded.cid !== input.cid || !isCid(decoded.cid)) return { ok: false, reason: 'cid_mismatch', from };
     const base = { cid: decoded.cid, ts: decoded.ts, from };
+    if (isModifierKind(decoded.k)) {
+      const modifier = guardModifier(decoded.k, decoded, base);
+      return modifier ? { ok: false, reason: 'modifier', from, k: decoded.k, modifier } : { ok: false, reason: 'modifier', from, k: decoded.k };
+    }
     if (!isKindName(decoded.k)) {
       return isModifier(decoded) ? { ok: false, reason: 'modifier', from, k: decoded.k, fields: decoded, ts: decoded.ts } : { ok: false, reason: 'unsupported', from };
     }

@@ -20,6 +20,11 @@ export interface OutboxOptions {
   store: OutboxStore;
   /** Writes a frame; false when there is no ready connection. */
   send(frame: ClientFrame): boolean;
+  /**
+   * The `del` hash of a message (PROTOCOL.md section 11.1), derived again from (room, cid) at every
+   * write: the outbox keeps no token, and a resend carries the same hash.
+   */
+  del?(room: string, cid: string): Uint8Array;
   /** Delay before a rate-limited room is flushed again. */
   retryMs?: number;
   log(line: string): void;
@@ -65,6 +70,14 @@ export class Outbox {
     return this.rooms.get(room)?.has(cid) === true;
   }
 
+  /**
+   * A message deleted for everyone (section 11.3) that is still queued (our own, its ack lost):
+   * forgotten here and in the store, so its ciphertext is not sent again. False when not queued.
+   */
+  drop(room: string, cid: string): boolean {
+    return this.ack(room, cid);
+  }
+
   /** The server acked it: forgotten here and in the store. False when it was not ours (or acked already). */
   ack(room: string, cid: string): boolean {
     const map = this.rooms.get(room);
@@ -89,7 +102,9 @@ export class Outbox {
     for (const p of this.ordered(room)) {
       if (!p.stored) return;
       if (p.sentOn === epoch) continue;
-      if (!this.options.send({ t: 'send', room, cid: p.entry.cid, env: p.entry.env })) return;
+      const del = this.options.del?.(room, p.entry.cid);
+      const frame: ClientFrame = del ? { t: 'send', room, cid: p.entry.cid, env: p.entry.env, del } : { t: 'send', room, cid: p.entry.cid, env: p.entry.env };
+      if (!this.options.send(frame)) return;
       p.sentOn = epoch;
     }
   }

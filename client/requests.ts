@@ -1,15 +1,17 @@
-// The request/reply channel: matches the server's `room`/`joined`/`page` answers to the requests that
+// The request/reply channel: matches the server's `room`/`joined`/`page`/`deleted` answers to the requests that
 // asked for them (one FIFO per room), times requests out and fails them when the connection drops.
 
 import type { ClientFrame, ServerFrame } from '../protocol/frames';
 import { ClientError, DisconnectedError } from './errors';
 
 /** The answers a request can wait for. */
-export type Expect = 'room' | 'joined' | 'page' | 'rotated' | 'owner_added';
+export type Expect = 'room' | 'joined' | 'page' | 'deleted' | 'rotated' | 'owner_added';
 export type Reply<E extends Expect> = Extract<ServerFrame, { t: E }>;
 
 interface PendingRequest {
   expect: Expect;
+  /** For `delete`: the message id its `deleted` answer names (others' deletes arrive as `deleted` too). */
+  id?: number;
   resolve: (frame: ServerFrame) => void;
   reject: (error: Error) => void;
   timer: ReturnType<typeof setTimeout>;
@@ -45,6 +47,7 @@ export class RequestChannel {
       const queue = this.queueOf(room);
       const request: PendingRequest = {
         expect,
+        ...(frame.t === 'delete' ? { id: frame.id } : {}),
         resolve: resolve as (frame: ServerFrame) => void,
         reject,
         timer: setTimeout(() => {
@@ -68,6 +71,7 @@ export class RequestChannel {
     const queue = this.queues.get(room);
     const head = queue?.[0];
     if (!queue || !head || head.expect !== frame.t) return false;
+    if (frame.t === 'deleted' && head.id !== frame.id) return false;
     queue.shift();
     clearTimeout(head.timer);
     head.resolve(frame);

@@ -6,7 +6,7 @@
 
 import { SecretEpochKeyStore } from './epoch-key-store';
 import * as vscode from 'vscode';
-import type { ViewImageItem, ViewSnapshot } from '../protocol/webview';
+import type { ViewSnapshot } from '../protocol/webview';
 import { ChatViewProvider, type ChatViewHost } from './chat-view';
 import { configuredDisplayName, readSettings, saveSetting } from './config';
 import { ConnectFlow } from './connect-flow';
@@ -17,7 +17,7 @@ import { KeyStore } from './key-store';
 import { MenuContext } from './menu-context';
 import { Notifier } from './notifier';
 import { askAfterConnectFailure, askFirstUse, askName, askRoom, askServer, joinPrompts } from './prompts';
-import type { ChatSession, SessionEvent } from './session';
+import type { ChatSession, HostImage, SessionEvent } from './session';
 import { SessionHost } from './session-host';
 import { ChatStatusBar } from './status-bar';
 import { createTestApi, type MessageAppTestApi } from './test-api';
@@ -154,8 +154,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       openExternal: async (url) => {
         await vscode.env.openExternal(vscode.Uri.parse(url.href, true));
       },
-      openImage: (item) => void openImagePanel(item),
-      saveImage: (room, cid) => saveImage(this, room, cid),
+      openImage: (image) => void openImagePanel(image),
+      saveImage: (room, sender, cid) => saveImage(this, room, sender, cid),
       sendImageBytes: (room, input, label) => sendImageBytes(this, room, input, label),
       runCommand: async (id) => {
         await vscode.commands.executeCommand(id);
@@ -173,9 +173,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
 
   // ---- shared by the commands ----
 
-  /** The image item the webview names by room and cid, if the session shows one. */
-  imageItem(room: string, cid: string): ViewImageItem | undefined {
-    return this.sessions.current?.state.findItem(room, cid, 'image');
+  /** The image the webview names by room, sender and cid, with its bytes, if the session shows one. */
+  image(room: string, sender: string, cid: string): HostImage | undefined {
+    return this.sessions.current?.image(room, sender, cid);
   }
 
   async focus(): Promise<void> {
@@ -291,6 +291,11 @@ function routedSession(session: ChatSession | undefined): RoutedSession | undefi
     sendText: (room, text) => session.sendText(room, text),
     loadOlder: (room) => session.loadOlder(room),
     selectRoom: (room) => session.selectRoom(room),
-    imageItem: (room, cid) => session.state.findItem(room, cid, 'image'),
+    image: (room, sender, cid) => session.image(room, sender, cid),
+    typing: (room) => session.typing(room),
+    sendReply: (room, to, text) => session.sendReply(room, to, text),
+    react: (room, id, emoji, remove) => session.react(room, id, emoji, remove),
+    edit: (room, id, text) => session.edit(room, id, text),
+    deleteMessage: (room, id) => session.deleteMessage(room, id),
   };
 }

@@ -3,17 +3,17 @@
 // written to disk unless the user saves one).
 
 import * as vscode from 'vscode';
-import type { ViewImageItem } from '../protocol/webview';
+import type { HostImage } from './session';
 import { makeNonce } from './html';
 
-export function openImagePanel(item: ViewImageItem): vscode.WebviewPanel {
+export function openImagePanel({ item, data }: HostImage): vscode.WebviewPanel {
   const title = item.image.name ?? `Image from ${item.from.name}`;
   const panel = vscode.window.createWebviewPanel('messageApp.image', title, vscode.ViewColumn.Active, {
     enableScripts: false,
     localResourceRoots: [],
   });
   const nonce = makeNonce();
-  const src = `data:${item.image.mime};base64,${Buffer.from(item.image.data).toString('base64')}`;
+  const src = `data:${item.image.mime};base64,${Buffer.from(data).toString('base64')}`;
   const alt = escapeHtml(`${title}, ${item.image.w} by ${item.image.h} pixels, from ${item.from.name}`);
   panel.webview.html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">

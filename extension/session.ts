@@ -14,9 +14,12 @@ import type { RoomItem } from '../client/kinds/index';
 import { describeFile, downloadFile, uploadFile, type TransferOptions } from '../client/files/send-file';
 import type { CursorStore, OutboxStore, PinStore } from '../client/storage';
 import { PAGE_SIZE } from '../protocol/constants';
-import type { HostMessage, ViewItem } from '../protocol/webview';
+import type { HostMessage, ViewImageItem, ViewItem } from '../protocol/webview';
 import { ChatState } from './state/chat-state';
-import { toViewItem } from './state/view-items';
+import { RoomFolds } from './state/conversation';
+import { TypingRoster } from './state/typing';
+import { ClientError } from '../client/errors';
+import type { ModifierItem } from '../client/kinds/modifiers';
 
 export interface SessionOptions {
   server: string;
@@ -63,11 +66,20 @@ export class ChatSession {
   private readonly staged = new Map<string, ChatState>();
   /** Keys and blob ids of the file messages shown (the view gets name, size and type only). */
   private readonly fileInfos = new Map<string, FileInfo>();
+  /** The bytes of the image messages shown, by room, sender fingerprint and cid: the view asks for them by ref (`imageBytes`). */
+  private readonly imageBytes = new Map<string, Uint8Array>();
+  /** Edits and reactions folded into their messages, per room (section 13). */
+  private readonly folds: RoomFolds;
+  /** Who is typing per room; the view is told whenever that changes (names expire after 6 s). */
+  private readonly typists = new TypingRoster((room, who) => {
+    if (this.state.room(room)) this.post({ type: 'typing', room, who });
+  });
 
   constructor(options: SessionOptions) {
     this.server = options.server;
     this.name = options.name;
     this.identity = options.identity;
+    this.folds = new RoomFolds(options.identity.fingerprint);
     this.state.setVisible(options.visible ?? false);
     this.state.me = { name: options.name, fingerprint: options.identity.fingerprint };
     this.state.connection = { state: 'idle', server: options.server };
@@ -148,7 +160,8 @@ export class ChatSession {
     if (more && shown < INITIAL_PAGE) {
       const page = await this.client.loadOlder(room);
       this.rememberFiles(room, page.messages);
-      this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+      this.rememberImages(room, page.messages);
+      this.state.prependOlder(room, this.foldPage(room, page), page.more);
     } else {
       this.state.prependOlder(room, [], more);
     }
@@ -167,8 +180,11 @@ export class ChatSession {
       if (model && model.more) {
         const page = await this.client.loadOlder(room);
         this.rememberFiles(room, page.messages);
-        items = this.state.prependOlder(room, page.messages.map((m) => toViewItem(m)), page.more);
+        this.rememberImages(room, page.messages);
+        items = this.state.prependOlder(room, this.foldPage(room, page), page.more);
         more = page.more;
+        // Replies already shown whose quoted message came with this page, and targets its modifiers changed.
+        this.refresh(room, this.changedBy(room, items));
       }
     } finally {
       // The view asks for one page at a time and waits for this answer, even after a failure.
@@ -239,6 +255,88 @@ export class ChatSession {
     for (const item of items) if (item.kind === 'file') this.fileInfos.set(`${room}\n${item.cid}`, item.file);
   }
 
+  private rememberImages(room: string, items: readonly RoomItem[]): void {
+    for (const item of items) if (item.kind === 'image') this.imageBytes.set(imageKey(room, item.from.fingerprint, item.cid), item.image.data);
+  }
+
+  /** An image shown in this room from this sender, with its bytes (the view names both: one sender's cid never yields another's image). */
+  image(room: string, sender: string, cid: string): HostImage | undefined {
+    const data = this.imageBytes.get(imageKey(room, sender, cid));
+    const item = this.state.room(room)?.items.find((i): i is ViewImageItem => i.kind === 'image' && i.cid === cid && i.from.fingerprint === sender);
+    return data && item ? { item, data } : undefined;
+  }
+
+  /** Answers message `to` (server id) with `text`. */
+  async sendReply(room: string, to: number, text: string): Promise<string> {
+    return this.client.sendReply(room, to, text);
+  }
+
+  /** Replaces the text of our own message `id` (only text and reply messages have text to edit). */
+  async edit(room: string, id: number, text: string): Promise<string> {
+    const target = this.target(room, id);
+    if (!target.own) throw new ClientError('invalid_input', 'Only your own messages can be edited.', room);
+    if (target.kind !== 'text' && target.kind !== 'reply') throw new ClientError('invalid_input', 'Only text messages can be edited.', room);
+    return this.client.sendEdit(room, { key: target.from.key, cid: target.cid }, text);
+  }
+
+  /** Adds (or with `remove`, takes back) this identity's `emoji` on message `id`. */
+  async react(room: string, id: number, emoji: string, remove: boolean): Promise<string> {
+    const target = this.target(room, id);
+    return this.client.sendReaction(room, { key: target.from.key, cid: target.cid }, emoji, { remove });
+  }
+
+  /** Deletes our own message `id` for everyone; the server refuses anyone else's (ServerError 'forbidden'). */
+  async deleteMessage(room: string, id: number): Promise<void> {
+    const shown = this.state.room(room)?.items.find((i) => i.id === id);
+    if (!shown) throw new ClientError('invalid_input', `Message ${id} is not shown in room "${room}".`, room);
+    if (shown.kind !== 'placeholder' && !shown.own) throw new ClientError('invalid_input', 'Only your own messages can be deleted.', room);
+    await this.client.deleteMessage(room, { id, cid: shown.cid });
+  }
+
+  /** Tells the room's members that we are typing (the client sends at most one signal per 3 s). */
+  typing(room: string): void {
+    if (this.state.room(room)) this.client.sendTyping(room);
+  }
+
+  /** Who is typing in a room now (names expire 6 s after their last signal). */
+  typingIn(room: string): { name: string; fingerprint: string }[] {
+    return this.typists.list(room);
+  }
+
+  /** A shown message (not a placeholder) by server id, with its sender key and cid; else a sentence. */
+  private target(room: string, id: number): Exclude<RoomItem, { kind: 'placeholder' }> {
+    const item = this.folds.target(room, id);
+    if (!item || item.kind === 'placeholder') throw new ClientError('invalid_input', `Message ${id} is not shown in room "${room}", or cannot be read.`, room);
+    return item;
+  }
+
+  /** A page's items folded: its modifiers first, so they apply as their targets are added. */
+  private foldPage(room: string, page: { messages: RoomItem[]; modifiers: ModifierItem[] }): ViewItem[] {
+    const changed: ViewItem[] = [];
+    for (const m of page.modifiers) {
+      const item = this.folds.modifier(room, m);
+      if (item) changed.push(item);
+    }
+    // Targets shown already that this page's modifiers changed (paging backwards: modifiers of newer messages are rare).
+    if (changed.length > 0) this.refresh(room, changed);
+    return page.messages.map((m) => this.folds.view(room, m));
+  }
+
+  /** The replies shown that quote one of `items` (they came, changed or went), quoted again. */
+  private changedBy(room: string, items: readonly ViewItem[]): ViewItem[] {
+    const shown = this.state.room(room)?.items ?? [];
+    const out: ViewItem[] = [];
+    for (const item of items) if (item.id !== null) out.push(...this.folds.requote(room, item.id, shown));
+    return out;
+  }
+
+  /** Upserts changed items into the model and tells the view. */
+  private refresh(room: string, items: readonly ViewItem[]): void {
+    if (items.length === 0 || !this.state.room(room)) return;
+    for (const item of items) this.state.upsert(room, item, false);
+    this.post({ type: 'upsert', room, items: [...items] });
+  }
+
   selectRoom(room: string): void {
     if (!this.state.room(room)) return;
     this.state.setActive(room);
@@ -248,6 +346,9 @@ export class ChatSession {
   async leave(room: string): Promise<void> {
     this.client.leaveRoom(room);
     this.state.removeRoom(room);
+    for (const key of this.imageBytes.keys()) if (key.startsWith(`${room}\n`)) this.imageBytes.delete(key);
+    this.folds.forget(room);
+    this.typists.forget(room);
     this.postRooms();
   }
 
@@ -259,7 +360,10 @@ export class ChatSession {
 
   private onClientEvent(event: ChatEvent): void {
     if (this.disposed) return;
-    if (event.type === 'message' || event.type === 'pending') this.rememberFiles(event.room, [event.item]);
+    if (event.type === 'message' || event.type === 'pending') {
+      this.rememberFiles(event.room, [event.item]);
+      this.rememberImages(event.room, [event.item]);
+    }
     switch (event.type) {
       case 'state': {
         this.state.connection = {
@@ -274,21 +378,56 @@ export class ChatSession {
       case 'message': {
         const staged = this.staged.get(event.room);
         if (staged) {
-          staged.upsert(event.room, toViewItem(event.item), false);
+          staged.upsert(event.room, this.folds.view(event.room, event.item), false);
           return;
         }
         if (!this.state.room(event.room)) return;
-        const item = toViewItem(event.item);
+        const item = this.folds.view(event.room, event.item);
         const result = this.state.upsert(event.room, item, true);
         this.post({ type: 'upsert', room: event.room, items: [item] });
+        if (item.kind !== 'placeholder') this.typists.stopped(event.room, item.from.fingerprint);
         if (result.added && !(item.kind !== 'placeholder' && item.own)) {
           this.emit({ type: 'incoming', room: event.room, item, unread: result.unread });
         }
         if (result.unread) this.postRooms();
         return;
       }
+      case 'modifier': {
+        // An edit or reaction: the target's view changes (or the modifier waits for its target).
+        const item = this.folds.modifier(event.room, event.modifier);
+        if (!item) return;
+        const staged = this.staged.get(event.room);
+        if (staged) {
+          staged.upsert(event.room, item, false);
+          return;
+        }
+        if (!this.state.room(event.room)) return;
+        // The target, and the replies quoting it (an edit changes their preview).
+        this.refresh(event.room, [item, ...this.changedBy(event.room, [item])]);
+        return;
+      }
+      case 'deleted': {
+        // Deleted for everyone: its text, image, file key, versions and reactions leave the host;
+        // "message deleted" takes its place, and replies quoting it say so.
+        for (const state of [this.staged.get(event.room), this.state]) {
+          const shown = state?.room(event.room)?.items.find((i) => i.id === event.id);
+          if (!state || !shown) continue;
+          this.fileInfos.delete(`${event.room}\n${shown.cid}`);
+          if (shown.kind === 'image') this.imageBytes.delete(imageKey(event.room, shown.from.fingerprint, shown.cid));
+          const tombstone: ViewItem = { kind: 'placeholder', id: event.id, cid: shown.cid, ts: shown.ts, reason: 'deleted' };
+          state.upsert(event.room, tombstone, false);
+          if (state === this.state) this.post({ type: 'upsert', room: event.room, items: [tombstone] });
+        }
+        const replies = this.folds.deleted(event.room, event.id, this.state.room(event.room)?.items ?? []);
+        this.refresh(event.room, replies);
+        return;
+      }
+      case 'typing': {
+        if (this.state.room(event.room)) this.typists.typing(event.room, event.from);
+        return;
+      }
       case 'pending': {
-        const item = toViewItem(event.item, true);
+        const item = this.folds.view(event.room, event.item, true);
         const staged = this.staged.get(event.room);
         if (staged) {
           staged.upsert(event.room, item, false);
@@ -305,8 +444,13 @@ export class ChatSession {
           staged.ack(event.room, event.cid, event.id, event.ts);
           return;
         }
-        const item = this.state.ack(event.room, event.cid, event.id, event.ts);
-        if (item) this.post({ type: 'upsert', room: event.room, items: [item] });
+        const acked = this.state.ack(event.room, event.cid, event.id, event.ts);
+        // The fold learns our message's id, so replies, reactions and edits can name it.
+        const item = acked ? (this.folds.acked(event.room, event.cid, event.id, event.ts) ?? acked) : undefined;
+        if (item) {
+          this.state.upsert(event.room, item, false);
+          this.post({ type: 'upsert', room: event.room, items: [item] });
+        }
         return;
       }
       case 'presence': {
@@ -345,7 +489,19 @@ export class ChatSession {
     if (this.disposed) return;
     this.disposed = true;
     this.stopClientEvents();
+    this.typists.dispose();
     this.listeners.clear();
     this.client.close();
   }
+}
+
+/** An image item with the bytes the view item leaves out (open, save, `imageBytes`). */
+export interface HostImage {
+  item: ViewImageItem;
+  data: Uint8Array;
+}
+
+function imageKey(room: string, sender: string, cid: string): string {
+  // A newline is in no room name, fingerprint or cid, so keys never collide.
+  return `${room}\n${sender}\n${cid}`;
 }

@@ -5,7 +5,8 @@
 
 import type { CodeSnippet } from '../protocol/code';
 import type { HighlightedCode } from '../protocol/highlight';
-import type { HostMessage, NoticeLevel, ViewImageItem, WebviewMessage } from '../protocol/webview';
+import type { HostMessage, NoticeLevel, WebviewMessage } from '../protocol/webview';
+import type { HostImage } from './session';
 import { VIEW_COMMAND_IDS, type CommandId } from './commands/table';
 import { safeExternalUrl } from './links';
 
@@ -17,7 +18,14 @@ export interface RoutedSession {
   sendText(room: string, text: string): Promise<unknown>;
   loadOlder(room: string): Promise<void>;
   selectRoom(room: string): void;
-  imageItem(room: string, cid: string): ViewImageItem | undefined;
+  /** The image this sender sent in this room under this cid, with its bytes. */
+  image(room: string, sender: string, cid: string): HostImage | undefined;
+  typing(room: string): void;
+  /** Conversation (PROTOCOL.md section 13): messages named by server id. */
+  sendReply(room: string, to: number, text: string): Promise<unknown>;
+  react(room: string, id: number, emoji: string, remove: boolean): Promise<unknown>;
+  edit(room: string, id: number, text: string): Promise<unknown>;
+  deleteMessage(room: string, id: number): Promise<void>;
 }
 
 export interface RouterActions {
@@ -26,8 +34,8 @@ export interface RouterActions {
   notice(level: NoticeLevel, text: string): void;
   rememberRoom(room: string): void;
   openExternal(url: URL): Promise<void>;
-  openImage(item: ViewImageItem): void;
-  saveImage(room: string, cid: string): Promise<void>;
+  openImage(image: HostImage): void;
+  saveImage(room: string, sender: string, cid: string): Promise<void>;
   /** Pasted or dropped bytes: prepared (scaled, re-encoded) and sent. */
   sendImageBytes(room: string, input: { bytes: Uint8Array; name?: string }, label: string): Promise<void>;
   runCommand(id: CommandId): Promise<void>;
@@ -45,6 +53,10 @@ export interface RouterActions {
 export async function routeWebviewMessage(message: ViewRequest, to: RouterActions): Promise<void> {
   const session = to.session();
   switch (message.type) {
+    case 'typing':
+      // Typing while disconnected tells no one: nothing to do, nothing to say.
+      session?.typing(message.room);
+      return;
     case 'send':
       if (!session) {
         to.notice('error', 'Message App is not connected. Connect to a server to send messages.');
@@ -71,12 +83,12 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       return;
     }
     case 'openImage': {
-      const item = session?.imageItem(message.room, message.cid);
-      if (item) to.openImage(item);
+      const image = session?.image(message.room, message.sender, message.cid);
+      if (image) to.openImage(image);
       return;
     }
     case 'saveImage':
-      await to.saveImage(message.room, message.cid);
+      await to.saveImage(message.room, message.sender, message.cid);
       return;
     case 'pasteImage':
       await to.sendImageBytes(message.room, { bytes: message.data, ...(message.name ? { name: message.name } : {}) }, message.name ?? 'pasted image');
@@ -102,6 +114,28 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
     case 'dropFileBytes':
       await to.sendDroppedBytes(message.data, message.name);
       return;
+    case 'imageBytes': {
+      // Answered once per request, and only for the sender the view names: one sender's cid never yields another's bytes.
+      const { room, sender, cid } = message;
+      const image = session?.image(room, sender, cid);
+      if (!image) return;
+      to.post({ type: 'imageBytes', room, sender, cid, mime: image.item.image.mime, data: image.data });
+      return;
+    }
+    case 'reply':
+    case 'react':
+    case 'edit':
+    case 'delete': {
+      if (!session) {
+        to.notice('error', 'Message App is not connected. Connect to a server to change messages.');
+        return;
+      }
+      if (message.type === 'reply') await session.sendReply(message.room, message.to, message.text);
+      else if (message.type === 'react') await session.react(message.room, message.id, message.emoji, message.remove);
+      else if (message.type === 'edit') await session.edit(message.room, message.id, message.text);
+      else await session.deleteMessage(message.room, message.id);
+      return;
+    }
     default: {
       const unreachable: never = message;
       return unreachable;

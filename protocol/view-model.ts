@@ -31,6 +31,11 @@ export type UpsertOutcome = 'added' | 'replaced' | 'kept';
  * after the ack, or a resend after a reconnect): that returns 'kept'.
  */
 export function upsertItem(items: ViewItem[], item: ViewItem): UpsertOutcome {
+  // "message deleted" (PROTOCOL.md section 11.3) takes the place of the message with its id, whoever sent it.
+  if (item.kind === 'placeholder' && item.reason === 'deleted' && item.id !== null) {
+    const shown = items.findIndex((i) => i.id === item.id && i.kind !== 'placeholder');
+    if (shown >= 0) items.splice(shown, 1);
+  }
   const at = indexOfKey(items, item);
   if (at >= 0) {
     const before = items[at];

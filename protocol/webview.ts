@@ -13,7 +13,8 @@ import { isCodeLang, isLineRange, isSafeRelativePath, type CodeSnippet } from '.
 export const CONNECTION_STATES = ['idle', 'connecting', 'hello', 'joining', 'joined', 'reconnecting', 'closed'] as const;
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
-export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported'] as const;
+// 'deleted': deleted for everyone (PROTOCOL.md section 11.3); it takes the place of the message with its id.
+export const PLACEHOLDER_REASONS = ['undecryptable', 'bad_signature', 'cid_mismatch', 'unsupported', 'deleted'] as const;
 export type PlaceholderReason = (typeof PLACEHOLDER_REASONS)[number];
 
 export { IMAGE_MIMES, type ImageMime } from './constants';
@@ -33,6 +34,26 @@ interface ViewItemBase {
   ts: number;
 }
 
+/** One emoji's reactions on a message (PROTOCOL.md section 13), folded by the host. */
+export interface ViewReaction {
+  emoji: string;
+  count: number;
+  /** Who reacted, in the order they did (shown on hover); escaped like sender names. */
+  names: string[];
+  /** This identity is among them (a click takes it back). */
+  mine: boolean;
+}
+
+/** The message a reply answers, as the host found it. */
+export interface ViewReplyTo {
+  /** Server id of the message answered. */
+  id: number;
+  /** Its sender; null while it is not loaded (or could not be opened, or was deleted). */
+  sender: ViewSender | null;
+  /** A one-line plain preview ("message deleted" when deleted); null while it is not loaded. */
+  preview: string | null;
+}
+
 /** What every shown message (not a placeholder) carries besides its kind's own fields. */
 interface ViewShownBase extends ViewItemBase {
   from: ViewSender;
@@ -44,6 +65,12 @@ interface ViewShownBase extends ViewItemBase {
   pending: boolean;
   /** The sender's signed time, only when it is more than five minutes from `ts` (both are shown then). */
   signedAt?: number;
+  /** Reactions folded in (section 13); absent when none. */
+  reactions?: ViewReaction[];
+  /** An edit by its sender applies; the text shown is the newest edit's. */
+  edited?: true;
+  /** With `edited`: every earlier version of the text, oldest (the original) first. */
+  versions?: string[];
 }
 
 export interface ViewTextItem extends ViewShownBase {
@@ -51,12 +78,19 @@ export interface ViewTextItem extends ViewShownBase {
   text: string;
 }
 
+/** An image as the view gets it: no bytes, only where to ask for them (`imageBytes`), so snapshots stay small. */
 export interface ViewImage {
   mime: ImageMime;
   w: number;
   h: number;
-  data: Uint8Array;
   name?: string;
+  ref: ImageRef;
+}
+
+/** Names one image's bytes for an `imageBytes` request: the sender's fingerprint and the message cid (two senders' same cid never collide). */
+export interface ImageRef {
+  key: string;
+  cid: string;
 }
 
 export interface ViewImageItem extends ViewShownBase {
@@ -82,12 +116,19 @@ export interface ViewFileItem extends ViewShownBase {
   file: ViewFile;
 }
 
+/** A reply (PROTOCOL.md section 13): text under a quote of the message it answers. */
+export interface ViewReplyItem extends ViewShownBase {
+  kind: 'reply';
+  replyTo: ViewReplyTo;
+  text: string;
+}
+
 export interface ViewPlaceholderItem extends ViewItemBase {
   kind: 'placeholder';
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewPlaceholderItem;
+export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewReplyItem | ViewPlaceholderItem;
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -140,7 +181,11 @@ export type HostMessage =
   /** Tokens for a `highlight` request (same id); the view builds the spans itself. */
   | { type: 'highlighted'; id: number; code: HighlightedCode }
   /** The colour theme changed: highlighted blocks on screen ask again. */
-  | { type: 'themeChanged' };
+  | { type: 'themeChanged' }
+  /** The answer to one `imageBytes` request: the bytes of the image named by (sender, cid). */
+  | { type: 'imageBytes'; room: string; sender: string; cid: string; mime: ImageMime; data: Uint8Array }
+  /** Who is typing in this room now (section 13); sent when it changes, the host expires names after 6 s. */
+  | { type: 'typing'; room: string; who: ViewSender[] };
 
 /** Webview -> host. */
 export type WebviewMessage =
@@ -150,8 +195,9 @@ export type WebviewMessage =
   | { type: 'loadOlder'; room: string }
   | { type: 'selectRoom'; room: string }
   | { type: 'openLink'; url: string }
-  | { type: 'openImage'; room: string; cid: string }
-  | { type: 'saveImage'; room: string; cid: string }
+  /** Open or save one image, named like its bytes by (sender fingerprint, cid). */
+  | { type: 'openImage'; room: string; sender: string; cid: string }
+  | { type: 'saveImage'; room: string; sender: string; cid: string }
   /** Pasted or dropped image bytes; the host prepares them (the webview never encodes). */
   | { type: 'pasteImage'; room: string; data: Uint8Array; name?: string }
   | { type: 'command'; command: ViewCommand }
@@ -164,13 +210,27 @@ export type WebviewMessage =
   | { type: 'saveFile'; room: string; cid: string }
   /** Files dropped on the chat that are not images (by URI when VS Code gives one, else their bytes). */
   | { type: 'dropFile'; room: string; uri: string }
-  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string };
+  | { type: 'dropFileBytes'; room: string; data: Uint8Array; name: string }
+  /** Asks for one image's bytes by (sender fingerprint, cid); the host answers once with `imageBytes` if it has them. */
+  | { type: 'imageBytes'; room: string; sender: string; cid: string }
+  /** Conversation (section 13): messages are named by server id; the host finds their sender key and cid. */
+  | { type: 'reply'; room: string; to: number; text: string }
+  | { type: 'react'; room: string; id: number; emoji: string; remove: boolean }
+  | { type: 'edit'; room: string; id: number; text: string }
+  | { type: 'delete'; room: string; id: number }
+  /** The user typed in this room's composer (the host sends at most one signal per 3 s). */
+  | { type: 'typing'; room: string };
 
 /** Text limits from PROTOCOL.md section 4 (64 KiB of UTF-8); checked again by the client. */
 export const MAX_TEXT_CHARS = 64 * 1024;
 /** Largest pasted file the webview may hand over; the image pipeline refuses above 25 MB anyway. */
 export const MAX_PASTE_BYTES = 25 * 1024 * 1024;
 const MAX_URL_CHARS = 8192;
+
+/** A fingerprint as the view shows it (hex in groups of four); bounded so a request cannot carry a large string. */
+function isFingerprint(v: unknown): v is string {
+  return isString(v) && v.length > 0 && v.length <= 128 && /^[0-9A-Za-z ]+$/.test(v);
+}
 
 function isOneOf<T extends string>(values: readonly T[], value: unknown): value is T {
   return typeof value === 'string' && (values as readonly string[]).includes(value);
@@ -194,7 +254,7 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isString(m.url) && m.url.length <= MAX_URL_CHARS ? { type: 'openLink', url: m.url } : null;
     case 'openImage':
     case 'saveImage':
-      return isRoomName(m.room) && isCid(m.cid) ? { type: m.type, room: m.room, cid: m.cid } : null;
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) ? { type: m.type, room: m.room, sender: m.sender, cid: m.cid } : null;
     case 'pasteImage': {
       if (!isRoomName(m.room) || !isBytes(m.data) || m.data.length === 0 || m.data.length > MAX_PASTE_BYTES) return null;
       const msg: WebviewMessage = { type: 'pasteImage', room: m.room, data: m.data };
@@ -219,9 +279,55 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isSnippet(m.code) ? { type: 'openCode', code: copySnippet(m.code) } : null;
     case 'copyText':
       return isString(m.text) && m.text.length <= MAX_TEXT_CHARS ? { type: 'copyText', text: m.text } : null;
+    case 'imageBytes':
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid)
+        ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid }
+        : null;
+    case 'reply':
+      return isRoomName(m.room) && isId(m.to) && isMessageText(m.text) ? { type: 'reply', room: m.room, to: m.to, text: m.text } : null;
+    case 'react':
+      return isRoomName(m.room) && isId(m.id) && isString(m.emoji) && m.emoji.length > 0 && m.emoji.length <= MAX_EMOJI_CHARS && typeof m.remove === 'boolean'
+        ? { type: 'react', room: m.room, id: m.id, emoji: m.emoji, remove: m.remove }
+        : null;
+    case 'edit':
+      return isRoomName(m.room) && isId(m.id) && isMessageText(m.text) ? { type: 'edit', room: m.room, id: m.id, text: m.text } : null;
+    case 'delete':
+      return isRoomName(m.room) && isId(m.id) ? { type: 'delete', room: m.room, id: m.id } : null;
+    case 'typing':
+      return isRoomName(m.room) ? { type: 'typing', room: m.room } : null;
     default:
       return null;
   }
+}
+
+/** A server message id: a positive safe integer. */
+function isId(v: unknown): v is number {
+  return isCount(v) && v > 0;
+}
+
+/** Non-empty text within the 64 KiB limit (the client checks the UTF-8 bytes again). */
+function isMessageText(v: unknown): v is string {
+  return isString(v) && v.length > 0 && v.length <= MAX_TEXT_CHARS;
+}
+
+/** An emoji is at most 64 bytes of UTF-8 (section 13); the client checks the bytes and control characters. */
+const MAX_EMOJI_CHARS = 64;
+
+function isReaction(v: unknown): v is ViewReaction {
+  return isFields(v) && isString(v.emoji) && v.emoji.length > 0 && isCount(v.count) && Array.isArray(v.names) && v.names.every(isString) && typeof v.mine === 'boolean';
+}
+
+function isReplyTo(v: unknown): v is ViewReplyTo {
+  return isFields(v) && isId(v.id) && (v.sender === null || isSender(v.sender)) && (v.preview === null || isString(v.preview));
+}
+
+/** The folded fields every shown item may carry. */
+function isFolded(v: Record<string, unknown>): boolean {
+  return (
+    (v.reactions === undefined || (Array.isArray(v.reactions) && v.reactions.every(isReaction))) &&
+    (v.edited === undefined || v.edited === true) &&
+    (v.versions === undefined || (Array.isArray(v.versions) && v.versions.every(isString)))
+  );
 }
 
 function isConnection(v: unknown): v is ViewConnection {
@@ -247,7 +353,11 @@ function isImage(v: unknown): v is ViewImage {
     isOneOf(IMAGE_MIMES, v.mime) &&
     isCount(v.w) &&
     isCount(v.h) &&
-    isBytes(v.data) &&
+    // Bytes never travel inline (they are asked for by ref): an item that carries them is refused.
+    v.data === undefined &&
+    isFields(v.ref) &&
+    isFingerprint(v.ref.key) &&
+    isCid(v.ref.cid) &&
     (v.name === undefined || isString(v.name))
   );
 }
@@ -282,7 +392,8 @@ export function isViewItem(v: unknown): v is ViewItem {
     case 'text':
     case 'image':
     case 'code':
-    case 'file': {
+    case 'file':
+    case 'reply': {
       const common =
         isSender(v.from) &&
         typeof v.own === 'boolean' &&
@@ -290,7 +401,8 @@ export function isViewItem(v: unknown): v is ViewItem {
         (v.why === undefined || (isString(v.why) && v.why.length <= 200)) &&
         typeof v.pending === 'boolean' &&
         (v.signedAt === undefined || isCount(v.signedAt));
-      if (!common) return false;
+      if (!common || !isFolded(v)) return false;
+      if (v.kind === 'reply') return isString(v.text) && isReplyTo(v.replyTo);
       if (v.kind === 'code') return isSnippet(v.code);
       if (v.kind === 'file') return isFile(v.file);
       return v.kind === 'text' ? isString(v.text) : isImage(v.image);
@@ -358,6 +470,14 @@ export function parseHostMessage(value: unknown): HostMessage | null {
       return isCount(m.id) && isHighlightedCode(m.code) ? { type: 'highlighted', id: m.id, code: m.code } : null;
     case 'themeChanged':
       return { type: 'themeChanged' };
+    case 'imageBytes':
+      return isRoomName(m.room) && isFingerprint(m.sender) && isCid(m.cid) && isOneOf(IMAGE_MIMES, m.mime) && isBytes(m.data) && m.data.length > 0
+        ? { type: 'imageBytes', room: m.room, sender: m.sender, cid: m.cid, mime: m.mime, data: m.data }
+        : null;
+    case 'typing':
+      return isRoomName(m.room) && Array.isArray(m.who) && m.who.every(isSender)
+        ? { type: 'typing', room: m.room, who: m.who.map((w) => ({ name: w.name, fingerprint: w.fingerprint })) }
+        : null;
     default:
       return null;
   }

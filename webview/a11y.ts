@@ -30,13 +30,16 @@ export function messageLabel(item: ViewItem, time: string): string {
     case 'text':
     case 'image':
     case 'code':
-    case 'file': {
+    case 'file':
+    case 'reply': {
       const who = `${item.from.name}${item.own ? ' (you)' : ''}`;
       const what =
         item.kind === 'code'
           ? `code ${item.code.path === undefined ? item.code.lang : `${excerpt(item.code.path, 60)} lines ${item.code.start} to ${item.code.end}`}`
           : item.kind === 'text'
           ? excerpt(item.text)
+          : item.kind === 'reply'
+            ? `reply: ${excerpt(item.text)}`
           : item.kind === 'file'
             ? `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`
             : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;

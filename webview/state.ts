@@ -3,7 +3,7 @@
 // all of it is unit-tested on Node without a document.
 
 import { itemKey, mergeOlder, upsertItem } from '../protocol/view-model';
-import type { HostMessage, ViewConnection, ViewItem, ViewMe, ViewRoom } from '../protocol/webview';
+import type { HostMessage, ViewConnection, ViewItem, ViewMe, ViewRoom, ViewSender } from '../protocol/webview';
 
 /** What a host message changed, so the renderer redraws only that. */
 export type Change =
@@ -15,7 +15,9 @@ export type Change =
   /** An older page was put before what the room showed. */
   | { kind: 'older'; room: string }
   | { kind: 'notice' }
-  | { kind: 'focus' };
+  | { kind: 'focus' }
+  /** Who is typing changed in this room. */
+  | { kind: 'typing'; room: string };
 
 export interface Notice {
   level: 'info' | 'error';
@@ -30,6 +32,8 @@ export class ViewState {
   notice: Notice | null = null;
   /** Rooms with a `loadOlder` request on its way (one at a time per room). */
   readonly loadingOlder = new Set<string>();
+  /** Room -> who types there now, as the host last said (it expires names 6 s after their last signal). */
+  readonly typists = new Map<string, ViewSender[]>();
   /** False until the first snapshot: nothing is drawn from a half-known state. */
   ready = false;
 
@@ -37,11 +41,27 @@ export class ViewState {
     return name === null ? undefined : this.rooms.find((r) => r.room === name);
   }
 
+  /** "Ada is typing…", "Ada and Bob are typing…", "Several people are typing…", or '' (expired ones dropped). */
+  typingLine(room: string | null): string {
+    const names = (room === null ? undefined : this.typists.get(room))?.map((t) => t.name) ?? [];
+    if (names.length === 0) return '';
+    if (names.length === 1) return `${names[0]} is typing…`;
+    if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
+    return 'Several people are typing…';
+  }
+
+  /** Someone's message arrived: they stopped typing it. */
+  private stopTyping(room: string, fingerprint: string): void {
+    const typists = this.typists.get(room);
+    if (typists) this.typists.set(room, typists.filter((t) => t.fingerprint !== fingerprint));
+  }
+
   activeRoom(): ViewRoom | undefined {
     return this.room(this.active);
   }
 
-  apply(msg: Exclude<HostMessage, { type: 'highlighted' | 'themeChanged' }>): Change {
+  /** Image bytes go to the image cache (image-cache.ts), highlighting to code-highlights.ts; neither is view state. */
+  apply(msg: Exclude<HostMessage, { type: 'highlighted' | 'themeChanged' | 'imageBytes' }>): Change {
     switch (msg.type) {
       case 'snapshot':
         this.connection = msg.snapshot.connection;
@@ -59,7 +79,10 @@ export class ViewState {
         return { kind: 'connection' };
       case 'upsert': {
         const room = this.ensureRoom(msg.room);
-        for (const item of msg.items) upsertItem(room.items, item);
+        for (const item of msg.items) {
+          upsertItem(room.items, item);
+          if (item.kind !== 'placeholder') this.stopTyping(msg.room, item.from.fingerprint);
+        }
         return { kind: 'items', room: msg.room };
       }
       case 'older': {
@@ -80,6 +103,10 @@ export class ViewState {
         return { kind: 'notice' };
       case 'focusComposer':
         return { kind: 'focus' };
+      case 'typing': {
+        this.typists.set(msg.room, msg.who);
+        return { kind: 'typing', room: msg.room };
+      }
       default: {
         const unreachable: never = msg;
         return unreachable;
@@ -225,6 +252,8 @@ export function placeholderText(reason: ViewItem & { kind: 'placeholder' }): str
       return 'This message was not shown: it does not match the message it was sent as.';
     case 'unsupported':
       return 'This message is of a kind this version cannot show.';
+    case 'deleted':
+      return 'message deleted';
     default: {
       const unreachable: never = reason.reason;
       return unreachable;

@@ -21,6 +21,8 @@ import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
 import { loadOrCreateIdentity } from './identity-file';
 import { jsonLine, messageLine } from './output';
+import { foldedLines, modifierLine } from '../conversation/cli-lines';
+import type { ModifierItem } from '../kinds/modifiers';
 import { getPassphrase, PASSPHRASE_ENV } from './passphrase';
 import { configDir, defaultIdentityPath, stateDir } from './paths';
 import { askYesNo } from './prompt';
@@ -42,8 +44,17 @@ Commands:
   fetch   --server HOST:PORT --room ROOM --id ID --out PATH
           Downloads the file of message ID into PATH (through PATH.part, resumed when run
           again), checks its SHA-256, then renames it.
-  read    --server HOST:PORT --room ROOM [--limit N] [--before ID | --after ID]
-          Prints messages oldest first, one JSON line each, then exits.
+  read    --server HOST:PORT --room ROOM [--limit N] [--before ID | --after ID] [--raw]
+          Prints messages oldest first, one JSON line each, then exits. Edits and reactions
+          are folded into their messages ("edited", "reactions"); --raw prints them as lines too.
+  reply   --server HOST:PORT --room ROOM --name NAME --to ID --text TEXT
+          Answers message ID; prints {"id","ts","cid","kind":"reply","reply_to"} once stored.
+  react   --server HOST:PORT --room ROOM --name NAME --to ID --emoji EMOJI [--remove]
+          Reacts to message ID with EMOJI (--remove takes it back).
+  edit    --server HOST:PORT --room ROOM --name NAME --id ID --text TEXT
+          Replaces the text of your own message ID (others ignore an edit by anyone else).
+  delete  --server HOST:PORT --room ROOM --id ID
+          Deletes your own message ID for everyone; the server erases it. Prints {"id","deleted":true}.
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
           Prints the last N (default 20) messages, then new ones until interrupted.
           With --name, each line typed on stdin is sent (and a missing room is created).
@@ -107,21 +118,31 @@ const OPTIONS = {
   trust: { type: 'string' },
   invite: { type: 'string' },
   timeout: { type: 'string' },
-  remove: { type: 'string', multiple: true },
+  to: { type: 'string' },
+  emoji: { type: 'string' },
+  remove: { type: 'boolean' },
   add: { type: 'string' },
+  raw: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Section 12: `rotate` takes `--remove NAME` any number of times (a string here, a flag for `react`). */
+const ROTATE_OPTIONS = { ...OPTIONS, remove: { type: 'string', multiple: true } } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
 const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
-const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'rotate', 'owners'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'reply', 'react', 'edit', 'delete', 'rotate', 'owners'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'file', 'timeout'],
   fetch: [...CONNECT, 'id', 'out', 'timeout'],
-  read: [...CONNECT, 'limit', 'before', 'after', 'timeout'],
+  read: [...CONNECT, 'limit', 'before', 'after', 'timeout', 'raw'],
+  reply: [...CONNECT, 'name', 'to', 'text', 'timeout'],
+  react: [...CONNECT, 'name', 'to', 'emoji', 'remove', 'timeout'],
+  edit: [...CONNECT, 'name', 'id', 'text', 'timeout'],
+  delete: [...CONNECT, 'id', 'timeout'],
   follow: [...CONNECT, 'name', 'limit'],
   passphrase: [],
   trust: ['server', 'invite', 'ca', 'trust', 'timeout'],
@@ -136,8 +157,17 @@ function isCommand(value: string): value is Command {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: { values: Values; positionals: string[] };
+  /** `rotate --remove NAME` (repeatable) takes names; `react --remove` is a flag: parsed apart. */
+  let removeNames: string[] = [];
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    if (argv[0] === 'rotate') {
+      const r = parseArgs({ args: argv, options: ROTATE_OPTIONS, allowPositionals: true, strict: true });
+      const { remove, ...rest } = r.values;
+      removeNames = remove ?? [];
+      parsed = { values: rest, positionals: r.positionals };
+    } else {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    }
   } catch (error) {
     throw new UsageError(error instanceof Error ? firstSentence(error.message) : 'Invalid arguments.');
   }
@@ -192,8 +222,14 @@ export async function main(argv: string[]): Promise<number> {
       return follow(ctx, room, values);
     case 'fetch':
       return fetchFile(ctx, room, values);
+    case 'reply':
+    case 'react':
+    case 'edit':
+      return modify(ctx, room, command, values);
+    case 'delete':
+      return deleteCommand(ctx, room, values);
     case 'rotate':
-      return rotate(ctx, room, values);
+      return rotate(ctx, room, values, removeNames);
     case 'owners':
       return owners(ctx, room, values);
     default: {
@@ -401,8 +437,7 @@ async function fetchFile(makeContext: () => Promise<Context>, room: string, valu
 }
 
 /** `rotate`: new keys for the room (owner only); prints the new passphrase on stdout. */
-async function rotate(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
-  const remove = values.remove ?? [];
+async function rotate(makeContext: () => Promise<Context>, room: string, values: Values, remove: string[]): Promise<number> {
   const ctx = await makeContext();
   const passphrase = await getPassphrase(room);
   const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
@@ -466,11 +501,19 @@ async function read(makeContext: () => Promise<Context>, room: string, values: V
   const client = ctx.makeClient({ initialHistory: 0 });
   try {
     await client.connect();
-    const items = await withDeadline(client, ctx.timeoutMs, async () => {
+    const { items, modifiers } = await withDeadline(client, ctx.timeoutMs, async () => {
       await client.joinRoom(room, passphrase);
       return after !== undefined ? readForward(client, room, after, limit) : readBackward(client, room, before, limit);
     });
-    for (const item of items) process.stdout.write(jsonLine(messageLine(item)));
+    if (values.raw) {
+      const lines: { id: number; line: unknown }[] = [
+        ...items.map((item) => ({ id: item.id, line: messageLine(item) })),
+        ...modifiers.map((m) => ({ id: m.id, line: modifierLine(m) })),
+      ];
+      for (const { line } of lines.sort((a, b) => a.id - b.id)) process.stdout.write(jsonLine(line));
+    } else {
+      for (const line of foldedLines(items, modifiers)) process.stdout.write(jsonLine(line));
+    }
     return EXIT.ok;
   } finally {
     client.close();
@@ -479,32 +522,117 @@ async function read(makeContext: () => Promise<Context>, room: string, values: V
 }
 
 /** The oldest `limit` messages after `after`, in pages of up to 200. */
-async function readForward(client: ChatClient, room: string, after: number, limit: number): Promise<RoomItem[]> {
+async function readForward(client: ChatClient, room: string, after: number, limit: number): Promise<ReadResult> {
   const items: RoomItem[] = [];
+  const modifiers: ModifierItem[] = [];
   let cursor = after;
   while (items.length < limit) {
     const page = await client.fetchHistory(room, { after: cursor, limit: Math.min(200, limit - items.length) });
     items.push(...page.messages);
-    const last = page.messages.at(-1);
-    if (!page.more || !last) break;
-    cursor = last.id;
+    modifiers.push(...page.modifiers);
+    const last = Math.max(page.messages.at(-1)?.id ?? 0, page.modifiers.at(-1)?.id ?? 0);
+    if (!page.more || last === 0) break;
+    cursor = last;
   }
-  return items;
+  return { items, modifiers };
+}
+
+interface ReadResult {
+  items: RoomItem[];
+  modifiers: ModifierItem[];
 }
 
 /** The newest `limit` messages (before `before`, if given), returned oldest first. */
-async function readBackward(client: ChatClient, room: string, before: number | undefined, limit: number): Promise<RoomItem[]> {
+async function readBackward(client: ChatClient, room: string, before: number | undefined, limit: number): Promise<ReadResult> {
   let items: RoomItem[] = [];
+  const modifiers: ModifierItem[] = [];
   let cursor = before;
   while (items.length < limit) {
     const size = Math.min(200, limit - items.length);
     const page = await client.fetchHistory(room, cursor === undefined ? { limit: size } : { before: cursor, limit: size });
     items = [...page.messages, ...items];
-    const first = page.messages[0];
-    if (!page.more || !first) break;
-    cursor = first.id;
+    modifiers.push(...page.modifiers);
+    const first = Math.min(page.messages[0]?.id ?? Infinity, page.modifiers[0]?.id ?? Infinity);
+    if (!page.more || first === Infinity) break;
+    cursor = first;
   }
-  return items;
+  return { items, modifiers };
+}
+
+/** The message with server id `id`, or a sentence saying why there is none to act on. */
+async function messageById(client: ChatClient, room: string, id: number): Promise<RoomItem> {
+  const page = await client.fetchHistory(room, { before: id + 1, limit: 1 });
+  const item = page.messages.find((m) => m.id === id);
+  if (item) return item;
+  if (page.modifiers.some((m) => m.id === id)) throw new ClientError('invalid_input', `Message ${id} is an edit or a reaction, not a message.`, room);
+  throw new ClientError('invalid_input', `There is no message ${id} in room "${room}".`, room);
+}
+
+/** `chat delete`: our own message, for everyone; `forbidden` (not ours) exits 1 with the server's sentence. */
+async function deleteCommand(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
+  const id = positiveInt(required(values.id, '--id ID'), '--id');
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ initialHistory: 0 });
+  try {
+    await client.connect();
+    return await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      const target = await messageById(client, room, id);
+      await client.deleteMessage(room, { id, cid: target.cid });
+      process.stdout.write(jsonLine({ id, deleted: true }));
+      return EXIT.ok;
+    });
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `chat reply`, `chat react`, `chat edit`: one body naming a message by id, printed once stored. */
+async function modify(makeContext: () => Promise<Context>, room: string, command: 'reply' | 'react' | 'edit', values: Values): Promise<number> {
+  const name = required(values.name, '--name NAME');
+  const id = positiveInt(required(command === 'edit' ? values.id : values.to, command === 'edit' ? '--id ID' : '--to ID'), command === 'edit' ? '--id' : '--to');
+  const text = command === 'react' ? undefined : required(values.text, '--text TEXT');
+  const emoji = command === 'react' ? required(values.emoji, '--emoji EMOJI') : undefined;
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ name, initialHistory: 0 });
+  try {
+    await client.connect();
+    return await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      const target = await messageById(client, room, id);
+      let cid = '';
+      const acked = new Promise<{ id: number; ts: number }>((resolve, reject) => {
+        client.onEvent((e) => {
+          if (e.type === 'acked' && e.room === room && e.cid === cid) resolve({ id: e.id, ts: e.ts });
+          else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
+        });
+      });
+      let extra: Record<string, unknown>;
+      if (command === 'reply') {
+        cid = await client.sendReply(room, id, text ?? '');
+        extra = { kind: 'reply', reply_to: id };
+      } else if (target.kind === 'placeholder') {
+        throw new ClientError('invalid_input', `Message ${id} cannot be read here, so it cannot be changed.`, room);
+      } else if (command === 'edit') {
+        if (!target.own) throw new ClientError('invalid_input', `Message ${id} was not sent by this identity: only your own messages can be edited.`, room);
+        if (target.kind !== 'text' && target.kind !== 'reply') throw new ClientError('invalid_input', `Message ${id} has no text to edit.`, room);
+        cid = await client.sendEdit(room, { key: target.from.key, cid: target.cid }, text ?? '');
+        extra = { kind: 'edit', to: id };
+      } else {
+        cid = await client.sendReaction(room, { key: target.from.key, cid: target.cid }, emoji ?? '', { remove: values.remove === true });
+        extra = values.remove ? { kind: 'reaction', to: id, emoji, remove: true } : { kind: 'reaction', to: id, emoji };
+      }
+      const stored = await acked;
+      process.stdout.write(jsonLine({ id: stored.id, ts: stored.ts, cid, ...extra }));
+      return EXIT.ok;
+    });
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
 }
 
 async function follow(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
@@ -523,6 +651,15 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
     switch (e.type) {
       case 'message':
         if (e.room === room) process.stdout.write(jsonLine(messageLine(e.item)));
+        return;
+      case 'modifier':
+        // A stream cannot change a line already printed: an edit or reaction is a line of its own here.
+        if (e.room === room) process.stdout.write(jsonLine(modifierLine(e.modifier)));
+        return;
+      case 'deleted':
+        if (e.room === room) process.stdout.write(jsonLine({ id: e.id, deleted: true }));
+        return;
+      case 'typing':
         return;
       case 'pending':
         pending.set(e.cid, e.item);

@@ -59,8 +59,10 @@ export const imageKind: MessageKind<ImageBody, ImageItem, ViewImageItem, ImageLi
     return { ...base, kind: 'image', image: checked };
   },
   toViewItem(item, base) {
-    const { mime, w, h, data, name } = item.image;
-    return { ...base, kind: 'image', image: name === undefined ? { mime, w, h, data } : { mime, w, h, data, name } };
+    // No bytes in the view item: the host keeps them and serves them by this ref (protocol/webview.ts `imageBytes`).
+    const { mime, w, h, name } = item.image;
+    const ref = { key: base.from.fingerprint, cid: base.cid };
+    return { ...base, kind: 'image', image: name === undefined ? { mime, w, h, ref } : { mime, w, h, name, ref } };
   },
   preview: () => 'sent an image',
   toCliJson(item, base) {

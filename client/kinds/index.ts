@@ -1,10 +1,11 @@
 // The registry of message kinds: one line per kind. A Record over KindName, so the
 // compiler reports a kind that lacks a part; everything else dispatches through here.
 
-import type { ViewCodeItem, ViewFileItem, ViewImageItem, ViewItem, ViewTextItem } from '../../protocol/webview';
+import type { ViewCodeItem, ViewFileItem, ViewImageItem, ViewItem, ViewReplyItem, ViewTextItem } from '../../protocol/webview';
 import { codeKind, type CodeBody, type CodeItem, type CodeLine } from './code';
 import { fileKind, type FileBody, type FileItem, type FileLine } from './file';
 import { imageKind, type ImageBody, type ImageItem, type ImageLine } from './image';
+import { replyKind, type ReplyBody, type ReplyItem, type ReplyLine } from './reply';
 import { textKind, type TextBody, type TextItem, type TextLine } from './text';
 import { escapeName } from '../names';
 import { reasonLabel } from '../envelope';
@@ -18,6 +19,7 @@ interface KindTypes {
   image: [ImageBody, ImageItem, ViewImageItem, ImageLine];
   code: [CodeBody, CodeItem, ViewCodeItem, CodeLine];
   file: [FileBody, FileItem, ViewFileItem, FileLine];
+  reply: [ReplyBody, ReplyItem, ViewReplyItem, ReplyLine];
 }
 
 export type KindName = keyof KindTypes;
@@ -35,6 +37,7 @@ export const KINDS: Registry = {
   image: imageKind,
   code: codeKind,
   file: fileKind,
+  reply: replyKind,
 };
 
 export function isKindName(k: string): k is KindName {
@@ -67,6 +70,7 @@ export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
 export type { CodeBody, CodeItem };
 export type { FileBody, FileItem };
+export type { ReplyBody, ReplyItem };
 
 /** The view item for a room item; `pending`: sent by us and not yet acked. */
 export function toViewItem(item: RoomItem, pending = false): ViewItem {

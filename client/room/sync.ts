@@ -4,6 +4,7 @@
 import { PAGE_SIZE } from '../../protocol/constants';
 import type { StoredMessage } from '../../protocol/frames';
 import type { RoomItem } from '../kinds/index';
+import type { ModifierItem } from '../kinds/modifiers';
 import type { RoomKeys } from '../keys';
 
 /** What joining and sealing need of the current epoch's keys. */
@@ -28,11 +29,11 @@ export interface HistoryQuery {
 export interface RoomSyncContext {
   history(room: string, query: HistoryQuery): Promise<Reply<'page'>>;
   /** Opens a stored message (dedupe, own acks, replay checks); null: nothing to show. */
-  open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | null;
+  open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null;
   /** Called with a page before its messages are delivered (section 12: its back-links open older epochs). */
   prepare?(room: RoomSync, msgs: readonly StoredMessage[]): void;
-  /** Emits a delivered item. */
-  show(room: string, item: RoomItem): void;
+  /** Emits a delivered item (a message, or a modifier to fold into its target). */
+  show(room: string, item: RoomItem | ModifierItem): void;
   cursors: CursorStore;
   /** Messages shown on the first join of a room with no cursor. */
   initialHistory?: number;

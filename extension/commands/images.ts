@@ -77,13 +77,15 @@ export async function sendImageBytes(app: ChatApp, room: string, input: { bytes:
 export async function saveImageFromContext(app: ChatApp, arg?: unknown): Promise<void> {
   const room = app.sessions.current?.state.active;
   const cid = typeof arg === 'object' && arg !== null && 'cid' in arg ? arg.cid : undefined;
-  if (!room || typeof cid !== 'string') return;
-  await saveImage(app, room, cid);
+  const sender = typeof arg === 'object' && arg !== null && 'sender' in arg ? arg.sender : undefined;
+  if (!room || typeof cid !== 'string' || typeof sender !== 'string') return;
+  await saveImage(app, room, sender, cid);
 }
 
-export async function saveImage(app: ChatApp, room: string, cid: string): Promise<void> {
-  const item = app.imageItem(room, cid);
-  if (!item) return;
+export async function saveImage(app: ChatApp, room: string, sender: string, cid: string): Promise<void> {
+  const image = app.image(room, sender, cid);
+  if (!image) return;
+  const { item } = image;
   const ext = item.image.mime === 'image/png' ? 'png' : 'jpg';
   const base = (item.image.name ?? 'image').replace(/\.[^.]*$/, '').replace(/[\\/:*?"<>|]/g, '_') || 'image';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
@@ -93,5 +95,5 @@ export async function saveImage(app: ChatApp, room: string, cid: string): Promis
     filters: ext === 'png' ? { 'PNG image': ['png'] } : { 'JPEG image': ['jpg', 'jpeg'] },
   });
   if (!target) return;
-  await vscode.workspace.fs.writeFile(target, item.image.data);
+  await vscode.workspace.fs.writeFile(target, image.data);
 }

@@ -64,7 +64,7 @@ describe('ChatClient against the real server', () => {
     expect(ada.events.some((e) => e.type === 'presence' && e.online === 2)).toBe(true);
 
     // Nothing is older than what Bob was shown; an explicit page has both.
-    expect(await bob.client.loadOlder('both-ways', undefined, 10)).toEqual({ messages: [], more: false });
+    expect(await bob.client.loadOlder('both-ways', undefined, 10)).toEqual({ messages: [], modifiers: [], more: false });
     const page = await bob.client.fetchHistory('both-ways', { limit: 10 });
     expect(page.messages.map((m) => (m.kind === 'text' ? m.text : m.kind))).toEqual(['hello bob', 'hi ada']);
     expect(page.more).toBe(false);

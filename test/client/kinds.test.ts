@@ -101,6 +101,7 @@ describe('kind registry', () => {
       name: 'notes.txt',
       mime: 'text/plain',
     },
+    reply: { cid: 'replyAAAAAAAAAAAAAAAAA', ts: 3, from, k: 'reply', to: 7, text: 'yes\nindeed' },
   };
 
   test('every registry entry is filed under its own kind name', () => {

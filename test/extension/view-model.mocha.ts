@@ -19,6 +19,19 @@ function from(sender: ViewTextItem['from'], n: number, text: string, cid = 'same
 const texts = (items: readonly ViewItem[]): string[] => items.map((i) => (i.kind === 'text' ? i.text : i.kind));
 
 describe('view model (shared by host and webview)', () => {
+  it('puts "message deleted" in the place of the message with its id, and leaves other ids alone', () => {
+    const items: ViewItem[] = [];
+    upsertItem(items, textItem(1, 'a'));
+    upsertItem(items, from(ANN, 2, 'secret', 'secretcid1'));
+    upsertItem(items, textItem(3, 'c'));
+    assert.equal(upsertItem(items, { kind: 'placeholder', id: 2, cid: 'secretcid1', ts: 2, reason: 'deleted' }), 'added');
+    assert.deepEqual(texts(items), ['a', 'placeholder', 'c']);
+    assert.ok(!JSON.stringify(items).includes('secret"'));
+    // Another placeholder reason (undecryptable) never removes a shown message.
+    upsertItem(items, { kind: 'placeholder', id: 3, cid: 'othercid11', ts: 3, reason: 'undecryptable' });
+    assert.deepEqual(texts(items), ['a', 'placeholder', 'c', 'placeholder']);
+  });
+
   it('orders acked items by id and keeps pending ones after them in arrival order', () => {
     const items: ViewItem[] = [];
     upsertItem(items, textItem(3, 'c'));

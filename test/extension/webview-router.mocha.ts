@@ -5,8 +5,9 @@
 
 import { strict as assert } from 'node:assert';
 import { routeWebviewMessage, type RoutedSession, type RouterActions, type ViewRequest } from '../../extension/webview-router';
-import { parseWebviewMessage, type ViewImageItem } from '../../protocol/webview';
-import { imageItem } from '../webview/fixtures';
+import { parseWebviewMessage } from '../../protocol/webview';
+import type { HostImage } from '../../extension/session';
+import { BOB_FINGERPRINT, imageItem, PNG_1x1 } from '../webview/fixtures';
 
 /** Records every call as one line; a session that records too. */
 function recorder(withSession: boolean): { calls: string[]; actions: RouterActions } {
@@ -18,7 +19,14 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
       calls.push(`loadOlder ${room}`);
     },
     selectRoom: (room) => calls.push(`selectRoom ${room}`),
-    imageItem: (room, cid): ViewImageItem | undefined => (cid === image.cid ? image : undefined),
+    image: (_room, sender, cid): HostImage | undefined => (cid === image.cid && sender === BOB_FINGERPRINT ? { item: image, data: PNG_1x1 } : undefined),
+    typing: (room) => calls.push(`typing ${room}`),
+    sendReply: async (room, to, text) => calls.push(`sendReply ${room} ${to} ${text}`),
+    react: async (room, id, emoji, remove) => calls.push(`react ${room} ${id} ${emoji} ${remove}`),
+    edit: async (room, id, text) => calls.push(`edit ${room} ${id} ${text}`),
+    deleteMessage: async (room, id) => {
+      calls.push(`deleteMessage ${room} ${id}`);
+    },
   };
   const actions: RouterActions = {
     session: () => (withSession ? session : undefined),
@@ -28,9 +36,9 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     openExternal: async (url) => {
       calls.push(`openExternal ${url.href}`);
     },
-    openImage: (item) => calls.push(`openImage ${item.cid}`),
-    saveImage: async (room, cid) => {
-      calls.push(`saveImage ${room} ${cid}`);
+    openImage: ({ item, data }) => calls.push(`openImage ${item.cid} ${data.length}`),
+    saveImage: async (room, sender, cid) => {
+      calls.push(`saveImage ${room} ${sender} ${cid}`);
     },
     sendImageBytes: async (room, input, label) => {
       calls.push(`sendImageBytes ${room} ${input.bytes.length} ${input.name ?? '-'} ${label}`);
@@ -101,6 +109,36 @@ describe('extension webview router', () => {
     assert.equal(parseWebviewMessage({ type: 'saveFile', room: 'team', cid: 'no spaces allowed' }), null);
   });
 
+  it('conversation: reply, react, edit, delete and typing reach the session by message id', async () => {
+    assert.deepEqual(await route({ type: 'reply', room: 'team', to: 3, text: 'yes' }), ['sendReply team 3 yes']);
+    assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: false }), ['react team 3 👍 false']);
+    assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: true }), ['react team 3 👍 true']);
+    assert.deepEqual(await route({ type: 'edit', room: 'team', id: 3, text: 'fixed' }), ['edit team 3 fixed']);
+    assert.deepEqual(await route({ type: 'delete', room: 'team', id: 3 }), ['deleteMessage team 3']);
+    assert.deepEqual(await route({ type: 'typing', room: 'team' }), ['typing team']);
+    // Without a session: a notice for the changes, silence for typing.
+    const calls = await route({ type: 'delete', room: 'team', id: 3 }, false);
+    assert.equal(calls.length, 1);
+    assert.match(calls[0]!, /^notice error Message App is not connected/);
+    assert.deepEqual(await route({ type: 'typing', room: 'team' }, false), []);
+    // Validation: ids are positive integers, texts non-empty, an emoji short, remove a boolean; extra fields are dropped.
+    for (const raw of [
+      { type: 'reply', room: 'team', to: 0, text: 'x' },
+      { type: 'reply', room: 'team', to: 1.5, text: 'x' },
+      { type: 'reply', room: 'team', to: 1, text: '' },
+      { type: 'edit', room: 'team', id: -1, text: 'x' },
+      { type: 'edit', room: 'team', id: 1, text: 'x'.repeat(64 * 1024 + 1) },
+      { type: 'react', room: 'team', id: 1, emoji: '', remove: false },
+      { type: 'react', room: 'team', id: 1, emoji: 'x'.repeat(65), remove: false },
+      { type: 'react', room: 'team', id: 1, emoji: '👍' },
+      { type: 'delete', room: 'team', id: '3' },
+      { type: 'typing', room: 'Not A Room' },
+    ]) {
+      assert.equal(parseWebviewMessage(raw), null, JSON.stringify(raw));
+    }
+    assert.deepEqual(parseWebviewMessage({ type: 'delete', room: 'team', id: 3, cid: 'x', html: '<b>' }), { type: 'delete', room: 'team', id: 3 });
+  });
+
   it('sends text through the session', async () => {
     assert.deepEqual(await route({ type: 'send', room: 'team', text: 'hi' }), ['sendText team hi']);
   });
@@ -129,13 +167,16 @@ describe('extension webview router', () => {
     }
   });
 
-  it('opens an image the session shows, and nothing for an unknown cid', async () => {
-    assert.deepEqual(await route({ type: 'openImage', room: 'team', cid }), [`openImage ${cid}`]);
-    assert.deepEqual(await route({ type: 'openImage', room: 'team', cid: 'unknown1' }), []);
+  it("opens an image the session shows with its bytes, and nothing for an unknown cid or another sender's", async () => {
+    const sender = BOB_FINGERPRINT;
+    assert.deepEqual(await route({ type: 'openImage', room: 'team', sender, cid }), [`openImage ${cid} ${PNG_1x1.length}`]);
+    assert.deepEqual(await route({ type: 'openImage', room: 'team', sender, cid: 'unknown1' }), []);
+    assert.deepEqual(await route({ type: 'openImage', room: 'team', sender: 'EEEE FFFF 0000 1111', cid }), []);
   });
 
-  it('saves an image and sends pasted bytes with their name or a label', async () => {
-    assert.deepEqual(await route({ type: 'saveImage', room: 'team', cid }), [`saveImage team ${cid}`]);
+  it('saves an image (named by sender and cid) and sends pasted bytes with their name or a label', async () => {
+    const sender = BOB_FINGERPRINT;
+    assert.deepEqual(await route({ type: 'saveImage', room: 'team', sender, cid }), [`saveImage team ${sender} ${cid}`]);
     assert.deepEqual(await route({ type: 'pasteImage', room: 'team', data: new Uint8Array(3), name: 'a.png' }), ['sendImageBytes team 3 a.png a.png']);
     assert.deepEqual(await route({ type: 'pasteImage', room: 'team', data: new Uint8Array(2) }), ['sendImageBytes team 2 - pasted image']);
   });

@@ -24,17 +24,21 @@ export const PNG_1x1 = Uint8Array.from(
   Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64'),
 );
 
+/** The sender of imageItem(n). */
+export const BOB_FINGERPRINT = 'AAAA BBBB CCCC DDDD EEEE FFFF';
+
 export function imageItem(n: number): ViewImageItem {
   return {
     kind: 'image',
     id: n,
     cid: `img-${String(n).padStart(6, '0')}`,
     ts: T0 + n * 60_000,
-    from: { name: 'Bob', fingerprint: 'AAAA BBBB CCCC DDDD EEEE FFFF' },
+    from: { name: 'Bob', fingerprint: BOB_FINGERPRINT },
     own: false,
     verified: true,
     pending: false,
-    image: { mime: 'image/png', w: 1, h: 1, data: PNG_1x1, name: 'dot.png' },
+    // By reference: the bytes (PNG_1x1 in the tests) come from the host on request.
+    image: { mime: 'image/png', w: 1, h: 1, name: 'dot.png', ref: { key: BOB_FINGERPRINT, cid: `img-${String(n).padStart(6, '0')}` } },
   };
 }
 

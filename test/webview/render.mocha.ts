@@ -4,9 +4,9 @@
 
 import { strict as assert } from 'node:assert';
 import { ChatState } from '../../extension/state/chat-state';
-import type { HostMessage } from '../../protocol/webview';
+import type { HostMessage, WebviewMessage } from '../../protocol/webview';
 import { mount, type Mounted } from './dom';
-import { imageItem, snapshotWith, textItem } from './fixtures';
+import { imageItem, PNG_1x1, snapshotWith, textItem } from './fixtures';
 
 const HOSTILE = [
   '<img src=x onerror="window.hacked=1">',
@@ -141,20 +141,39 @@ describe('webview rendering (happy-dom)', () => {
     assert.deepEqual(texts, ['This message could not be decrypted.', 'This message was not shown: its signature is invalid.']);
   });
 
-  it('shows images from blob: URLs with their size, opens them and saves them through the host', () => {
-    m.deliver({ type: 'snapshot', snapshot: snapshotWith([imageItem(1)]) });
-    const img = m.root.querySelector('[data-testid="message-image"]') as HTMLImageElement;
-    assert.match(img.getAttribute('src') ?? '', /^blob:/);
+  it('asks the host for image bytes once, shows the image when they arrive, reuses them on a new snapshot, opens and saves naming the sender', async () => {
+    const image = imageItem(1);
+    const sender = image.from.fingerprint;
+    const asks = (): WebviewMessage[] => m.posted.filter((p) => p.type === 'imageBytes');
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([image]) });
+    let img = m.root.querySelector('[data-testid="message-image"]') as HTMLImageElement;
+    // By reference: no bytes yet, so no picture yet, but its size holds the place.
+    assert.equal(img.getAttribute('src'), null);
     assert.equal(img.getAttribute('width'), '1');
+    assert.deepEqual(asks(), [{ type: 'imageBytes', room: 'team', sender, cid: image.cid }]);
+    // An answer for another sender's same cid is not this image.
+    m.deliver({ type: 'imageBytes', room: 'team', sender: 'EEEE FFFF 0000 1111', cid: image.cid, mime: 'image/png', data: PNG_1x1 });
+    await Promise.resolve();
+    assert.equal(img.getAttribute('src'), null);
+    m.deliver({ type: 'imageBytes', room: 'team', sender, cid: image.cid, mime: 'image/png', data: PNG_1x1 });
+    await Promise.resolve();
+    assert.match(img.getAttribute('src') ?? '', /^blob:/);
+    const src = img.getAttribute('src');
+    // Hide/show: the host sends the whole snapshot again; the cached bytes draw it at once and nobody asks again.
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(2, 'later'), image]) });
+    img = m.root.querySelector('[data-testid="message-image"]') as HTMLImageElement;
+    assert.equal(img.getAttribute('src'), src);
+    assert.equal(asks().length, 1);
     assert.deepEqual(JSON.parse(img.getAttribute('data-vscode-context') ?? '{}'), {
       webviewSection: 'image',
-      cid: imageItem(1).cid,
+      cid: image.cid,
+      sender,
       preventDefaultContextMenuItems: true,
     });
     img.click();
-    assert.deepEqual(m.posted.at(-1), { type: 'openImage', room: 'team', cid: imageItem(1).cid });
+    assert.deepEqual(m.posted.at(-1), { type: 'openImage', room: 'team', sender, cid: image.cid });
     (m.root.querySelector('[data-testid="save-image"]') as HTMLElement).click();
-    assert.deepEqual(m.posted.at(-1), { type: 'saveImage', room: 'team', cid: imageItem(1).cid });
+    assert.deepEqual(m.posted.at(-1), { type: 'saveImage', room: 'team', sender, cid: image.cid });
   });
 
   it('sends with Enter, breaks the line with Shift+Enter, and never sends blank text', () => {
@@ -293,11 +312,11 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'reply', 'text']);
     const urls: string[] = [];
     const context = {
       doc: m.document,
-      imageUrl: (cid: string) => (urls.push(cid), `blob:test/${cid}`),
+      imageUrl: (image: { ref: { cid: string } }) => (urls.push(image.ref.cid), `blob:test/${image.ref.cid}`),
       openLink: () => undefined,
       copy: () => undefined,
       highlight: (_lang: string, text: string) => Object.assign(m.document.createElement('code'), { textContent: text }),
@@ -324,5 +343,19 @@ describe('webview kind renderers (webview/kinds)', () => {
     const placeholder = renderBody({ kind: 'placeholder', id: 3, cid: 'cccccccccc', ts: 3, reason: 'unsupported' }, context);
     assert.equal(placeholder.getAttribute('data-testid'), 'placeholder');
     assert.ok((placeholder.textContent ?? '').length > 0);
+ 
+    // A reply: its text as text nodes, under a quote of the target (sender and preview as the host found them).
+    const hostile = HOSTILE[0] ?? '';
+    const replyTo = { id: 1, sender: { name: 'Ada', fingerprint: 'ab' }, preview: hostile };
+    const reply = renderBody({ ...textItem(4, hostile), kind: 'reply', replyTo }, context);
+    const quote = reply.querySelector('[data-testid="reply-quote"]');
+    assert.equal(quote?.getAttribute('data-reply-to'), '1');
+    assert.equal(quote?.textContent, `↪ Ada: ${hostile}`);
+    assert.equal(reply.querySelector('[data-testid="message-text"]')?.textContent, hostile);
+    assert.equal(reply.querySelector('img, script'), null);
+    const unloaded = renderBody({ ...textItem(6, 'ok'), kind: 'reply', replyTo: { id: 2, sender: null, preview: null } }, context);
+    assert.equal(unloaded.querySelector('[data-testid="reply-quote"]')?.textContent, '↪ a message that is not loaded');
+    const deleted = renderBody({ kind: 'placeholder', id: 5, cid: 'dddddddddd', ts: 5, reason: 'deleted' }, context);
+    assert.equal(deleted.textContent, 'message deleted');
   });
 });

@@ -4,9 +4,11 @@
 import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import { MAX_PASTE_BYTES, type HostMessage } from '../../protocol/webview';
 import { CodeHighlights } from '../code-highlights';
+import { ImageCache } from '../image-cache';
 import { ViewState, type Change } from '../state';
 import type { HostChannel } from '../vscode-api';
 import { Composer } from './composer';
+import { TypingLine } from './typing-line';
 import { h, icon } from './dom';
 import { Banner, RoomTabs } from './header';
 import { MessageList } from './message-list';
@@ -19,12 +21,16 @@ export class ChatApp {
   private readonly list: MessageList;
   private readonly composer: Composer;
   readonly highlights: CodeHighlights;
+  private readonly typingLine: TypingLine;
   private readonly notice: HTMLElement;
   private readonly noticeText: HTMLElement;
   private readonly root: HTMLElement;
   private stopListening: (() => void) | undefined;
+  /** Image bytes by reference: asked once per (sender, cid) from the active room. */
+  readonly images: ImageCache;
 
   constructor(doc: Document, container: HTMLElement, private readonly host: HostChannel) {
+    this.images = new ImageCache((ref) => this.withRoom((room) => host.post({ type: 'imageBytes', room, sender: ref.key, cid: ref.cid })));
     this.banner = new Banner(doc, () => host.post({ type: 'command', command: 'connect' }));
     this.tabs = new RoomTabs(doc, (room) => {
       // Disconnected, there is no session to ask: the kept history switches rooms here.
@@ -38,16 +44,18 @@ export class ChatApp {
         if (room && this.state.shouldLoadOlder(room)) host.post({ type: 'loadOlder', room });
       },
       openLink: (url) => host.post({ type: 'openLink', url }),
-      openImage: (cid) => this.withRoom((room) => host.post({ type: 'openImage', room, cid })),
-      saveImage: (cid) => this.withRoom((room) => host.post({ type: 'saveImage', room, cid })),
+      openImage: (ref) => this.withRoom((room) => host.post({ type: 'openImage', room, sender: ref.key, cid: ref.cid })),
+      saveImage: (ref) => this.withRoom((room) => host.post({ type: 'saveImage', room, sender: ref.key, cid: ref.cid })),
     }, {
       openLink: (url) => host.post({ type: 'openLink', url }),
       copy: (text) => host.post({ type: 'copyText', text }),
       highlight: (lang, text) => this.highlights.element(lang, text),
       openCode: (code) => host.post({ type: 'openCode', code }),
-    });
+    }, this.images);
+    this.typingLine = new TypingLine(doc);
     this.composer = new Composer(doc, {
       send: (text) => this.withRoom((room) => host.post({ type: 'send', room, text })),
+      typing: () => this.withRoom((room) => host.post({ type: 'typing', room })),
       tooLong: (bytes) =>
         this.handle({
           type: 'notice',
@@ -71,6 +79,7 @@ export class ChatApp {
       this.tabs.el,
       this.notice,
       this.list.el,
+      this.typingLine.el,
       this.composer.el,
     ]);
     // Dropping image files anywhere on the view sends them like a paste.
@@ -114,12 +123,14 @@ export class ChatApp {
   dispose(): void {
     this.stopListening?.();
     this.list.dispose();
+    this.images.clear();
   }
 
   handle(message: HostMessage): void {
-    // Highlighting answers change blocks in place; they are not view state.
+    // Highlighting answers change blocks in place, and image bytes answer a request of the image cache; neither is view state.
     if (message.type === 'highlighted') this.highlights.apply(message.id, message.code);
     else if (message.type === 'themeChanged') this.highlights.themeChanged();
+    else if (message.type === 'imageBytes') this.images.deliver(message);
     else this.render(this.state.apply(message));
   }
 
@@ -172,6 +183,9 @@ export class ChatApp {
         return;
       case 'focus':
         this.composer.focus();
+        return;
+      case 'typing':
+        if (change.room === this.state.active) this.typingLine.render(this.state.typingLine(change.room));
         return;
       default: {
         const unreachable: never = change;

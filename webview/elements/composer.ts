@@ -9,6 +9,8 @@ import { TESTID } from './selectors';
 
 export interface ComposerEvents {
   send(text: string): void;
+  /** A key that changes the text was typed (the host rate-limits the signal). */
+  typing?(): void;
   /** The text is over the protocol's 64 KiB; it stays in the box. */
   tooLong(bytes: number): void;
   attach(): void;
@@ -54,6 +56,9 @@ export class Composer {
     this.el.addEventListener('submit', (e) => e.preventDefault());
     // The key event comes from the textarea inside the element's shadow root
     // (keyboard events are composed), so it reaches this listener on the host.
+    this.box.addEventListener('input', () => {
+      if (this.box.value.trim() !== '') this.events.typing?.();
+    });
     this.box.addEventListener('keydown', (event) => {
       if (event.key !== 'Enter' || event.shiftKey || event.isComposing || event.altKey || event.ctrlKey || event.metaKey) return;
       event.preventDefault();

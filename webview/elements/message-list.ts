@@ -3,10 +3,12 @@
 // reachable with the arrow keys, long ones collapsed behind "Show more", and a
 // scroll anchor kept stable through older pages, height changes and room switches.
 
-import type { ViewImage, ViewItem } from '../../protocol/webview';
+import type { ImageRef, ViewImage, ViewItem } from '../../protocol/webview';
+import type { ImageCache } from '../image-cache';
 import { messageLabel } from '../a11y';
 import { charsPerLine, shouldCollapse } from '../collapse';
 import { renderBody, type KindHooks, type RenderContext } from '../kinds/index';
+import { foldedMarks, foldedVersion } from './folded';
 import { buildRows, type Row } from '../state';
 import { placeOf, RowHeights, ScrollMemory, scrollTopFor, visibleWindow, type ScrollPlace } from '../virtual';
 import { h, icon, targetElement } from './dom';
@@ -17,8 +19,8 @@ import { timeMarks } from './message-time';
 export interface MessageListEvents {
   loadOlder(): void;
   openLink(url: string): void;
-  openImage(cid: string): void;
-  saveImage(cid: string): void;
+  openImage(ref: ImageRef): void;
+  saveImage(ref: ImageRef): void;
 }
 
 /** Pixels from the top at which the next older page is requested. */
@@ -51,7 +53,6 @@ export class MessageList {
   private readonly bottomSpacer: HTMLElement;
   private readonly announcer: HTMLElement;
   private drawn = new Map<string, Drawn>();
-  private imageUrls = new Map<string, string>();
   private room: string | null = null;
   private more = false;
   private rows: Row[] = [];
@@ -81,6 +82,8 @@ export class MessageList {
       highlight: (_lang, text) => Object.assign(doc.createElement('code'), { textContent: text }),
       openCode: () => undefined,
     },
+    // Image bytes by reference (webview/image-cache.ts): the list never holds bytes; the cache asks the host once per image.
+    private readonly images?: ImageCache,
   ) {
     this.olderButton = h(doc, 'vscode-button', { secondary: true, 'data-testid': TESTID.loadOlder, hidden: true }, [
       'Load older messages',
@@ -164,8 +167,6 @@ export class MessageList {
 
   /** Releases every blob: URL and drawn row (the view is going away or shows another room). */
   clear(): void {
-    for (const url of this.imageUrls.values()) URL.revokeObjectURL(url);
-    this.imageUrls.clear();
     this.drawn.clear();
     this.feed.replaceChildren();
     this.rows = [];
@@ -307,15 +308,6 @@ export class MessageList {
       if (el === cursor) cursor = cursor.nextElementSibling;
       else this.feed.insertBefore(el, cursor);
     }
-    for (const key of this.drawn.keys()) {
-      if (next.has(key) || !key.startsWith('msg:')) continue;
-      const cid = this.drawn.get(key)?.el.getAttribute('data-cid') ?? '';
-      const url = this.imageUrls.get(cid);
-      if (url) {
-        URL.revokeObjectURL(url);
-        this.imageUrls.delete(cid);
-      }
-    }
     this.drawn = next;
   }
 
@@ -379,6 +371,8 @@ export class MessageList {
     const body = renderBody(item, this.renderContext);
     body.setAttribute('dir', 'auto');
     el.append(body);
+    const folded = foldedMarks(doc, item);
+    if (folded) el.append(folded);
     if (collapsible) {
       const open = this.expanded.has(row.key);
       if (!open) body.classList.add('collapsed');
@@ -392,18 +386,17 @@ export class MessageList {
   }
 
   private get renderContext(): RenderContext {
-    return { ...this.hooks, doc: this.doc, imageUrl: (cid, image) => this.imageUrl(cid, image) };
+    return { ...this.hooks, doc: this.doc, imageUrl: (image) => this.imageUrl(image) };
   }
 
-  /** One blob: URL per message, made on first draw and released when the row goes (reconcile, clear). */
-  private imageUrl(cid: string, image: ViewImage): string {
-    let url = this.imageUrls.get(cid);
-    if (!url) {
-      // Copy into a fresh ArrayBuffer: the bytes may be a view into a larger buffer.
-      url = URL.createObjectURL(new Blob([image.data.slice()], { type: image.mime }));
-      this.imageUrls.set(cid, url);
-    }
-    return url;
+  /**
+   * The image's blob: URL from the cache: at once when its bytes are here (a redraw, a new snapshot after
+   * hide/show), else once the host's answer arrives. URLs stay cached while the view lives, so rows that
+   * windowing drops and draws again ask nobody.
+   */
+  private imageUrl(image: ViewImage): string | Promise<string> | undefined {
+    if (!this.images) return undefined;
+    return this.images.cached(image.ref) ?? this.images.url(image.ref);
   }
 
   private toggle(key: string): void {
@@ -435,10 +428,10 @@ export class MessageList {
     }
     const save = target.closest('[data-save-cid]');
     if (save) {
-      this.events.saveImage(save.getAttribute('data-save-cid') ?? '');
+      this.events.saveImage({ key: save.getAttribute('data-save-sender') ?? '', cid: save.getAttribute('data-save-cid') ?? '' });
       return;
     }
-    if (target.matches('img[data-cid]')) this.events.openImage(target.getAttribute('data-cid') ?? '');
+    if (target.matches('img[data-cid]')) this.events.openImage(imageRefOf(target));
   }
 
   private onKeyDown(event: KeyboardEvent): void {
@@ -446,7 +439,7 @@ export class MessageList {
     if (!target) return;
     if ((event.key === 'Enter' || event.key === ' ') && target.matches('img[data-cid]')) {
       event.preventDefault();
-      this.events.openImage(target.getAttribute('data-cid') ?? '');
+      this.events.openImage(imageRefOf(target));
       return;
     }
     // Feed keys act on the message itself, not inside a link or button of it.
@@ -525,6 +518,7 @@ export class MessageList {
 function isLong(item: ViewItem, cpl: number): boolean {
   switch (item.kind) {
     case 'text':
+    case 'reply':
       return shouldCollapse(item.text, cpl);
     case 'code':
       return shouldCollapse(item.code.text, cpl);
@@ -543,5 +537,10 @@ function rowVersion(row: Row): string {
   if (row.kind === 'day') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}`;
+  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}`;
+}
+
+/** The (sender, cid) an image element names (webview/kinds/image.ts sets both). */
+function imageRefOf(img: Element): ImageRef {
+  return { key: img.getAttribute('data-sender') ?? '', cid: img.getAttribute('data-cid') ?? '' };
 }

@@ -63,4 +63,6 @@ export const TESTID = {
   emptyRoom: 'empty-room',
   showMore: 'show-more',
   announcer: 'announcer',
+  replyQuote: 'reply-quote',
+  typing: 'typing',
 } as const;

@@ -5,6 +5,7 @@ import { renderCode } from './code';
 import { renderFile } from './file';
 import { renderImage } from './image';
 import { renderPlaceholder } from './placeholder';
+import { renderReply } from './reply';
 import { renderText } from './text';
 import type { RenderContext, Renderer } from './types';
 
@@ -16,6 +17,7 @@ export const RENDERERS: Renderers = {
   code: renderCode,
   file: renderFile,
   placeholder: renderPlaceholder,
+  reply: renderReply,
 };
 
 /** The body element of a view item, drawn by its kind's renderer. */

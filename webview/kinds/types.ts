@@ -5,8 +5,8 @@ import type { ViewImage } from '../../protocol/webview';
 
 export interface RenderContext {
   doc: Document;
-  /** A blob: URL for an image's bytes, made once per message and released by the list. */
-  imageUrl(cid: string, image: ViewImage): string;
+  /** A blob: URL for an image's bytes: now when cached, later when the host answers; undefined with no cache (tests of the list alone). */
+  imageUrl(image: ViewImage): string | Promise<string> | undefined;
   /** A link the user clicked (already http/https); the host opens it. */
   openLink(url: string): void;
   /** Copies text through the host's clipboard. */
