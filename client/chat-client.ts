@@ -407,7 +407,7 @@ export class ChatClient {
     const last = this.typingSentAt.get(room);
     if (last !== undefined && now - last < TYPING_SEND_EVERY_MS) return false;
     this.typingSentAt.set(room, now);
-    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now) });
+    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now, (p) => this.sealPlain(sync, p)) });
   }
 
   /**
@@ -800,8 +800,9 @@ export class ChatClient {
         if (this.rooms.has(frame.room)) this.emit({ type: 'deleted', room: frame.room, id: frame.id });
         return;
       case 'signal': {
-        const keys = this.rooms.get(frame.room)?.keys;
-        const from = keys ? openTyping(frame.room, keys.encKey, frame.env) : null;
+        const sync = this.rooms.get(frame.room);
+        const keys = sync?.keys;
+        const from = sync && keys ? openTyping(frame.room, keys.encKey, frame.env, this.decryptor(sync)) : null;
         if (!from || sameBytes(from.key, this.identity.publicKey)) return;
         this.emit({ type: 'typing', room: frame.room, from: { name: from.name, fingerprint: fingerprint(from.key) } });
         return;

@@ -188,6 +188,9 @@ describe('per-user keys in the client (real server)', () => {
     await textArrived(loser, room, 'from the winner');
     await loser.t.client.sendText(room, 'from the loser');
     await textArrived(winner, room, 'from the loser');
+    // Typing signals go under the new epoch too (the server drops other epochs' signals).
+    expect(winner.t.client.sendTyping(room)).toBe(true);
+    await loser.t.waitFor((e) => e.some((x) => x.type === 'typing' && x.room === room), 10_000, 'typing after the rotation');
   }, 60_000);
 
   test('a message sealed under the old epoch is refused as stale, kept, sealed again and delivered', async () => {
