@@ -66,7 +66,7 @@ import { concatBytes } from './keys';
 import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
 import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
 import { guardModifier, isEmoji, isModifierBody, isModifierKind, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
-import { bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
+import { bodyBlobs, bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
 import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
@@ -452,7 +452,9 @@ export class ChatClient {
     this.dedupe.add(room, this.identity.publicKey, cid);
     // Takes its place in the send order now; persisted before it is written (a crash still resends it).
     try {
-      await this.outbox.add({ room, cid, env, queuedAt: ts });
+      // A modifier (edit, reaction) names no blob; a file message names its own, so deleting it erases the file (PROTOCOL 11.2).
+      const blobs = isModifierBody(body) ? [] : bodyBlobs(body);
+      await this.outbox.add({ room, cid, env, queuedAt: ts, ...(blobs.length > 0 ? { blobs } : {}) });
     } catch (error) {
       // Sends queued after this one waited for it; they go now.
       this.flushOutbox(room);

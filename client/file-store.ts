@@ -3,12 +3,16 @@
 
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_MESSAGE_BLOBS } from '../protocol/constants';
+import { isBlobId } from '../protocol/frames';
 import { isCid, isRoomName } from '../protocol/names';
 import type { CursorStore, OutboxEntry, OutboxStore, PinStore } from './storage';
 
 /**
  * Layout: `outbox/<room>/<queuedAt>-<cid>.env` holds the sealed envelope bytes
- * (ciphertext only); `cursors.json` and `pins.json` hold small maps.
+ * (ciphertext only), beside it `<queuedAt>-<cid>.blobs` the JSON list of blob ids
+ * the message names (only when it names any); `cursors.json` and `pins.json` hold
+ * small maps.
  */
 export class FileStateStore implements OutboxStore, CursorStore, PinStore {
   private cursors: Record<string, number> | undefined;
@@ -35,7 +39,8 @@ export class FileStateStore implements OutboxStore, CursorStore, PinStore {
           if (isNotFound(error)) continue; // acked and removed meanwhile
           throw error;
         }
-        entries.push({ room, cid: match[2], env, queuedAt: Number(match[1]) });
+        const blobs = await readBlobs(join(root, room, `${match[1]}-${match[2]}.blobs`));
+        entries.push({ room, cid: match[2], env, queuedAt: Number(match[1]), ...(blobs ? { blobs } : {}) });
       }
     }
     return entries.sort((a, b) => a.queuedAt - b.queuedAt);
@@ -44,13 +49,17 @@ export class FileStateStore implements OutboxStore, CursorStore, PinStore {
   async add(entry: OutboxEntry): Promise<void> {
     const folder = join(this.dir, 'outbox', entry.room);
     await mkdir(folder, { recursive: true, mode: 0o700 });
+    // The blob list first: once the .env exists, the entry is complete (a crash between the two leaves an orphan list, removed with the cid).
+    if (entry.blobs && entry.blobs.length > 0) {
+      await atomicWrite(join(folder, `${entry.queuedAt}-${entry.cid}.blobs`), new TextEncoder().encode(JSON.stringify(entry.blobs)));
+    }
     await atomicWrite(join(folder, `${entry.queuedAt}-${entry.cid}.env`), entry.env);
   }
 
   async remove(room: string, cid: string): Promise<void> {
     const folder = join(this.dir, 'outbox', room);
     for (const file of await readdirOrEmpty(folder)) {
-      if (file.endsWith(`-${cid}.env`)) await rm(join(folder, file), { force: true });
+      if (file.endsWith(`-${cid}.env`) || file.endsWith(`-${cid}.blobs`)) await rm(join(folder, file), { force: true });
     }
   }
 
@@ -117,6 +126,24 @@ async function readdirOrEmpty(path: string): Promise<string[]> {
     if (isNotFound(error)) return [];
     throw error;
   }
+}
+
+/** An entry's blob list, or undefined without one; a damaged list counts as none (the message still goes, naming no blob). */
+async function readBlobs(path: string): Promise<string[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value) && value.length > 0 && value.length <= MAX_MESSAGE_BLOBS && value.every((b) => typeof b === 'string' && isBlobId(b))) return value as string[];
+  } catch {
+    // fall through
+  }
+  return undefined;
 }
 
 async function readJson<T>(path: string, guard: (value: unknown) => value is T): Promise<T> {

@@ -103,7 +103,8 @@ export class Outbox {
       if (!p.stored) return;
       if (p.sentOn === epoch) continue;
       const del = this.options.del?.(room, p.entry.cid);
-      const frame: ClientFrame = del ? { t: 'send', room, cid: p.entry.cid, env: p.entry.env, del } : { t: 'send', room, cid: p.entry.cid, env: p.entry.env };
+      const blobs = p.entry.blobs;
+      const frame: ClientFrame = { t: 'send', room, cid: p.entry.cid, env: p.entry.env, ...(del ? { del } : {}), ...(blobs && blobs.length > 0 ? { blobs } : {}) };
       if (!this.options.send(frame)) return;
       p.sentOn = epoch;
     }

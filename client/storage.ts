@@ -9,6 +9,8 @@ export interface OutboxEntry {
   env: Uint8Array;
   /** Local time it was queued (ms); entries are resent oldest first. */
   queuedAt: number;
+  /** The blobs the message names (`send.blobs`, PROTOCOL.md section 11.2); absent when none. */
+  blobs?: string[];
 }
 
 /**
@@ -42,7 +44,7 @@ export class MemoryOutboxStore implements OutboxStore {
   }
 
   async add(entry: OutboxEntry): Promise<void> {
-    this.entries.set(`${entry.room}/${entry.cid}`, { ...entry, env: new Uint8Array(entry.env) });
+    this.entries.set(`${entry.room}/${entry.cid}`, { ...entry, env: new Uint8Array(entry.env), ...(entry.blobs ? { blobs: [...entry.blobs] } : {}) });
   }
 
   async remove(room: string, cid: string): Promise<void> {

@@ -17,6 +17,8 @@ export class FileTransferError extends Error {
   constructor(
     readonly code: FileTransferErrorCode,
     message: string,
+    /** With code 'server': the server's error code (e.g. `no_blob`). */
+    readonly serverCode?: string,
   ) {
     super(message);
     this.name = 'FileTransferError';
@@ -117,7 +119,10 @@ export class BlobTransfers {
         throw new FileTransferError('disconnected', 'The connection dropped during the transfer; it will resume.');
       }
       if (frame.t === 'error') {
-        throw new FileTransferError('server', `The server refused the file transfer (${frame.code}): ${frame.msg}`);
+        if (frame.code === 'no_blob') {
+          throw new FileTransferError('server', 'The server does not hold this file (its message was deleted, its upload never finished, or it expired).', frame.code);
+        }
+        throw new FileTransferError('server', `The server refused the file transfer (${frame.code}): ${frame.msg}`, frame.code);
       }
       return frame;
     };
@@ -266,7 +271,9 @@ export class BlobTransfers {
         } catch {
           // already closed
         }
-        if (!keepPart || (error instanceof FileTransferError && error.code === 'cancelled')) rmSync(partPath, { force: true });
+        // A blob the server does not hold (deleted, expired) cannot be resumed: its partial file is removed too.
+        const gone = error instanceof FileTransferError && (error.code === 'cancelled' || error.serverCode === 'no_blob');
+        if (!keepPart || gone) rmSync(partPath, { force: true });
         throw error;
       }
     });

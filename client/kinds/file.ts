@@ -79,4 +79,8 @@ export const fileKind: MessageKind<FileBody, FileItem, ViewFileItem, FileLine> =
     const { name, size, mime, sha256 } = item.file;
     return { ...base, kind: 'file', file: { name: shownFileName(name), size, mime, sha256: Buffer.from(sha256).toString('hex') } };
   },
+  // The message owns its blob on the server (section 11.2): deleting the message erases the file's bytes too.
+  blobs(body) {
+    return [body.blob];
+  },
 };

@@ -66,6 +66,11 @@ export function bodyFields(body: Body): Record<string, unknown> {
   return loose(body.k).fields(body);
 }
 
+/** The blobs a body names, for `send.blobs` (PROTOCOL.md section 11.2); empty for kinds without blobs. */
+export function bodyBlobs(body: Body): string[] {
+  return loose(body.k).blobs?.(body) ?? [];
+}
+
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
 export type { ImageBody, ImageItem, TextBody, TextItem };
 export type { CodeBody, CodeItem };

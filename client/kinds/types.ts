@@ -93,6 +93,8 @@ export interface MessageKind<B extends BodyBase & { k: string }, I extends Shown
   preview(item: V, max: number): string;
   /** The CLI's JSON line for the item. */
   toCliJson(item: I, base: CliShownBase): C;
+  /** The blobs (PROTOCOL.md section 9) a message of this kind names: `send.blobs` (section 11.2), so deleting it erases them. */
+  blobs?(body: B): string[];
 }
 
 /** The placeholder's parts: everything a client cannot show becomes one (never content). */

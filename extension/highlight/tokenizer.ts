@@ -9,6 +9,9 @@ import type { ThemeRegistrationRaw, ThemedToken } from '@shikijs/types';
 import { isHexColor, MAX_CODE_CHARS, type CodeToken, type HighlightedCode } from '../../protocol/highlight';
 import { loadGrammar, resolveLanguage, type LanguageId } from './languages';
 
+/** Per-line tokenizing time limit (ms). */
+const LINE_TIME_LIMIT_MS = 5000;
+
 /** Plain tokens: one per line, no colour (the webview uses the editor's foreground). */
 export function plainCode(code: string, lang = 'text'): HighlightedCode {
   return { lang, lines: code.split(/\r?\n/).map((text) => (text ? [{ text }] : [])) };
@@ -90,7 +93,9 @@ export class CodeTokenizer {
       this.cache.set(key, cached);
       return cached;
     }
-    const lines = this.shiki.codeToTokensBase(code, { lang: id, theme: this.themeName });
+    // Shiki's default 500 ms per line is hit by a grammar's first line on a busy machine (its regexes compile
+    // then), which leaves the rest of that line one colour; 5 s still stops a runaway pattern.
+    const lines = this.shiki.codeToTokensBase(code, { lang: id, theme: this.themeName, tokenizeTimeLimit: LINE_TIME_LIMIT_MS });
     const result: HighlightedCode = { lang: id, lines: lines.map((line) => line.map((t) => toToken(t, this.fg))) };
     if (this.fg) result.fg = this.fg;
     if (this.bg) result.bg = this.bg;

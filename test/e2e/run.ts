@@ -5,6 +5,8 @@
 // Options: --part extension|users|list|members (run one part; list: issue 16's 2,000-message room, see message-list.ts;
 // members: issue 15's Remove Member, see members.ts), --keep (keep the state folder for a look afterwards),
 // --older N (older messages posted with the CLI, default 120; 0 skips them while developing).
+// Also --part files (issue 14: a 50 MB file sent and saved, files.ts) and --part connect (issue 16: an
+// unreachable server, then the real one; the view's menu by state, connect.ts); several parts: --part files,connect.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -19,6 +21,8 @@ import { Report } from './report';
 import { ensureTools } from './setup';
 import { messageListPart } from './message-list';
 import { membersPart } from './members';
+import { filesPart } from './files';
+import { connectPart } from './connect';
 import { postOlder, twoUsers } from './two-users';
 import { launchChromium, Screenshots, type Workbench } from './workbench';
 
@@ -30,7 +34,8 @@ const VSIX = join(REPO, 'message-app.vsix');
 /** The integration suite's entry (built by `npm run build`; the same file @vscode/test-electron loads). */
 const SUITE = join(REPO, 'dist', 'test', 'vscode', 'suite', 'index.js');
 /** Everything, first-time setup included, must finish within this. */
-const OVERALL_MS = 14.5 * 60_000;
+// (20 minutes since parts files and connect joined the default run: about 3 more minutes on a busy machine.)
+const OVERALL_MS = 20 * 60_000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -39,8 +44,8 @@ async function main(): Promise<number> {
   });
   const older = Number(values.older);
   if (!Number.isInteger(older) || older < 0) throw new E2eError('usage', `--older must be a whole number (got ${values.older}).`);
-  const parts = values.part ? [values.part] : ['extension', 'users', 'list', 'members'];
-  for (const p of parts) if (p !== 'extension' && p !== 'users' && p !== 'list' && p !== 'members') throw new E2eError('usage', `Unknown --part ${p} (use extension, users, list or members).`);
+  const parts = values.part ? values.part.split(',') : ['extension', 'users', 'list', 'files', 'connect', 'members'];
+  for (const p of parts) if (p !== 'extension' && p !== 'users' && p !== 'list' && p !== 'files' && p !== 'connect' && p !== 'members') throw new E2eError('usage', `Unknown --part ${p} (use extension, users, list, files, connect or members).`);
 
   const report = new Report();
   const state = mkdtempSync(join(tmpdir(), 'message-app-e2e-'));
@@ -158,7 +163,37 @@ async function main(): Promise<number> {
       }
     }
 
+    if (parts.includes('files')) {
+      await closeAll(open);
+      const t = Date.now();
+      try {
+        await filesPart({ browser: chromium, tools, stateDir: join(state, 'files'), vsix, server: chat, shots, report, open });
+        report.record('part files: a 50 MB file sent and saved (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part files: a 50 MB file sent and saved (all steps)', Date.now() - t, false);
+        failures.push(`part files: ${message(err)}`);
+        console.error(`[e2e] part files FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
+      await closeAll(open);
+    }
+
+    if (parts.includes('connect')) {
+      const t = Date.now();
+      try {
+        await connectPart({ browser: chromium, tools, stateDir: join(state, 'connect'), vsix, server: chat, shots, report, open });
+        report.record('part connect: unreachable server, then the real one; menus by state (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part connect: unreachable server, then the real one; menus by state (all steps)', Date.now() - t, false);
+        failures.push(`part connect: ${message(err)}`);
+        console.error(`[e2e] part connect FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
+      await closeAll(open);
+    }
+
     if (parts.includes('members')) {
+      await closeAll(open);
       const t = Date.now();
       try {
         await membersPart({ browser: chromium, tools, stateDir: join(state, 'members'), vsix, server: chat, shots, report, open });
@@ -192,6 +227,12 @@ async function main(): Promise<number> {
   }
   console.log('\n[e2e] all passed.');
   return 0;
+}
+
+/** Closes the workbenches and code-servers a part opened, so the next part has the machine's 2 cores (and memory) to itself. */
+async function closeAll(open: { workbenches: Workbench[]; servers: CodeServer[] }): Promise<void> {
+  for (const wb of open.workbenches.splice(0)) await within(10_000, 'close a workbench', () => wb.close()).catch(() => undefined);
+  for (const cs of open.servers.splice(0)) await within(10_000, 'stop a code-server', () => cs.stop()).catch(() => undefined);
 }
 
 function message(err: unknown): string {

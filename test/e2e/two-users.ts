@@ -418,7 +418,7 @@ async function imageLoaded(img: Locator): Promise<boolean> {
 }
 
 /** Answers VS Code's file dialog: code-server shows its simple dialog, a path in an input box with the folder's files below. */
-async function pickFile(wb: Workbench, file: string): Promise<void> {
+export async function pickFile(wb: Workbench, file: string): Promise<void> {
   await wb.quickInput.waitFor({ state: 'visible', timeout: 15_000 });
   const input = wb.quickInput.locator('.quick-input-box input');
   const folder = `${dirname(file)}/`;

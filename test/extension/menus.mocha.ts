@@ -83,6 +83,15 @@ function evaluateWhen(clause: string, context: Context): boolean {
   return value;
 }
 
+/** Of `commands`, those the command palette lists in `context` (an entry without a commandPalette clause is always listed). */
+function paletteOffers(commands: string[], context: Context): string[] {
+  const clauses = manifest.contributes.menus['commandPalette'] ?? [];
+  return commands.filter((c) => {
+    const entry = clauses.find((e) => e.command === `messageApp.${c}`);
+    return evaluateWhen(entry?.when ?? 'true', { true: true, ...context });
+  });
+}
+
 function titleMenu(context: Context): string[] {
   return manifest.contributes.menus['view/title']!
     .filter((e) => evaluateWhen(e.when ?? 'true', { view: 'messageApp.chat', true: true, ...context }))
@@ -121,6 +130,14 @@ describe('extension menus, activation and keybinding', function () {
       'copyInvite',
     ]);
     assert.deepEqual(titleMenu({ [STATE_KEY]: 'offline', [PASSPHRASE_KEY]: true }), ['switchRoom', 'connect', 'showFingerprint', 'forgetPassphrase']);
+  });
+
+  it('lists Disconnect in the command palette only with a connection, Leave Room and Copy Invite only in a room; Connect always', () => {
+    const some = ['connect', 'disconnect', 'leaveRoom', 'copyInvite'];
+    assert.deepEqual(paletteOffers(some, {}), ['connect']);
+    assert.deepEqual(paletteOffers(some, { [STATE_KEY]: 'offline' }), ['connect']);
+    assert.deepEqual(paletteOffers(some, { [STATE_KEY]: 'connected' }), ['connect', 'disconnect']);
+    assert.deepEqual(paletteOffers(some, { [STATE_KEY]: 'inRoom' }), some);
   });
 
   it('reads the state from the session: offline, connected, in a room', () => {

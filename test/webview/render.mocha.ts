@@ -248,6 +248,21 @@ describe('webview rendering (happy-dom)', () => {
     assert.deepEqual(m.posted.at(-1), { type: 'selectRoom', room: 'ops' });
   });
 
+  it('shows who is online only while joined: not after Disconnect, not while reconnecting', () => {
+    m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, 'x')]) });
+    const online = m.root.querySelector('[data-testid="online"]') as HTMLElement;
+    assert.equal(online.hidden, false);
+    m.deliver({ type: 'connection', connection: { state: 'closed' }, me: null });
+    assert.equal(online.hidden, true);
+    // A room list arriving meanwhile does not bring it back.
+    m.deliver({ type: 'rooms', rooms: [{ room: 'team', online: 2, unread: 0, more: false }], active: 'team' });
+    assert.equal(online.hidden, true);
+    m.deliver({ type: 'connection', connection: { state: 'reconnecting', detail: 'The server closed the connection.' }, me: null });
+    assert.equal(online.hidden, true);
+    m.deliver({ type: 'connection', connection: { state: 'joined' }, me: null });
+    assert.equal(online.hidden, false);
+  });
+
   it('shows the banner while not joined and hides it when joined', () => {
     m.deliver({ type: 'snapshot', snapshot: snapshotWith([]) });
     const banner = m.root.querySelector('[data-testid="banner"]') as HTMLElement;

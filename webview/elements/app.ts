@@ -212,6 +212,7 @@ export class ChatApp {
     const { connection } = this.state;
     this.root.setAttribute('data-state', connection.state);
     this.banner.render(connection, this.state.rooms.length > 0);
+    this.tabs.setLive(connection.state === 'joined', this.state.rooms.some((r) => r.room === this.state.active));
     // Joining clears a stale error notice (state.ts), so the notice follows the connection too.
     this.renderNotice();
     const room = this.state.active;

@@ -62,6 +62,8 @@ export class RoomTabs {
   readonly el: HTMLElement;
   private readonly tabs: HTMLElement;
   private readonly online: HTMLElement;
+  /** Joined now: only then is the online count known (after Disconnect or while reconnecting it would be stale). */
+  private live = true;
 
   constructor(private readonly doc: Document, private readonly onSelect: (room: string) => void) {
     this.tabs = h(doc, 'div', { class: 'room-tabs', role: 'tablist', 'aria-label': 'Rooms', 'data-testid': TESTID.rooms });
@@ -85,6 +87,12 @@ export class RoomTabs {
       all[next]?.focus();
       event.preventDefault();
     });
+  }
+
+  /** Shows or hides the online count with the connection (the e2e connect part saw "1 online" after Disconnect). */
+  setLive(live: boolean, current: boolean): void {
+    this.live = live;
+    this.online.hidden = !current || !live;
   }
 
   render(rooms: readonly ViewRoomSummary[], active: string | null): void {
@@ -117,7 +125,7 @@ export class RoomTabs {
       }),
     );
     const current = rooms.find((r) => r.room === active);
-    this.online.hidden = !current;
+    this.online.hidden = !current || !this.live;
     this.online.setAttribute('data-count', String(current?.online ?? 0));
     this.online.replaceChildren(icon(doc, 'person'), ` ${current?.online ?? 0} online`);
     this.online.title = 'People connected to this room now (including you)';
