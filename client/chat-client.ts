@@ -28,6 +28,11 @@
 //   await client.loadOlder(room) -> { messages: RoomItem[] (oldest first), more }: the page before the
 //       oldest message this client has shown (the client owns paging; joinRoom's result says `more`)
 //   await client.fetchHistory(room, { before?, after?, limit? }) -> same shape (one raw page)
+//   Section 12 (per-user keys; client/room/epochs.ts): await client.rotate(room, { remove?: names or fingerprints })
+//       -> { epoch, passphrase, removed } (owner only: 'forbidden'; 'stale_epoch' when another owner won a race);
+//       await client.addOwner(room, name) -> MemberInfo; await client.members(room) -> MemberInfo[];
+//       client.epochOf(room); client.isOwner(room). Joins follow rotations by themselves (grants, catch-up),
+//       event `epoch` { room, epoch, by, removed, own } is the room line. Option epochKeys keeps the keys.
 //   client.setName(name); client.state; client.address; client.fingerprint
 //   client.close()
 // Options also take createKdf (rooms this client creates), kdfFloor (tests only), initialHistory
@@ -50,7 +55,14 @@ import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, openEnvelope, Pins, sealEnvelope, type UnverifiedReason } from './envelope';
+import { Dedupe, encodeEnvelopeBody, openEnvelope, openPlaintext, Pins, sealPlaintext, signBody, type UnverifiedReason } from './envelope';
+import { EPOCH_KINDS, encodeEpochBody, guardEpochBody, type EpochBody, type GrantBody } from './epochs/bodies';
+import { openV2Plaintext, sealV2Plaintext } from './epochs/envelope-v2';
+import { MemoryEpochKeyStore, type EpochKeyStore } from './epochs/store';
+import { hex } from './epochs/state';
+import { EpochFlow, RemovedError, type MemberInfo, type RotateResult } from './room/epochs';
+import { envelopeEpoch } from '../protocol/epoch-header';
+import { concatBytes } from './keys';
 import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
 import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
 import { guardModifier, isEmoji, isModifierBody, isModifierKind, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
@@ -64,7 +76,7 @@ import { checkOutgoing, resolveMentions, type ItemMention, type Mention } from '
 import type { FileInfo } from './kinds/file';
 import { BlobTransfers } from './files/transfer';
 import { Outbox } from './outbox';
-import { JoinFlow, sameBytes, type JoinContext, type JoinResult } from './room/join';
+import { JoinFlow, joinKeysOf, sameBytes, type JoinContext, type JoinResult } from './room/join';
 import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
 import { RequestChannel, type Reply } from './requests';
 import type { RoomParamStore } from './room-params';
@@ -90,7 +102,12 @@ export type ChatEvent =
   | { type: 'deleted'; room: string; id: number }
   /** A member is typing (section 13); forget it TYPING_EXPIRES_MS after the last one. */
   | { type: 'typing'; room: string; from: { name: string; fingerprint: string } }
-  | { type: 'error'; code: ClientErrorCode; message: string; room?: string };
+  | { type: 'error'; code: ClientErrorCode; message: string; room?: string }
+  /**
+   * Section 12: the room moved to a new epoch (this client follows it without a new passphrase).
+   * `by` is the owner who did it, `removed` the names it removed (empty: the passphrase was changed).
+   */
+  | { type: 'epoch'; room: string; epoch: number; by: string; removed: string[]; own: boolean };
 
 /** A kind's own fields (`k` and the rest; not cid, ts or from): what `sendBody` takes. */
 export type BodyFields = Body | ModifierBody extends infer B ? (B extends Body | ModifierBody ? Omit<B, keyof BodyBase> : never) : never;
@@ -151,6 +168,8 @@ export interface ChatClientOptions {
     backoffMinMs?: number;
     backoffMaxMs?: number;
   };
+  /** Section 12: each room's epoch keys between runs (CLI: a 0600 file; the extension: secret storage). Default: in memory. */
+  epochKeys?: EpochKeyStore;
   /** Diagnostics (never secrets or envelope bytes). */
   log?: (line: string) => void;
 }
@@ -163,6 +182,9 @@ export class ChatClient {
   private readonly requests: RequestChannel;
   private readonly outbox: Outbox;
   private readonly joins: JoinFlow;
+  private readonly epochFlow: EpochFlow;
+  /** Cids of our own epoch bodies (not shown, no `pending`/`acked` events) and their ack waiters. */
+  private readonly hiddenSends = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
   private readonly pins: Pins;
   private readonly cursors: CursorStore;
   private readonly identity: Identity;
@@ -210,6 +232,20 @@ export class ChatClient {
       timedOut: () => this.connection.reconnect(new DisconnectedError()),
     });
     this.outbox = new Outbox({ store: options.outbox, send, log, del: (room, cid) => deletionHash(deletionTokenFromKey(this.deleteKey(), room, cid)) });
+    this.epochFlow = new EpochFlow({
+      address: this.connection.address,
+      identity: this.identity,
+      // In memory by default: a room joined again in this process keeps the epochs it followed.
+      store: options.epochKeys ?? new MemoryEpochKeyStore(),
+      kdfFloor: options.kdfFloor,
+      request: (room, frame, expect) => this.requests.request(room, frame, expect),
+      challenge: () => this.challenge(),
+      history: (room, query) => this.history(room, query),
+      scan: (sync, msgs) => this.scan(sync, msgs),
+      post: (sync, make) => this.postEpochBody(sync, make),
+      name: () => this.name,
+      log,
+    });
     this.joins = new JoinFlow(this.joinContext());
   }
 
@@ -254,6 +290,8 @@ export class ChatClient {
 
   close(): void {
     if (this.stateValue === 'closed') return;
+    for (const hidden of this.hiddenSends.values()) hidden.reject(new ClosedError());
+    this.hiddenSends.clear();
     this.connection.close();
     this.outbox.close();
     this.joins.close();
@@ -374,7 +412,7 @@ export class ChatClient {
     const last = this.typingSentAt.get(room);
     if (last !== undefined && now - last < TYPING_SEND_EVERY_MS) return false;
     this.typingSentAt.set(room, now);
-    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now) });
+    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now, (p) => this.sealPlain(sync, p)) });
   }
 
   /**
@@ -412,7 +450,7 @@ export class ChatClient {
     const cid = newCid();
     const ts = Date.now();
     const body = make({ cid, ts, from: { name: this.name, key: this.identity.publicKey } });
-    const env = sealEnvelope({ room, encKey: sync.keys.encKey, identity: this.identity, body });
+    const env = this.sealFor(sync, encodeEnvelopeBody(body));
     const max = this.hello?.max ?? Infinity;
     // Frame overhead: the send map's keys, room, cid and bin header stay well under 256 bytes.
     if (env.length + 256 > max) {
@@ -437,12 +475,187 @@ export class ChatClient {
     return cid;
   }
 
+  /** Signs body bytes and seals them under the room's pinned epoch: v1 for epoch 0, v2 after (section 12.6). */
+  private sealFor(sync: RoomSync, bodyBytes: Uint8Array): Uint8Array {
+    return this.sealPlain(sync, concatBytes(signBody(this.identity, sync.name, bodyBytes), bodyBytes));
+  }
+
+  private sealPlain(sync: RoomSync, plaintext: Uint8Array): Uint8Array {
+    const epoch = sync.epochs.pinned;
+    const key = sync.epochs.keyOf(epoch) ?? sync.keys?.encKey;
+    if (!key) throw new ClientError('not_joined', `Join room "${sync.name}" before sending to it.`, sync.name);
+    return epoch === 0 ? sealPlaintext(sync.name, key, plaintext) : sealV2Plaintext(sync.name, epoch, key, plaintext);
+  }
+
+  /** Decrypts with the key of the epoch the envelope's header names (section 12.6). */
+  private decryptor(sync: RoomSync): (env: Uint8Array) => Uint8Array | null {
+    const room = sync.name;
+    return (env) => {
+      if (env[0] === 0x02) return openV2Plaintext(room, env, (epoch) => sync.epochs.keyOf(epoch));
+      const key = sync.epochs.keyOf(0) ?? (sync.epochs.pinned === 0 ? sync.keys?.encKey : undefined);
+      return key ? openPlaintext(room, key, env) : null;
+    };
+  }
+
+  /**
+   * Sends one of our section 12 bodies (keys, grant, owner) under the pinned epoch and resolves at its
+   * ack. Not kept in the outbox: each is made again when needed (the next join announces again, a
+   * rotation that failed is run again), and the outbox stays the user's messages only.
+   */
+  private postEpochBody(sync: RoomSync, make: (base: BodyBase) => EpochBody): Promise<void> {
+    const room = sync.name;
+    if (!this.name) return Promise.reject(new ClientError('no_name', 'Set a display name before sending messages.', room));
+    const cid = newCid();
+    const body = make({ cid, ts: Date.now(), from: { name: this.name, key: this.identity.publicKey } });
+    const env = this.sealFor(sync, encodeEpochBody(body));
+    this.dedupe.add(room, this.identity.publicKey, cid);
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.hiddenSends.delete(cid);
+        reject(new ClientError('timeout', 'The server did not answer in time.', room));
+      }, this.options.requestTimeoutMs ?? 30_000);
+      const settle = { resolve: () => (clearTimeout(timer), resolve()), reject: (error: Error) => (clearTimeout(timer), reject(error)) };
+      this.hiddenSends.set(cid, settle);
+      if (!this.connection.send({ t: 'send', room, cid, env })) {
+        this.hiddenSends.delete(cid);
+        settle.reject(new DisconnectedError(room));
+      }
+    });
+  }
+
+  /**
+   * Opens stored messages only to note their section 12 bodies (newest first: links open older epochs).
+   * `linksOnly`: just the version 2 envelopes, where back-links are (before a page is shown; its other
+   * epoch bodies are noted as the page is opened).
+   */
+  private scan(sync: RoomSync, msgs: readonly StoredMessage[], linksOnly = false): void {
+    for (let i = msgs.length - 1; i >= 0; i--) {
+      const m = msgs[i];
+      if (!m || m.deleted || (linksOnly && m.env[0] !== 0x02)) continue;
+      const opened = openEnvelope({ room: sync.name, encKey: new Uint8Array(32), decrypt: this.decryptor(sync), cid: m.cid, env: m.env });
+      if (!opened.ok && opened.reason === 'modifier') this.noteEpochBody(sync, opened, m.id);
+    }
+  }
+
+  /** A verified modifier of a section 12 kind: into the room's epoch state. */
+  private noteEpochBody(sync: RoomSync, opened: Extract<ReturnType<typeof openEnvelope>, { reason: 'modifier' }>, id: number): EpochBody | null {
+    const fields = opened.fields;
+    if (!EPOCH_KINDS.includes(opened.k) || !fields || opened.ts === undefined || typeof fields.cid !== 'string') return null;
+    const body = guardEpochBody(fields, { cid: fields.cid, ts: opened.ts, from: opened.from });
+    if (!body) return null;
+    sync.epochs.note(body, id);
+    return body;
+  }
+
+  /** Seals outbox entries of an older epoch again under the pinned one (same signed body, same cid). */
+  private async resealOutbox(sync: RoomSync): Promise<void> {
+    const pinned = sync.epochs.pinned;
+    const open = this.decryptor(sync);
+    await this.outbox.reseal(sync.name, (entry) => {
+      const epoch = envelopeEpoch(entry.env);
+      if (epoch === null || epoch >= pinned) return null;
+      const plaintext = open(entry.env);
+      if (!plaintext) {
+        this.log(`outbox entry ${entry.cid} of ${sync.name} cannot be opened to reseal it`);
+        return null;
+      }
+      return this.sealPlain(sync, plaintext);
+    });
+  }
+
+  // ---- section 12: owners, epochs ------------------------------------------------
+
+  /**
+   * Owner only: moves the room to a new epoch with a new generated passphrase, leaving out the
+   * members named in `remove` (display names or fingerprints). Rejects with 'forbidden' for a
+   * non-owner, 'stale_epoch' when another owner rotated at the same moment.
+   */
+  async rotate(room: string, opts: { remove?: readonly string[] } = {}): Promise<RotateResult> {
+    const sync = this.joinedRoom(room);
+    await this.nameFromRoom(sync);
+    if (!this.name) throw new ClientError('no_name', 'Set a display name before changing the keys of a room.', room);
+    const result = await this.epochFlow.rotate(sync, opts.remove ?? [], async () => (await import('./passphrase')).generatePassphrase());
+    sync.keys = joinKeysOf(room, sync.epochs.get(result.epoch) ?? (() => { throw new ClientError('internal', 'Lost the new keys.', room); })());
+    if (this.options.roomParams) {
+      const keys = sync.epochs.get(result.epoch);
+      if (keys) await this.options.roomParams.set(this.connection.address, room, { salt: keys.salt, kdf: keys.kdf });
+    }
+    this.emit({ type: 'epoch', room, epoch: result.epoch, by: this.name, removed: result.removed.map((r) => r.name), own: true });
+    void this.epochFlow.announce(sync);
+    await this.resealOutbox(sync);
+    this.flushOutbox(room);
+    return result;
+  }
+
+  /** Owner only: makes the member named `name` (display name or fingerprint) an owner too. */
+  async addOwner(room: string, name: string): Promise<MemberInfo> {
+    const sync = this.joinedRoom(room);
+    await this.nameFromRoom(sync);
+    if (!this.name) throw new ClientError('no_name', 'Set a display name before adding an owner.', room);
+    return this.epochFlow.addOwner(sync, name);
+  }
+
+  /** The CLI's `rotate` and `owners` take no --name: sign under the name this identity announced in the room. */
+  private async nameFromRoom(sync: RoomSync): Promise<void> {
+    if (this.name) return;
+    const me = (await this.epochFlow.members(sync)).find((m) => m.self);
+    if (me) this.setName(me.name);
+  }
+
+  /** Every identity that announced keys in the room (reads its history once), owners marked. */
+  async members(room: string): Promise<MemberInfo[]> {
+    return this.epochFlow.members(this.joinedRoom(room));
+  }
+
+  /** The epoch this client seals under in a room (0 for a room never rotated). */
+  epochOf(room: string): number {
+    return this.rooms.get(room)?.epochs.pinned ?? 0;
+  }
+
+  /** This identity is an owner of the room as far as this client has seen (the server has the last word). */
+  isOwner(room: string): boolean {
+    return this.rooms.get(room)?.epochs.isOwner(hex(this.identity.publicKey)) ?? false;
+  }
+
+  /** A `rotated` for a room we follow: believe it (12.8), then join again with the new proof. */
+  private async followRotation(frame: Extract<ServerFrame, { t: 'rotated' }>): Promise<void> {
+    const sync = this.rooms.get(frame.room);
+    if (!sync || sync.status === 'failed') return;
+    const held = sync.epochs.get(frame.epoch)?.auth;
+    // Our own rotation (rotate() finishes it), not a losing one of ours whose keys are still held.
+    const own = held !== undefined && sameBytes(held.publicKey, frame.auth);
+    try {
+      const keys = await this.epochFlow.rotated(sync, frame);
+      if (own) return; // rotate() finishes our own
+      sync.epochs.add(keys);
+      sync.epochs.pin(keys.epoch);
+      await this.epochFlow.save(sync);
+      sync.keys = joinKeysOf(sync.name, keys);
+      if (this.options.roomParams) await this.options.roomParams.set(this.connection.address, sync.name, { salt: keys.salt, kdf: keys.kdf });
+      const grant = sync.epochs.grantsFor(frame.epoch, frame.auth)[0]?.body;
+      this.emitEpoch(sync.name, frame.epoch, grant);
+      await this.joins.rejoin(sync);
+    } catch (error) {
+      if (error instanceof RemovedError) {
+        sync.status = 'failed';
+        this.emit({ type: 'room', room: sync.name, state: 'failed' });
+        this.updateState();
+      }
+      this.emitError(error, sync.name);
+    }
+  }
+
+  private emitEpoch(room: string, epoch: number, grant: GrantBody | undefined): void {
+    this.emit({ type: 'epoch', room, epoch, by: grant?.from.name ?? 'An owner', removed: (grant?.removed ?? []).map((r) => r.name), own: false });
+  }
+
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
   async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
     const sync = this.joinedRoom(room);
     const before = beforeId ?? sync.pager.nextBefore();
     const raw = await this.history(room, before === undefined ? { limit } : { before, limit });
     sync.pager.page(raw.msgs, raw.more, beforeId === undefined);
+    this.scan(sync, raw.msgs, true);
     return { ...this.openPage(sync, raw.msgs), more: raw.more };
   }
 
@@ -450,6 +663,7 @@ export class ChatClient {
   async fetchHistory(room: string, query: HistoryQuery = {}): Promise<HistoryPage> {
     const sync = this.joinedRoom(room);
     const page = await this.history(room, query);
+    this.scan(sync, page.msgs, true);
     return { ...this.openPage(sync, page.msgs), more: page.more };
   }
 
@@ -464,6 +678,7 @@ export class ChatClient {
       challenge: () => this.challenge(),
       closed: () => this.stateValue === 'closed',
       isCurrent: (sync) => this.rooms.get(sync.name) === sync,
+      epochs: this.epochFlow,
       epoch: () => this.epoch,
       joined: (sync, frame) => this.roomJoined(sync, frame),
       roomState: (sync, state) => {
@@ -481,6 +696,7 @@ export class ChatClient {
     const context: ConstructorParameters<typeof RoomSync>[1] = {
       history: (room, query) => this.history(room, query),
       open: (sync, m, live) => this.openStored(sync, m, live),
+      prepare: (sync, msgs) => this.scan(sync, msgs, true),
       show: (room, item) => this.emit(isModifierItem(item) ? { type: 'modifier', room, modifier: item } : { type: 'message', room, item }),
       cursors: this.cursors,
       log: (line) => this.log(line),
@@ -503,6 +719,9 @@ export class ChatClient {
     this.announcePending(sync);
     const epoch = this.epoch;
     await sync.catchUp(joined.last, () => this.epoch === epoch);
+    // Section 12: our keys once per epoch, and messages queued under an older epoch sealed again.
+    void this.epochFlow.announce(sync);
+    await this.resealOutbox(sync);
     this.flushOutbox(room);
   }
 
@@ -519,7 +738,7 @@ export class ChatClient {
     const keys = sync.keys;
     if (!keys) return;
     for (const entry of this.outbox.takeUnannounced(sync.name)) {
-      const opened = openEnvelope({ room: sync.name, encKey: keys.encKey, cid: entry.cid, env: entry.env });
+      const opened = openEnvelope({ room: sync.name, encKey: keys.encKey, decrypt: this.decryptor(sync), cid: entry.cid, env: entry.env });
       // A queued modifier has no item of its own to show; it is folded in once acked.
       if (!opened.ok && opened.reason === 'modifier' && opened.modifier) this.ownModifiers.set(`${sync.name}\n${entry.cid}`, opened.modifier);
       if (!opened.ok) continue;
@@ -529,6 +748,13 @@ export class ChatClient {
   }
 
   private acked(room: string, cid: string, id: number, ts: number): void {
+    const hidden = this.hiddenSends.get(cid);
+    if (hidden) {
+      // One of our section 12 bodies: no outbox entry, no event.
+      this.hiddenSends.delete(cid);
+      hidden.resolve();
+      return;
+    }
     if (!this.outbox.ack(room, cid)) return;
     this.emit({ type: 'acked', room, cid, id, ts });
     const modifier = this.ownModifiers.get(`${room}\n${cid}`);
@@ -585,15 +811,25 @@ export class ChatClient {
         if (this.rooms.has(frame.room)) this.emit({ type: 'deleted', room: frame.room, id: frame.id });
         return;
       case 'signal': {
-        const keys = this.rooms.get(frame.room)?.keys;
-        const from = keys ? openTyping(frame.room, keys.encKey, frame.env) : null;
+        const sync = this.rooms.get(frame.room);
+        const keys = sync?.keys;
+        const from = sync && keys ? openTyping(frame.room, keys.encKey, frame.env, this.decryptor(sync)) : null;
         if (!from || sameBytes(from.key, this.identity.publicKey)) return;
         this.emit({ type: 'typing', room: frame.room, from: { name: from.name, fingerprint: fingerprint(from.key) } });
         return;
       }
       case 'owner_added':
+        this.requests.answer(frame.room, frame);
+        return;
       case 'rotated':
-        return; // PROTOCOL.md section 12: the client side comes with issue 15's client wiring (15c)
+      {
+        // Our own rotate waits for its `rotated` (the one naming our new auth key, not another owner's that won a race);
+        // every follower believes it and joins again.
+        const held = this.rooms.get(frame.room)?.epochs.get(frame.epoch)?.auth;
+        if (held && sameBytes(held.publicKey, frame.auth)) this.requests.answer(frame.room, frame);
+      }
+        void this.followRotation(frame);
+        return;
       default: {
         const never: never = frame;
         this.log(`unhandled frame ${String((never as { t: unknown }).t)}`);
@@ -608,11 +844,30 @@ export class ChatClient {
       this.files.receive(frame); // about a file transfer, not about this client's requests
       return;
     }
+    const hidden = frame.cid === undefined ? undefined : this.hiddenSends.get(frame.cid);
+    if (room && frame.cid && hidden) {
+      this.hiddenSends.delete(frame.cid);
+      hidden.reject(new ServerError(frame.code, room));
+      return;
+    }
+    // A refused `rotate` carries its link's cid: it answers the rotate request, not a send.
+    if (room && frame.cid && !this.outbox.has(room, frame.cid) && this.requests.headExpects(room) === 'rotated') {
+      this.requests.rejectHead(room, new ServerError(frame.code, room));
+      return;
+    }
     if (room && frame.cid) {
       // About one of our sends (never a room request): it stays in the outbox and goes again.
       if (this.outbox.unsent(room, frame.cid)) {
         const sync = this.rooms.get(room);
         if (frame.code === 'rate_limited') this.outbox.retryLater(room, () => this.flushOutbox(room));
+        else if (frame.code === 'stale_epoch' && sync) {
+          // Section 12.4: sealed for an older epoch. It stays queued; sealed again once this client holds the current one.
+          if ((frame.epoch ?? 0) > sync.epochs.pinned) {
+            if (sync.status === 'joined') void this.joins.rejoin(sync);
+          } else {
+            void this.resealOutbox(sync).then(() => this.flushOutbox(room));
+          }
+        }
         else if (frame.code === 'not_joined' && sync?.established && sync.status === 'joined') void this.joins.rejoin(sync);
         else this.emitError(new ServerError(frame.code, room), room);
       }
@@ -644,11 +899,20 @@ export class ChatClient {
     if (m.deleted) return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, 'deleted');
     const keys = sync.keys;
     const opened = keys
-      ? openEnvelope({ room, encKey: keys.encKey, cid: m.cid, env: m.env })
+      ? openEnvelope({ room, encKey: keys.encKey, decrypt: this.decryptor(sync), cid: m.cid, env: m.env })
       : ({ ok: false, reason: 'undecryptable' } as const);
     if (!opened.ok) {
       // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
-      // A known modifier (section 13) becomes a ModifierItem to fold into its target.
+      // Section 12's kinds go into the room's epoch state (never shown);
+      // a known modifier (section 13) becomes a ModifierItem to fold into its target.
+      if (opened.reason === 'modifier' && EPOCH_KINDS.includes(opened.k)) {
+        if (live) {
+          this.dedupe.add(room, opened.from.key, m.cid);
+          if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
+        }
+        this.noteEpochBody(sync, opened, m.id);
+        return null;
+      }
       if (opened.reason === 'modifier') {
         if (!live) return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
         // Our own modifier echoed back (its ack was lost): acked, like a message.
@@ -820,6 +1084,8 @@ export class ChatClient {
     this.log(`connection down: ${error.code}`);
     this.files.disconnected();
     this.requests.failAll((room) => new DisconnectedError(room));
+    for (const hidden of this.hiddenSends.values()) hidden.reject(new DisconnectedError());
+    this.hiddenSends.clear();
     for (const sync of this.rooms.values()) sync.connectionLost();
     if (this.firstConnect) {
       // connect() reports the first failure; the connection keeps retrying unless closed.

@@ -4,7 +4,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { decodeBody, encodeBody } from '../protocol/codec';
 import { SIGNATURE_BYTES } from '../protocol/constants';
-import { isBytes, isCount, isFields, isString } from '../protocol/guards';
+import { isBytes, isCount, isFields, isString, type Fields } from '../protocol/guards';
 import { bodyFields, guardBody, isKindName, type Body } from './kinds/index';
 import type { BodySender } from './kinds/types';
 import { isModifier } from './kinds/unknown';
@@ -32,9 +32,10 @@ export type OpenResult =
   | { ok: false; reason: OpenFailure; /** the verified sender, when the failure came after the signature check */ from?: BodySender }
   /**
    * A verified modifier (section 4): `modifier` holds it when this client knows its kind
-   * and its fields are valid (section 13); otherwise it is ignored, silently.
+   * and its fields are valid (section 13); otherwise it is ignored, silently. `fields` and `ts`
+   * are the decoded body, for modifiers a caller handles itself (section 12).
    */
-  | { ok: false; reason: 'modifier'; from: BodySender; k: string; modifier?: ModifierBody };
+  | { ok: false; reason: 'modifier'; from: BodySender; k: string; modifier?: ModifierBody; fields?: Fields; ts?: number };
 
 /**
  * The body's MessagePack bytes with keys in the protocol's order (cid, ts, from,
@@ -104,6 +105,8 @@ export function openPlaintext(room: string, encKey: Uint8Array, env: Uint8Array)
 export interface OpenInput {
   room: string;
   encKey: Uint8Array;
+  /** Decrypts to `signature || body` instead of encKey: picks the key of the epoch the header names (section 12.6). */
+  decrypt?: (env: Uint8Array) => Uint8Array | null;
   /** The cid of the frame (msg, page entry) that carried the envelope. */
   cid: string;
   env: Uint8Array;
@@ -115,7 +118,7 @@ export interface OpenInput {
  */
 export function openEnvelope(input: OpenInput): OpenResult {
   try {
-    const plaintext = openPlaintext(input.room, input.encKey, input.env);
+    const plaintext = input.decrypt ? input.decrypt(input.env) : openPlaintext(input.room, input.encKey, input.env);
     if (!plaintext || plaintext.length <= SIGNATURE_BYTES) return { ok: false, reason: 'undecryptable' };
     const signature = plaintext.subarray(0, SIGNATURE_BYTES);
     const bodyBytes = plaintext.subarray(SIGNATURE_BYTES);
@@ -142,7 +145,7 @@ export function openEnvelope(input: OpenInput): OpenResult {
       return modifier ? { ok: false, reason: 'modifier', from, k: decoded.k, modifier } : { ok: false, reason: 'modifier', from, k: decoded.k };
     }
     if (!isKindName(decoded.k)) {
-      return isModifier(decoded) ? { ok: false, reason: 'modifier', from, k: decoded.k } : { ok: false, reason: 'unsupported', from };
+      return isModifier(decoded) ? { ok: false, reason: 'modifier', from, k: decoded.k, fields: decoded, ts: decoded.ts } : { ok: false, reason: 'unsupported', from };
     }
     const body = guardBody(decoded.k, decoded, base);
     if (!body) return { ok: false, reason: 'unsupported', from };

@@ -110,6 +110,26 @@ export class Outbox {
     }
   }
 
+  /**
+   * Replaces the envelopes `change` returns a new one for (section 12: sealed again for a newer epoch,
+   * same cid and body), persisted before they may go out again.
+   */
+  async reseal(room: string, change: (entry: OutboxEntry) => Uint8Array | null): Promise<void> {
+    for (const p of this.ordered(room)) {
+      if (!p.stored) continue;
+      const env = change(p.entry);
+      if (!env) continue;
+      p.stored = false;
+      p.sentOn = 0;
+      p.entry = { ...p.entry, env };
+      try {
+        await this.options.store.add(p.entry);
+      } finally {
+        p.stored = true;
+      }
+    }
+  }
+
   /** One delayed `retry` per room, however many of its sends were rate limited. */
   retryLater(room: string, retry: () => void): void {
     if (this.retryTimers.has(room)) return;

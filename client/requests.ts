@@ -5,7 +5,7 @@ import type { ClientFrame, ServerFrame } from '../protocol/frames';
 import { ClientError, DisconnectedError } from './errors';
 
 /** The answers a request can wait for. */
-export type Expect = 'room' | 'joined' | 'page' | 'deleted';
+export type Expect = 'room' | 'joined' | 'page' | 'deleted' | 'rotated' | 'owner_added';
 export type Reply<E extends Expect> = Extract<ServerFrame, { t: E }>;
 
 interface PendingRequest {

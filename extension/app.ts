@@ -4,6 +4,7 @@
 // plain modules. It holds no behaviour of its own beyond that wiring; the
 // commands live in commands/, the webview's requests in webview-router.ts.
 
+import { SecretEpochKeyStore } from './epoch-key-store';
 import * as vscode from 'vscode';
 import type { ViewSnapshot } from '../protocol/webview';
 import { ChatViewProvider, type ChatViewHost } from './chat-view';
@@ -89,6 +90,8 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       onChange: () => this.refreshIndicators(),
       onKeepTrying: (sentence) => this.notifier.notice('info', sentence),
       log,
+      // Section 12: each room's epoch keys live in secret storage like its passphrase.
+      client: { epochKeys: new SecretEpochKeyStore(context.secrets) },
     });
     this.connectFlow = new ConnectFlow({
       ui: {
@@ -281,6 +284,9 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
         this.log.info(`client: ${event.code}: ${event.message}`);
         // The client's sentence for a changed certificate names the CLI's `chat trust`; this one names the command.
         this.notifier.clientError(event.code, event.code === 'certificate_changed' ? changedMessageForExtension(event.message) : event.message);
+        return;
+      case 'notice':
+        this.notifier.notice('info', event.message);
         return;
       default: {
         const unreachable: never = event;

@@ -46,7 +46,9 @@ export type SessionEvent =
   /** Connection state, rooms or unread counts changed (status bar, badge). */
   | { type: 'status' }
   /** A sentence to show (from the client's error events). */
-  | { type: 'error'; code: string; message: string; room?: string };
+  | { type: 'error'; code: string; message: string; room?: string }
+  /** A room line to tell the user (section 12: who changed the room's keys, whom they removed). */
+  | { type: 'notice'; room: string; message: string };
 
 export type JoinOutcome = { created: boolean; online: number };
 
@@ -237,6 +239,21 @@ export class ChatSession {
     const file = await describeFile(path, name);
     await uploadFile(this.client, room, file, path, options);
     return this.client.sendFile(room, file);
+  }
+
+  /** Section 12: the members who announced keys in a room (reads its history once), owners marked. */
+  members(room: string): ReturnType<ChatClient['members']> {
+    return this.client.members(room);
+  }
+
+  /** Section 12: new keys for the room (owner only), leaving out `remove` (names or fingerprints); resolves with the new passphrase. */
+  rotate(room: string, remove: readonly string[]): ReturnType<ChatClient['rotate']> {
+    return this.client.rotate(room, { remove });
+  }
+
+  /** This identity owns the room as far as the client has seen (the server has the last word). */
+  isOwner(room: string): boolean {
+    return this.client.isOwner(room);
   }
 
   /** What a shown file message needs to be downloaded, by room and cid. */
@@ -549,6 +566,13 @@ export class ChatSession {
       }
       case 'error': {
         this.emit({ type: 'error', code: event.code, message: event.message, ...(event.room ? { room: event.room } : {}) });
+        return;
+      }
+      case 'epoch': {
+        // Section 12.5's room line; the client already follows the new key, nothing to type.
+        const who = event.own ? 'You' : event.by;
+        const what = event.removed.length > 0 ? `removed ${event.removed.join(', ')} from` : 'changed the passphrase of';
+        this.emit({ type: 'notice', room: event.room, message: `${who} ${what} room "${event.room}".` });
         return;
       }
       default: {

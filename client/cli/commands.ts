@@ -16,6 +16,7 @@ import { parseInvite } from '../invite';
 import { ReplayFileStore, ReplayMemory } from '../replay';
 import { RoomParamsFile } from '../room-params';
 import { MAX_MENTIONS, type Mention } from '../mentions';
+import { EpochKeysFile } from '../epochs/store';
 import { parseCodeSpec, snippetFromFile } from '../snippet';
 import { KnownServersFile } from '../trust/known-servers';
 import { decideTrust, firstUseQuestion, parseFingerprint, probeCertificate, UnknownCertificateError } from '../trust/tls';
@@ -62,6 +63,15 @@ Commands:
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
           Prints the last N (default 20) messages, then new ones until interrupted.
           With --name, each line typed on stdin is sent (and a missing room is created).
+  rotate  --server HOST:PORT --room ROOM [--remove NAME]... [--name NAME]
+          Owner only: gives the room new keys and prints {"epoch":..,"passphrase":"..","removed":[..]}
+          with the new generated passphrase (for newcomers).
+          Members named by --remove (display name or fingerprint) can no longer join, read new
+          messages or post; everyone else follows without typing anything. They keep what they
+          could already read.
+  owners  --server HOST:PORT --room ROOM [--add NAME] [--name NAME]
+          Lists the members who announced keys, owners marked, one JSON line each; with --add
+          (owner only) makes that member an owner too.
   passphrase
           Prints a generated passphrase (six words from the EFF wordlist, about 77 bits).
   trust   --server HOST:PORT [--trust FINGERPRINT]
@@ -120,15 +130,19 @@ const OPTIONS = {
   to: { type: 'string' },
   emoji: { type: 'string' },
   remove: { type: 'boolean' },
+  add: { type: 'string' },
   raw: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
+
+/** Section 12: `rotate` takes `--remove NAME` any number of times (a string here, a flag for `react`). */
+const ROTATE_OPTIONS = { ...OPTIONS, remove: { type: 'string', multiple: true } } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
 /** Which options each command takes (anything else is a usage error, not silently ignored). */
 const CONNECT = ['server', 'room', 'invite', 'identity', 'tls', 'ca', 'insecure', 'trust'] as const;
-const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'reply', 'react', 'edit', 'delete', 'verify'] as const;
+const COMMANDS = ['send', 'read', 'follow', 'passphrase', 'trust', 'forget-room', 'fetch', 'reply', 'react', 'edit', 'delete', 'verify', 'rotate', 'owners'] as const;
 type Command = (typeof COMMANDS)[number];
 const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   send: [...CONNECT, 'name', 'text', 'image', 'code', 'lang', 'mention', 'file', 'timeout'],
@@ -143,6 +157,8 @@ const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   trust: ['server', 'invite', 'ca', 'trust', 'timeout'],
   'forget-room': ['server', 'room', 'invite'],
   verify: ['server', 'room', 'invite', 'identity', 'name'],
+  rotate: [...CONNECT, 'remove', 'name', 'timeout'],
+  owners: [...CONNECT, 'add', 'name', 'timeout'],
 };
 
 function isCommand(value: string): value is Command {
@@ -151,8 +167,17 @@ function isCommand(value: string): value is Command {
 
 export async function main(argv: string[]): Promise<number> {
   let parsed: { values: Values; positionals: string[] };
+  /** `rotate --remove NAME` (repeatable) takes names; `react --remove` is a flag: parsed apart. */
+  let removeNames: string[] = [];
   try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    if (argv[0] === 'rotate') {
+      const r = parseArgs({ args: argv, options: ROTATE_OPTIONS, allowPositionals: true, strict: true });
+      const { remove, ...rest } = r.values;
+      removeNames = remove ?? [];
+      parsed = { values: rest, positionals: r.positionals };
+    } else {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    }
   } catch (error) {
     throw new UsageError(error instanceof Error ? firstSentence(error.message) : 'Invalid arguments.');
   }
@@ -214,6 +239,10 @@ export async function main(argv: string[]): Promise<number> {
       return modify(ctx, room, command, values);
     case 'delete':
       return deleteCommand(ctx, room, values);
+    case 'rotate':
+      return rotate(ctx, room, values, removeNames);
+    case 'owners':
+      return owners(ctx, room, values);
     default: {
       const never: never = command;
       throw new UsageError(`Unknown command "${String(never)}".`);
@@ -348,6 +377,7 @@ async function context(values: Values, server: string, trustFingerprint: string 
         pins: store,
         roomParams,
         replay,
+        epochKeys: new EpochKeysFile(join(dir, 'room-keys.json')),
         checkNewPassphrase: async (passphrase, room) => {
           // Loaded only when a room is about to be created: the estimator's dictionaries are large.
           const { checkNewPassphrase } = await import('../passphrase');
@@ -449,6 +479,50 @@ async function fetchFile(makeContext: () => Promise<Context>, room: string, valu
     await client.connect();
     await withDeadline(client, ctx.timeoutMs, () => client.joinRoom(room, passphrase));
     await fetchRun(client, room, id, out);
+    return EXIT.ok;
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `rotate`: new keys for the room (owner only); prints the new passphrase on stdout. */
+async function rotate(makeContext: () => Promise<Context>, room: string, values: Values, remove: string[]): Promise<number> {
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
+  try {
+    await client.connect();
+    const result = await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      return client.rotate(room, { remove });
+    });
+    const who = result.removed.map((r) => r.name).join(', ');
+    process.stderr.write(
+      `${who ? `Removed ${who} from` : 'Changed the passphrase of'} room "${room}" (key epoch ${result.epoch}). The new passphrase for newcomers:\n`,
+    );
+    // One JSON line like every other command's output, so scripts can read it.
+    process.stdout.write(jsonLine({ epoch: result.epoch, passphrase: result.passphrase, removed: result.removed.map((r) => r.name) }));
+    return EXIT.ok;
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/** `owners`: the members who announced keys (owners marked); `--add NAME` makes one an owner. */
+async function owners(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
+  try {
+    await client.connect();
+    const members = await withDeadline(client, ctx.timeoutMs, async () => {
+      await client.joinRoom(room, passphrase);
+      if (values.add !== undefined) await client.addOwner(room, values.add);
+      return client.members(room);
+    });
+    for (const m of members) process.stdout.write(jsonLine({ name: m.name, fingerprint: m.fingerprint, owner: m.owner, self: m.self }));
     return EXIT.ok;
   } finally {
     client.close();
@@ -664,6 +738,10 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
           fatalCode = EXIT.certificate;
           fatalExit?.(fatalCode);
         }
+        return;
+      case 'epoch':
+        // Section 12.5's room line: who changed the keys, and whom they removed.
+        if (e.room === room) process.stdout.write(jsonLine({ kind: 'room-line', epoch: e.epoch, by: e.by, removed: e.removed }));
         return;
       case 'room':
       case 'presence':

@@ -17,15 +17,24 @@ export const TYPING_SEND_EVERY_MS = 3000;
 export const TYPING_EXPIRES_MS = 6000;
 
 /** The envelope of a typing signal from `identity` under `name` in `room`. */
-export function sealTyping(room: string, encKey: Uint8Array, identity: Identity, name: string, ts = Date.now()): Uint8Array {
+export function sealTyping(
+  room: string,
+  encKey: Uint8Array,
+  identity: Identity,
+  name: string,
+  ts = Date.now(),
+  /** Section 12: seals under the room's current epoch (a v2 envelope after a rotation). */
+  seal?: (plaintext: Uint8Array) => Uint8Array,
+): Uint8Array {
   const body = encodeBody({ cid: randomBytes(16).toString('base64url'), ts, from: { name, key: identity.publicKey }, k: TYPING_KIND });
-  return sealPlaintext(room, encKey, concatBytes(signBody(identity, room, body), body));
+  const plaintext = concatBytes(signBody(identity, room, body), body);
+  return seal ? seal(plaintext) : sealPlaintext(room, encKey, plaintext);
 }
 
 /** The verified sender of a typing signal; null for anything else (another kind, a bad signature, noise). Never throws. */
-export function openTyping(room: string, encKey: Uint8Array, env: Uint8Array): BodySender | null {
+export function openTyping(room: string, encKey: Uint8Array, env: Uint8Array, decrypt?: (env: Uint8Array) => Uint8Array | null): BodySender | null {
   try {
-    const plaintext = openPlaintext(room, encKey, env);
+    const plaintext = decrypt ? decrypt(env) : openPlaintext(room, encKey, env);
     if (!plaintext || plaintext.length <= SIGNATURE_BYTES) return null;
     const bodyBytes = plaintext.subarray(SIGNATURE_BYTES);
     const decoded = decodeBody(bodyBytes);

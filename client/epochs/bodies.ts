@@ -3,6 +3,7 @@
 import { encodeBody } from '../../protocol/codec';
 import { isKdfParams, type KdfParams } from '../../protocol/frames';
 import { isBytes, isCount, isFields, type Fields } from '../../protocol/guards';
+import { normalizeDisplayName } from '../../protocol/names';
 import type { BodyBase } from '../kinds/types';
 import type { GrantEntry } from './grant';
 
@@ -19,6 +20,19 @@ export interface GrantBody extends BodyBase {
   kdf: KdfParams;
   auth: Uint8Array;
   to: GrantEntry[];
+  /** Optional: who this rotation removes (informational; `to` decides), for the room line. */
+  removed?: RemovedMember[];
+}
+
+export interface RemovedMember {
+  name: string;
+  key: Uint8Array;
+}
+
+/** Section 12.3: an owner names a new owner's identity key so members know who the owners are. */
+export interface OwnerBody extends BodyBase {
+  k: 'owner';
+  add: Uint8Array;
 }
 
 export interface LinkBody extends BodyBase {
@@ -27,7 +41,9 @@ export interface LinkBody extends BodyBase {
   prev: { epoch: number; key: Uint8Array; salt: Uint8Array; kdf: KdfParams };
 }
 
-export type EpochBody = KeysBody | GrantBody | LinkBody;
+export type EpochBody = KeysBody | GrantBody | LinkBody | OwnerBody;
+
+export const EPOCH_KINDS: readonly string[] = ['keys', 'grant', 'link', 'owner'];
 
 /** A self-pointing `rel` (sender key and the body's own cid) marks these as modifiers for clients that do not know them. */
 function head(body: EpochBody): Fields {
@@ -47,7 +63,10 @@ export function encodeEpochBody(body: EpochBody): Uint8Array {
         kdf: { n: body.kdf.n, r: body.kdf.r, p: body.kdf.p },
         auth: body.auth,
         to: body.to.map((e) => ({ x: e.x, enc: e.enc, ct: e.ct })),
+        ...(body.removed && body.removed.length > 0 ? { removed: body.removed.map((r) => ({ name: r.name, key: r.key })) } : {}),
       });
+    case 'owner':
+      return encodeBody({ ...head(body), add: body.add });
     case 'link':
       return encodeBody({
         ...head(body),
@@ -70,6 +89,10 @@ function isGrantEntry(v: unknown): v is GrantEntry {
   return isFields(v) && isBytes(v.x, 32) && isBytes(v.enc, 32) && isBytes(v.ct) && v.ct.length >= 16 && v.ct.length <= 1024;
 }
 
+function isRemoved(v: unknown): v is RemovedMember {
+  return isFields(v) && typeof v.name === 'string' && normalizeDisplayName(v.name) === v.name && isBytes(v.key, 32);
+}
+
 /** Checks a decoded, signature-verified body of one of these kinds; null when its fields are wrong. */
 export function guardEpochBody(f: Fields, base: BodyBase): EpochBody | null {
   if (!selfRel(f, base)) return null;
@@ -80,8 +103,14 @@ export function guardEpochBody(f: Fields, base: BodyBase): EpochBody | null {
       const to = f.to;
       if (!isCount(f.epoch) || f.epoch < 1 || !isBytes(f.salt, 16) || !isKdfParams(f.kdf) || !isBytes(f.auth, 32)) return null;
       if (!Array.isArray(to) || !to.every(isGrantEntry)) return null;
-      return { ...base, k: 'grant', epoch: f.epoch, salt: f.salt, kdf: f.kdf, auth: f.auth, to };
+      const removed = f.removed;
+      if (removed !== undefined && removed !== null && !(Array.isArray(removed) && removed.length <= 256 && removed.every(isRemoved))) return null;
+      const grant: GrantBody = { ...base, k: 'grant', epoch: f.epoch, salt: f.salt, kdf: f.kdf, auth: f.auth, to };
+      if (Array.isArray(removed) && removed.length > 0) grant.removed = (removed as RemovedMember[]).map((r) => ({ name: r.name, key: r.key }));
+      return grant;
     }
+    case 'owner':
+      return isBytes(f.add, 32) ? { ...base, k: 'owner', add: f.add } : null;
     case 'link': {
       const prev = f.prev;
       if (!isCount(f.epoch) || f.epoch < 1 || !isFields(prev)) return null;

@@ -6,6 +6,10 @@ import type { StoredMessage } from '../../protocol/frames';
 import type { RoomItem } from '../kinds/index';
 import type { ModifierItem } from '../kinds/modifiers';
 import type { RoomKeys } from '../keys';
+
+/** What joining and sealing need of the current epoch's keys. */
+export type JoinKeys = Pick<RoomKeys, 'room' | 'encKey' | 'authPublic' | 'authPrivate'>;
+import { EpochState } from '../epochs/state';
 import { Pager } from '../pager';
 import type { Reply } from '../requests';
 import type { CursorStore } from '../storage';
@@ -26,6 +30,8 @@ export interface RoomSyncContext {
   history(room: string, query: HistoryQuery): Promise<Reply<'page'>>;
   /** Opens a stored message (dedupe, own acks, replay checks); null: nothing to show. */
   open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null;
+  /** Called with a page before its messages are delivered (section 12: its back-links open older epochs). */
+  prepare?(room: RoomSync, msgs: readonly StoredMessage[]): void;
   /** Emits a delivered item (a message, or a modifier to fold into its target). */
   show(room: string, item: RoomItem | ModifierItem): void;
   cursors: CursorStore;
@@ -38,7 +44,13 @@ export interface RoomSyncContext {
 
 export class RoomSync {
   status: RoomStatus = 'joining';
-  keys: RoomKeys | undefined;
+  /** The keys of the epoch this client joins and seals with (section 12: the pinned epoch). */
+  keys: JoinKeys | undefined;
+  /** Section 12: keys per epoch, members' announced keys, grants, owners. */
+  epochs: EpochState;
+  epochsLoaded = false;
+  /** A `keys` announcement is being queued (once per epoch). */
+  announcing = false;
   /** The join call finished once, so reconnects rejoin this room by themselves. */
   established = false;
   online = 0;
@@ -53,7 +65,9 @@ export class RoomSync {
   constructor(
     readonly name: string,
     private readonly context: RoomSyncContext,
-  ) {}
+  ) {
+    this.epochs = new EpochState(name);
+  }
 
   get catchingUp(): boolean {
     return this.catching;
@@ -129,6 +143,7 @@ export class RoomSync {
       const initial = this.context.initialHistory ?? PAGE_SIZE;
       if (last > 0 && initial > 0) {
         const page = await this.context.history(this.name, { limit: initial });
+        this.context.prepare?.(this, page.msgs);
         for (const m of page.msgs) this.deliver(m);
         this.pager.page([], page.more, true);
       } else if (last === 0) {
@@ -141,6 +156,7 @@ export class RoomSync {
     while ((this.cursorValue ?? 0) < last) {
       const after = this.cursorValue ?? 0;
       const page = await this.context.history(this.name, { after, limit: HISTORY_PAGE });
+      this.context.prepare?.(this, page.msgs);
       for (const m of page.msgs) this.deliver(m);
       if (!page.more || page.msgs.length === 0) break;
     }

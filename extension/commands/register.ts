@@ -12,6 +12,7 @@ import { saveImageFromContext, sendImage } from './images';
 import { saveFileFromContext, sendFile } from './files';
 import { forgetPassphrase, showFingerprint } from './keys';
 import { leaveRoom, switchRoom } from './rooms';
+import { changePassphrase, removeMember } from './members';
 import { copyInvite, forgetRoomParams, trustNewCertificate, trustNewKey, verifyFingerprint } from './trust';
 import { checkPrecondition, COMMANDS, type CommandId } from './table';
 import { roomNotifications } from './room-notify';
@@ -39,6 +40,8 @@ const HANDLERS: Record<CommandId, Handler> = {
   'messageApp.roomNotifications': roomNotifications,
   'messageApp.verifyFingerprint': verifyFingerprint,
   'messageApp.trustNewKey': trustNewKey,
+  'messageApp.removeMember': removeMember,
+  'messageApp.changePassphrase': changePassphrase,
 };
 
 export function registerCommands(app: ChatApp): vscode.Disposable[] {

@@ -41,6 +41,9 @@ export const COMMANDS = [
   { id: 'messageApp.roomNotifications', needs: 'inRoom', unmet: JOIN_FIRST },
   { id: 'messageApp.verifyFingerprint', needs: 'inRoom', unmet: JOIN_FIRST },
   { id: 'messageApp.trustNewKey', needs: 'inRoom', unmet: JOIN_FIRST },
+  // Section 12: owner commands (the handler says so to a non-owner).
+  { id: 'messageApp.removeMember', needs: 'inRoom', unmet: JOIN_FIRST },
+  { id: 'messageApp.changePassphrase', needs: 'inRoom', unmet: JOIN_FIRST },
 ] as const satisfies readonly CommandSpec[];
 
 export type CommandId = (typeof COMMANDS)[number]['id'];

@@ -24,10 +24,10 @@ export interface PartOptions {
 }
 
 /** Polls `check` until it is true (a throw counts as not yet); fails with `what` after `timeoutMs`. */
-export async function until(what: string, timeoutMs: number, check: () => Promise<boolean>, everyMs = 100): Promise<void> {
+export async function until(what: string, timeoutMs: number, check: () => Promise<boolean> | boolean, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
+    if (await Promise.resolve().then(check).catch(() => false)) return;
     await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new E2eError('timeout', `${what} (waited ${timeoutMs / 1000} s)`);

@@ -19,6 +19,7 @@ import { Report } from './report';
 import { ensureTools } from './setup';
 import { messageListPart } from './message-list';
 import { codePart } from './code';
+import { membersPart } from './members';
 import { filesPart } from './files';
 import { connectPart } from './connect';
 import type { PartOptions } from './part';
@@ -45,6 +46,7 @@ const WORKBENCH_PARTS: readonly { name: string; what: string; run: (o: PartOptio
   { name: 'connect', what: 'issue 16: unreachable server, then the real one; menus by state', run: connectPart },
   { name: 'conversation', what: 'issue 13: reply, react, typing, edit, delete', run: conversationPart },
   { name: 'code', what: 'issue 12: Share Selection, Open, @mentions', run: codePart },
+  { name: 'members', what: 'issue 15: Remove Member and a new key epoch', run: membersPart },
   { name: 'trust', what: 'issue 11: new-room passphrase, Verify Fingerprint, Trust New Key', run: trustPart },
 ];
 
@@ -192,6 +194,20 @@ async function main(): Promise<number> {
         await diagnose(open, server, shots);
       }
       await closeAll(open);
+    }
+
+    if (parts.includes('members')) {
+      await closeAll(open);
+      const t = Date.now();
+      try {
+        await membersPart({ browser: chromium, tools, stateDir: join(state, 'members'), vsix, server: chat, shots, report, open });
+        report.record('part members: Alice removes Carol, Bob keeps chatting (all steps)', Date.now() - t);
+      } catch (err) {
+        report.record('part members: Alice removes Carol, Bob keeps chatting (all steps)', Date.now() - t, false);
+        failures.push(`part members: ${message(err)}`);
+        console.error(`[e2e] part members FAILED: ${message(err)}`);
+        await diagnose(open, server, shots);
+      }
     }
   } catch (err) {
     failures.push(message(err));
