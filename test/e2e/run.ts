@@ -180,35 +180,6 @@ async function main(): Promise<number> {
       }
       await closeAll(open);
     }
-
-    if (parts.includes('code')) {
-      await closeAll(open);
-      const t = Date.now();
-      try {
-        await codePart({ browser: chromium, tools, stateDir: join(state, 'code'), vsix, server: chat, shots, report, open });
-        report.record('part code: share a selection, open it, @mention (all steps)', Date.now() - t);
-      } catch (err) {
-        report.record('part code: share a selection, open it, @mention (all steps)', Date.now() - t, false);
-        failures.push(`part code: ${message(err)}`);
-        console.error(`[e2e] part code FAILED: ${message(err)}`);
-        await diagnose(open, server, shots);
-      }
-      await closeAll(open);
-    }
-
-    if (parts.includes('members')) {
-      await closeAll(open);
-      const t = Date.now();
-      try {
-        await membersPart({ browser: chromium, tools, stateDir: join(state, 'members'), vsix, server: chat, shots, report, open });
-        report.record('part members: Alice removes Carol, Bob keeps chatting (all steps)', Date.now() - t);
-      } catch (err) {
-        report.record('part members: Alice removes Carol, Bob keeps chatting (all steps)', Date.now() - t, false);
-        failures.push(`part members: ${message(err)}`);
-        console.error(`[e2e] part members FAILED: ${message(err)}`);
-        await diagnose(open, server, shots);
-      }
-    }
   } catch (err) {
     failures.push(message(err));
     console.error(`[e2e] FAILED: ${message(err)}`);
