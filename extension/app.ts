@@ -234,6 +234,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
       .refresh({
         connected: session !== undefined,
         activeRoom: session?.state.active ?? null,
+        owner: session?.state.active ? session.isOwner(session.state.active) : false,
         server: session?.server ?? s.server,
         rooms: [...(session?.state.roomNames() ?? []), ...this.rooms.list(), s.room],
       })

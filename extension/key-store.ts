@@ -3,6 +3,7 @@
 // module over a SecretStorage-shaped interface, so it is tested without VS Code.
 
 import { generateIdentity, identityFromSeed, type Identity } from '../client/keys';
+import { epochsKey } from './epoch-key-store';
 
 /** The subset of vscode.SecretStorage used here. */
 export interface SecretStore {
@@ -57,8 +58,10 @@ export class KeyStore {
     await this.secrets.store(passphraseKey(server, room), passphrase);
   }
 
+  /** Forgets the room's passphrase and its epoch keys (PROTOCOL.md section 12), which read the room as well as it does. */
   async forgetPassphrase(server: string, room: string): Promise<void> {
     await this.secrets.delete(passphraseKey(server, room));
+    await this.secrets.delete(epochsKey(server, room));
   }
 }
 

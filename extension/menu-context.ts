@@ -1,7 +1,8 @@
 // What the view's "..." menu may offer now, as context keys for package.json's
 // `when` clauses: `messageApp.state` ("offline", "connected" or "inRoom") for
-// Disconnect and Leave Room, and `messageApp.hasPassphrase` for Forget
-// Passphrase. Keys are set only when their value changes. Plain module (no
+// Disconnect and Leave Room, `messageApp.hasPassphrase` for Forget
+// Passphrase, and `messageApp.owner` (this user owns the open room) for Remove
+// Member... and Change Passphrase. Keys are set only when their value changes. Plain module (no
 // `vscode`): setContext is injected, so the rules are tested on Node.
 
 import { isRoomName } from '../protocol/names';
@@ -11,12 +12,15 @@ export type MenuState = 'offline' | 'connected' | 'inRoom';
 
 export const STATE_KEY = 'messageApp.state';
 export const PASSPHRASE_KEY = 'messageApp.hasPassphrase';
+export const OWNER_KEY = 'messageApp.owner';
 
 /** What the keys are computed from. */
 export interface MenuFacts {
   /** A session exists (connected, or reconnecting by itself). */
   connected: boolean;
   activeRoom: string | null;
+  /** This user is an owner of the active room (PROTOCOL.md section 12.3). */
+  owner: boolean;
   /** The server whose passphrases count: the session's, else the configured one ('' when none). */
   server: string;
   /** Rooms that may have a saved passphrase: the session's, this window's, the configured one. */
@@ -48,9 +52,10 @@ export class MenuContext {
     private readonly keys: Pick<KeyStore, 'passphrase'>,
   ) {}
 
-  /** Sets the keys for these facts; resolves once both are set. */
+  /** Sets the keys for these facts; resolves once all are set. */
   async refresh(facts: MenuFacts): Promise<void> {
     await this.set(STATE_KEY, menuState(facts));
+    await this.set(OWNER_KEY, facts.activeRoom !== null && facts.owner);
     const checking = JSON.stringify([facts.server, [...new Set(facts.rooms)].sort()]);
     if (checking === this.checked) return;
     this.checked = checking;

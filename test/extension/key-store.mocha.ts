@@ -4,6 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { isIdentityKey, KeyStore, parsePassphraseKey, passphraseKey } from '../../extension/key-store';
 import { InMemorySecretStorage } from './fakes';
+import { SecretEpochKeyStore } from '../../extension/epoch-key-store';
 
 describe('extension key store (SecretStorage)', () => {
   it('makes the identity once and returns the same key afterwards, also to another KeyStore on the same secrets', async () => {
@@ -36,8 +37,13 @@ describe('extension key store (SecretStorage)', () => {
     assert.deepEqual((await keys.identity()).publicKey, replaced.publicKey);
   });
 
-  it('keeps passphrases per server and room, and forgets exactly one', async () => {
-    const keys = new KeyStore(new InMemorySecretStorage());
+  it('keeps passphrases per server and room, and forgets exactly one (with its epoch keys)', async () => {
+    const secrets = new InMemorySecretStorage();
+    const keys = new KeyStore(secrets);
+    const epochs = new SecretEpochKeyStore(secrets);
+    const record = { pinned: 1, epochs: [{ epoch: 1, salt: new Uint8Array(16), kdf: { n: 16384, r: 8, p: 1 }, encKey: new Uint8Array(32).fill(7) }], announced: [1], owners: [] };
+    await epochs.set('a:1', 'team', record);
+    await epochs.set('a:1', 'ops', record);
     await keys.storePassphrase('a:1', 'team', 'one');
     await keys.storePassphrase('b:2', 'team', 'two');
     await keys.storePassphrase('a:1', 'ops', 'three');
@@ -45,6 +51,8 @@ describe('extension key store (SecretStorage)', () => {
     assert.equal(await keys.passphrase('b:2', 'team'), 'two');
     await keys.forgetPassphrase('a:1', 'team');
     assert.equal(await keys.passphrase('a:1', 'team'), undefined);
+    assert.equal(await epochs.get('a:1', 'team'), undefined, 'the epoch keys go with the passphrase');
+    assert.equal((await epochs.get('a:1', 'ops'))?.pinned, 1);
     assert.equal(await keys.passphrase('b:2', 'team'), 'two');
     assert.equal(await keys.passphrase('a:1', 'ops'), 'three');
   });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeyStore } from '../../extension/key-store';
 import { leaveActiveRoom } from '../../extension/leave-room';
-import { MenuContext, menuState, PASSPHRASE_KEY, STATE_KEY, type MenuFacts } from '../../extension/menu-context';
+import { MenuContext, menuState, OWNER_KEY, PASSPHRASE_KEY, STATE_KEY, type MenuFacts } from '../../extension/menu-context';
 import { SessionHost } from '../../extension/session-host';
 import { WindowRooms } from '../../extension/window-rooms';
 import { REPO_ROOT, startServer, type TestServer } from '../support/server';
@@ -134,6 +134,15 @@ describe('extension menus, activation and keybinding', function () {
     assert.deepEqual(titleMenu({ [STATE_KEY]: 'offline', [PASSPHRASE_KEY]: true }), ['switchRoom', 'connect', 'showFingerprint', 'forgetPassphrase']);
   });
 
+  it('offers Remove Member... and Change Passphrase (palette and "..." menu) only to an owner in a room', () => {
+    const owner = ['removeMember', 'changePassphrase'];
+    assert.deepEqual(paletteOffers(owner, { [STATE_KEY]: 'inRoom' }), []);
+    assert.deepEqual(paletteOffers(owner, { [STATE_KEY]: 'inRoom', [OWNER_KEY]: true }), owner);
+    assert.deepEqual(paletteOffers(owner, { [STATE_KEY]: 'connected', [OWNER_KEY]: true }), []);
+    assert.deepEqual(titleMenu({ [STATE_KEY]: 'inRoom', [OWNER_KEY]: true }).slice(-2), owner);
+    assert.ok(!titleMenu({ [STATE_KEY]: 'inRoom', [OWNER_KEY]: false }).includes('removeMember'));
+  });
+
   it('lists Disconnect in the command palette only with a connection, Leave Room and Copy Invite only in a room; Connect always', () => {
     const some = ['connect', 'disconnect', 'leaveRoom', 'copyInvite'];
     assert.deepEqual(paletteOffers(some, {}), ['connect']);
@@ -157,7 +166,9 @@ describe('extension menus, activation and keybinding', function () {
     let menus: MenuContext;
     const facts = (): MenuFacts => {
       const session = host.current;
-      return { connected: session !== undefined, activeRoom: session?.state.active ?? null, server: server.address, rooms: [...(session?.state.roomNames() ?? []), ...rooms.list()] };
+      const activeRoom = session?.state.active ?? null;
+      const owner = activeRoom !== null && session !== undefined && session.isOwner(activeRoom);
+      return { connected: session !== undefined, activeRoom, owner, server: server.address, rooms: [...(session?.state.roomNames() ?? []), ...rooms.list()] };
     };
 
     before(async () => {
@@ -192,7 +203,7 @@ describe('extension menus, activation and keybinding', function () {
 
     it('sets the keys as the user connects, joins, leaves and forgets, each only when it changes', async () => {
       await menus.refresh(facts());
-      assert.deepEqual(set, [[STATE_KEY, 'offline'], [PASSPHRASE_KEY, false]]);
+      assert.deepEqual(set, [[STATE_KEY, 'offline'], [OWNER_KEY, false], [PASSPHRASE_KEY, false]]);
       const session = await host.ensure(server.address, 'Nia');
       await menus.refresh(facts());
       assert.equal(menus.get(STATE_KEY), 'connected');
@@ -202,6 +213,7 @@ describe('extension menus, activation and keybinding', function () {
       await menus.refresh(facts());
       assert.equal(menus.get(STATE_KEY), 'inRoom');
       assert.equal(menus.get(PASSPHRASE_KEY), true);
+      assert.equal(menus.get(OWNER_KEY), true, 'the creator owns the room');
       const before = set.length;
       await menus.refresh(facts());
       assert.equal(set.length, before, 'nothing set again when nothing changed');
@@ -213,6 +225,7 @@ describe('extension menus, activation and keybinding', function () {
       await host.disconnect();
       await menus.refresh(facts());
       assert.equal(menus.get(STATE_KEY), 'offline', 'Disconnect and Leave Room go after Disconnect');
+      assert.equal(menus.get(OWNER_KEY), false, 'no room, no owner commands');
     });
 
     it('leaves the room only after the user confirms, and forgets it for this window', async () => {
