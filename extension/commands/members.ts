@@ -7,22 +7,22 @@ import type { RotateResult } from '../../client/room/epochs';
 
 const NOT_OWNER = 'Only an owner of the room can do this. The creator of a room is its owner and can make others owners.';
 
-/** The room and session a command acts on; undefined (said already) when there is none. */
-function activeRoom(app: ChatApp): { room: string; session: NonNullable<ChatApp['sessions']['current']> } | undefined {
+/** The open room and its session when this user owns it; undefined (said already to a non-owner) otherwise. */
+function ownedRoom(app: ChatApp): { room: string; session: NonNullable<ChatApp['sessions']['current']> } | undefined {
   const session = app.sessions.current;
   const room = session?.state.active;
   if (!session || !room) return undefined;
+  if (!session.isOwner(room)) {
+    void vscode.window.showInformationMessage(`Message App: ${NOT_OWNER}`);
+    return undefined;
+  }
   return { room, session };
 }
 
 export async function removeMember(app: ChatApp): Promise<void> {
-  const target = activeRoom(app);
+  const target = ownedRoom(app);
   if (!target) return;
   const { room, session } = target;
-  if (!session.isOwner(room)) {
-    void vscode.window.showInformationMessage(`Message App: ${NOT_OWNER}`);
-    return;
-  }
   const members = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Window, title: `Message App: reading the members of ${room}` },
     () => session.members(room),
@@ -55,13 +55,8 @@ export async function removeMember(app: ChatApp): Promise<void> {
 }
 
 export async function changePassphrase(app: ChatApp): Promise<void> {
-  const target = activeRoom(app);
-  if (!target) return;
-  const { room, session } = target;
-  if (!session.isOwner(room)) {
-    void vscode.window.showInformationMessage(`Message App: ${NOT_OWNER}`);
-    return;
-  }
+  const room = ownedRoom(app)?.room;
+  if (!room) return;
   const confirm = await vscode.window.showWarningMessage(
     `Change the passphrase of room "${room}"?`,
     {

@@ -5,34 +5,16 @@
 // skips the gap between toasts under "all". The VS Code surfaces are the only fakes (the notifier's boundary).
 
 import { strict as assert } from 'node:assert';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { FileStateStore } from '../../client/file-store';
-import { generateIdentity } from '../../client/keys';
 import type { NotificationSetting } from '../../extension/config';
 import { Notifier } from '../../extension/notifier';
-import { ChatSession } from '../../extension/session';
-import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
+import type { ChatSession } from '../../extension/session';
 import { routeWebviewMessage, type RouterActions } from '../../extension/webview-router';
 import type { HostMessage, ViewItem } from '../../protocol/webview';
-import { TEST_KDF } from '../support/kdf';
 import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { InMemoryMemento } from './fakes';
+import { testSession } from './session-harness';
 
-function makeSession(server: string, name: string): ChatSession {
-  const memento = new InMemoryMemento();
-  return new ChatSession({
-    server,
-    name,
-    identity: generateIdentity(),
-    outbox: new FileStateStore(mkdtempSync(join(tmpdir(), 'message-app-outbox-'))),
-    cursors: new MementoCursorStore(memento, server),
-    pins: new MementoPinStore(memento, server),
-    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
-  });
-}
+const makeSession = (server: string, name: string): ChatSession => testSession(server, name).session;
 
 /** Ann's notifier with her view hidden; the toasts it would show. */
 function annNotifier(setting: () => NotificationSetting, clock: () => number): { notifier: Notifier; toasts: string[] } {
