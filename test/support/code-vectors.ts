@@ -4,10 +4,7 @@
 // Ed25519 signs deterministically), so the committed file is checked against a fresh build.
 // Regenerate: npx bun test/support/code-vectors.ts > test/vectors/protocol-v1-code.json
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { identityFromSeed } from '../../client/keys';
-import { sealRawBody, unknownKindBody } from './kinds-vectors';
+import { hex, readBaseVectors, sealRawBody, toJson, unknownKindBody } from './kinds-vectors';
 
 export type CodeExpectation = 'code' | 'placeholder_unsupported';
 
@@ -30,25 +27,8 @@ export interface CodeVectors {
   cases: CodeVector[];
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Uint8Array) return hex(value);
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  return value;
-}
-
 export function buildCodeVectors(): CodeVectors {
-  const base = JSON.parse(readFileSync(join(process.cwd(), 'test/vectors/protocol-v1.json'), 'utf8')) as {
-    room: string;
-    enc_key: string;
-    identity_seed: string;
-    identity_pub: string;
-  };
-  const identity = identityFromSeed(unhex(base.identity_seed));
-  const encKey = unhex(base.enc_key);
+  const { base, identity, encKey } = readBaseVectors();
   const ts = 1764230600000;
   const text = 'export function add(a: number, b: number): number {\n  return a + b;\n}';
   const code = (cid: string, i: number, fields: Record<string, unknown>): Record<string, unknown> => unknownKindBody(identity, 'Ada', cid, ts + i, 'code', fields);

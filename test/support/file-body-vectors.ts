@@ -3,10 +3,7 @@
 // committed file is checked against a fresh build. Regenerate: npx bun test/support/file-body-vectors.ts > test/vectors/protocol-v1-file.json
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { identityFromSeed } from '../../client/keys';
-import { sealRawBody, unknownKindBody } from './kinds-vectors';
+import { hex, readBaseVectors, sealRawBody, toJson, unknownKindBody } from './kinds-vectors';
 
 export type FileExpectation = 'file' | 'placeholder_unsupported';
 
@@ -31,20 +28,8 @@ export interface FileBodyVectors {
   cases: FileBodyVector[];
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Uint8Array) return hex(value);
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  return value;
-}
-
 export function buildFileBodyVectors(): FileBodyVectors {
-  const base = JSON.parse(readFileSync(join(process.cwd(), 'test/vectors/protocol-v1.json'), 'utf8')) as { room: string; enc_key: string; identity_seed: string; identity_pub: string };
-  const identity = identityFromSeed(unhex(base.identity_seed));
-  const encKey = unhex(base.enc_key);
+  const { base, identity, encKey } = readBaseVectors();
   const ts = 1764230600000;
   const plain = new TextEncoder().encode('hello, file\n');
   const sha256 = new Uint8Array(createHash('sha256').update(plain).digest());

@@ -31,8 +31,21 @@ export interface KindVectors {
   cases: KindVector[];
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
+export const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+export const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
+
+/** The room, room key and identity every generated vector file reuses, from test/vectors/protocol-v1.json. */
+export interface BaseVectorKeys {
+  room: string;
+  enc_key: string;
+  identity_seed: string;
+  identity_pub: string;
+}
+
+export function readBaseVectors<T extends BaseVectorKeys = BaseVectorKeys>(): { base: T; identity: Identity; encKey: Uint8Array } {
+  const base = JSON.parse(readFileSync(join(process.cwd(), 'test/vectors/protocol-v1.json'), 'utf8')) as T;
+  return { base, identity: identityFromSeed(unhex(base.identity_seed)), encKey: unhex(base.enc_key) };
+}
 
 /** A body map in wire order (cid, ts, from, k, then the kind's fields) for `from`. */
 export function unknownKindBody(identity: Identity, name: string, cid: string, ts: number, k: string, fields: Record<string, unknown>): Record<string, unknown> {
@@ -46,7 +59,8 @@ export function sealRawBody(room: string, encKey: Uint8Array, identity: Identity
   return { bodyBytes, signature, env: sealPlaintext(room, encKey, new Uint8Array([...signature, ...bodyBytes]), nonce) };
 }
 
-function toJson(value: unknown): unknown {
+/** A body map as JSON: byte strings in hex. */
+export function toJson(value: unknown): unknown {
   if (value instanceof Uint8Array) return hex(value);
   if (Array.isArray(value)) return value.map(toJson);
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
@@ -55,15 +69,7 @@ function toJson(value: unknown): unknown {
 
 /** The vectors, on the room, room key and identity of test/vectors/protocol-v1.json. */
 export function buildKindVectors(): KindVectors {
-  const base = JSON.parse(readFileSync(join(process.cwd(), 'test/vectors/protocol-v1.json'), 'utf8')) as {
-    room: string;
-    enc_key: string;
-    identity_seed: string;
-    identity_pub: string;
-    messages: { body: { cid: string } }[];
-  };
-  const identity = identityFromSeed(unhex(base.identity_seed));
-  const encKey = unhex(base.enc_key);
+  const { base, identity, encKey } = readBaseVectors<BaseVectorKeys & { messages: { body: { cid: string } }[] }>();
   const target = base.messages[0]?.body.cid ?? 'AAECAwQFBgcICQoLDA0ODw';
   const ts = 1764230500000;
   const specs: { about: string; body: Record<string, unknown>; expect: KindExpectation }[] = [

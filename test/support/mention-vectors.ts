@@ -3,10 +3,8 @@
 // (fixed nonces, Ed25519 signs deterministically), so the committed file is checked against a fresh build.
 // Regenerate: npx bun test/support/mention-vectors.ts > test/vectors/protocol-v1-mentions.json
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fingerprint, identityFromSeed } from '../../client/keys';
-import { sealRawBody, unknownKindBody } from './kinds-vectors';
+import { hex, readBaseVectors, sealRawBody, toJson, unknownKindBody } from './kinds-vectors';
 
 export interface MentionVector {
   about: string;
@@ -30,25 +28,8 @@ export interface MentionVectors {
   cases: MentionVector[];
 }
 
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Uint8Array) return hex(value);
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  return value;
-}
-
 export function buildMentionVectors(): MentionVectors {
-  const base = JSON.parse(readFileSync(join(process.cwd(), 'test/vectors/protocol-v1.json'), 'utf8')) as {
-    room: string;
-    enc_key: string;
-    identity_seed: string;
-    identity_pub: string;
-  };
-  const identity = identityFromSeed(unhex(base.identity_seed));
-  const encKey = unhex(base.enc_key);
+  const { base, identity, encKey } = readBaseVectors();
   const bob = identityFromSeed(new Uint8Array(32).fill(0x01)).publicKey;
   const cy = identityFromSeed(new Uint8Array(32).fill(0x02)).publicKey;
   const ts = 1764230700000;

@@ -2,25 +2,10 @@
 // section 13), sealed with fixed nonces on the keys of protocol-v1.json, so the committed file can be checked
 // against a fresh build. Regenerate: npx bun test/vectors/gen-conversation-bodies-v1.ts > test/vectors/conversation-bodies-v1.json
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { identityFromSeed } from '../../client/keys';
-import { sealRawBody, unknownKindBody } from '../support/kinds-vectors';
-
-const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
-const unhex = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'hex'));
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Uint8Array) return hex(value);
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJson(v)]));
-  return value;
-}
+import { hex, readBaseVectors, sealRawBody, toJson, unknownKindBody } from '../support/kinds-vectors';
 
 export function buildConversationVectors(): Record<string, unknown> {
-  const base = JSON.parse(readFileSync(join(process.cwd(), 'test/vectors/protocol-v1.json'), 'utf8')) as { room: string; enc_key: string; identity_seed: string; identity_pub: string };
-  const identity = identityFromSeed(unhex(base.identity_seed));
-  const encKey = unhex(base.enc_key);
+  const { base, identity, encKey } = readBaseVectors();
   const target = { key: identity.publicKey, cid: 'AAECAwQFBgcICQoLDA0ODw' };
   const ts = 1764230600000;
   const specs = [
