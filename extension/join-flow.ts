@@ -89,5 +89,6 @@ export async function joinWithPassphrase(session: Joinable, keys: KeyStore, room
 
 /** Why a typed passphrase may not create a room (client/passphrase.ts's threshold, said for the extension). */
 export function weaknessSentence(guesses: number): string {
-  return `That passphrase is too easy to guess for a new room (about 10^${Math.max(0, Math.floor(Math.log10(guesses)))} guesses; at least 10^14 are needed). Use the generated one, or type a longer one.`;
+  // Short enough for the QuickPick's placeholder (about 80 characters show); its items say what to do instead.
+  return `Too easy to guess for a new room: about 10^${Math.max(0, Math.floor(Math.log10(guesses)))} guesses, at least 10^14 needed.`;
 }

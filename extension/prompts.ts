@@ -85,7 +85,7 @@ type NewPassphraseChoice = 'generated' | 'typed' | 'retype';
 /**
  * A new room's passphrase: a QuickPick offering the generated one (with a copy button; choosing
  * it copies it too, so it can be given to the others), the typed one when it is strong enough,
- * or typing another. A weak typed one is refused with the reason in the title.
+ * or typing another. A weak typed one is refused with the reason in the placeholder.
  */
 export async function askNewRoomPassphrase(room: string, generated: string, weakness: string | undefined): Promise<NewPassphraseChoice | undefined> {
   const copy = { iconPath: new vscode.ThemeIcon('copy'), tooltip: 'Copy the generated passphrase' };
@@ -93,7 +93,7 @@ export async function askNewRoomPassphrase(room: string, generated: string, weak
   const items: Item[] = [
     { choice: 'generated', label: '$(key) Use a generated passphrase', detail: generated, description: 'six random words, about 77 bits (copied when chosen)', buttons: [copy] },
     ...(weakness === undefined ? [{ choice: 'typed' as const, label: '$(edit) Use the passphrase I typed', description: 'you will type it again to confirm' }] : []),
-    { choice: 'retype', label: '$(edit) Type another passphrase' },
+    { choice: 'retype', label: '$(edit) Type another passphrase', ...(weakness === undefined ? {} : { description: 'a longer one: five or more random words' }) },
   ];
   const pick = vscode.window.createQuickPick<Item>();
   pick.title = `Message App: Passphrase for the new room "${room}"`;
