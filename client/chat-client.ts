@@ -710,6 +710,12 @@ export class ChatClient {
       history: (room, query) => this.history(room, query),
       open: (sync, m, live) => this.openStored(sync, m, live),
       prepare: (sync, msgs) => this.scan(sync, msgs, true),
+      // A newer epoch's message (its back-link first) that came before this client followed the rotation:
+      // not an "undecryptable" placeholder; the catch-up after the rejoin delivers it with the new key.
+      defer: (sync, m) => {
+        const epoch = m.deleted ? null : envelopeEpoch(m.env);
+        return epoch !== null && epoch > sync.epochs.pinned && sync.epochs.keyOf(epoch) === undefined;
+      },
       show: (room, item) => this.emit(isModifierItem(item) ? { type: 'modifier', room, modifier: item } : { type: 'message', room, item }),
       cursors: this.cursors,
       log: (line) => this.log(line),

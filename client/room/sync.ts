@@ -32,6 +32,11 @@ export interface RoomSyncContext {
   open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null;
   /** Called with a page before its messages are delivered (section 12: its back-links open older epochs). */
   prepare?(room: RoomSync, msgs: readonly StoredMessage[]): void;
+  /**
+   * A live message this client cannot open yet but will (section 12.7: sealed under an epoch whose
+   * `rotated` it is still following): left undelivered, cursor kept, so the catch-up after the rejoin opens it.
+   */
+  defer?(room: RoomSync, m: StoredMessage): boolean;
   /** Emits a delivered item (a message, or a modifier to fold into its target). */
   show(room: string, item: RoomItem | ModifierItem): void;
   cursors: CursorStore;
@@ -123,6 +128,7 @@ export class RoomSync {
   /** Delivers one stored message in id order: opens it, drops repeats, emits it. */
   deliver(m: StoredMessage): void {
     if (this.cursorValue !== undefined && m.id <= this.cursorValue) return;
+    if (this.context.defer?.(this, m)) return;
     const item = this.context.open(this, m, true);
     this.advanceCursor(m.id);
     this.pager.shown(m.id);
