@@ -102,7 +102,7 @@ export class RoomSync {
   /** A live `msg` frame. */
   receive(m: StoredMessage): void {
     if (this.catching) this.held.push(m);
-    else if (this.status === 'joined') this.deliver(m);
+    else if (this.status === 'joined') this.deliverLive(m);
   }
 
   /** An ack of our own send while live: frames arrive in server order, so nothing below it is still to come. */
@@ -122,13 +122,18 @@ export class RoomSync {
       if (stillCurrent()) this.catching = false;
     }
     const held = this.held.splice(0).sort((a, b) => a.id - b.id);
-    for (const m of held) this.deliver(m);
+    for (const m of held) this.deliverLive(m);
+  }
+
+  /** A live message: delivered, unless it waits for the catch-up after a rejoin (`defer`). History pages never wait. */
+  private deliverLive(m: StoredMessage): void {
+    if (this.context.defer?.(this, m)) return;
+    this.deliver(m);
   }
 
   /** Delivers one stored message in id order: opens it, drops repeats, emits it. */
   deliver(m: StoredMessage): void {
     if (this.cursorValue !== undefined && m.id <= this.cursorValue) return;
-    if (this.context.defer?.(this, m)) return;
     const item = this.context.open(this, m, true);
     this.advanceCursor(m.id);
     this.pager.shown(m.id);
