@@ -32,14 +32,15 @@
 //       -> { epoch, passphrase, removed } (owner only: 'forbidden'; 'stale_epoch' when another owner won a race);
 //       await client.addOwner(room, name) -> MemberInfo; await client.members(room) -> MemberInfo[];
 //       client.epochOf(room); client.isOwner(room). Joins follow rotations by themselves (grants, catch-up),
-//       event `epoch` { room, epoch, by, removed, own } is the room line. Option epochKeys keeps the keys.
+//       event `epoch` { room, epoch, by, removed, own } says the room moved on; the room line itself (12.5) is a
+//       RoomItem of kind 'line' at the grant's id, in `message` events and history pages. Option epochKeys keeps the keys.
 //   client.setName(name); client.state; client.address; client.fingerprint
 //   client.close()
 // Options also take createKdf (rooms this client creates), kdfFloor (tests only), initialHistory
 // (messages shown on a first join without a cursor, default 50), checkImage (default
 // checkReceivedImage), requestTimeoutMs, connection { pingIntervalMs, pongTimeoutMs, backoff... }.
 // Events: state (idle|connecting|hello|joining|joined|reconnecting|closed; 'hello' = connected, no
-// room joined), room (joining|joined|failed|left), message (RoomItem: text | image | placeholder),
+// room joined), room (joining|joined|failed|left), message (RoomItem: a kind's item | placeholder | line),
 // pending / acked (own messages), presence, error (code + a sentence to show).
 // The parts: room/sync.ts (a room's catch-up, cursor, paging via pager.ts), room/join.ts (join, create,
 // rejoin), outbox.ts (unacked messages in call order), requests.ts (replies matched to requests); this
@@ -66,7 +67,7 @@ import { concatBytes } from './keys';
 import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
 import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
 import { guardModifier, isEmoji, isModifierBody, isModifierKind, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
-import { bodyBlobs, bodyToItem, guardBody, isKindName, placeholder, type Body, type RoomItem, type ShownItem } from './kinds/index';
+import { bodyBlobs, bodyToItem, guardBody, isKindName, placeholder, type Body, type LineItem, type RoomItem, type ShownItem } from './kinds/index';
 import type { BodyBase, Sender } from './kinds/types';
 import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
@@ -87,7 +88,7 @@ export type ClientState = 'idle' | 'connecting' | 'hello' | 'joining' | 'joined'
 
 // The item types live with their kinds (client/kinds/); re-exported here for the API's users.
 export type { Sender } from './kinds/types';
-export type { ImageItem, PlaceholderItem, RoomItem, ShownItem, TextItem } from './kinds/index';
+export type { ImageItem, LineItem, PlaceholderItem, RoomItem, ShownItem, TextItem } from './kinds/index';
 
 export type ChatEvent =
   | { type: 'state'; state: ClientState; detail?: string }
@@ -184,7 +185,7 @@ export class ChatClient {
   private readonly joins: JoinFlow;
   private readonly epochFlow: EpochFlow;
   /** Cids of our own epoch bodies (not shown, no `pending`/`acked` events) and their ack waiters. */
-  private readonly hiddenSends = new Map<string, { resolve: () => void; reject: (error: Error) => void }>();
+  private readonly hiddenSends = new Map<string, { resolve: (at: { id: number; ts: number }) => void; reject: (error: Error) => void }>();
   private readonly pins: Pins;
   private readonly cursors: CursorStore;
   private readonly identity: Identity;
@@ -502,19 +503,19 @@ export class ChatClient {
    * ack. Not kept in the outbox: each is made again when needed (the next join announces again, a
    * rotation that failed is run again), and the outbox stays the user's messages only.
    */
-  private postEpochBody(sync: RoomSync, make: (base: BodyBase) => EpochBody): Promise<void> {
+  private postEpochBody(sync: RoomSync, make: (base: BodyBase) => EpochBody): Promise<{ id: number; ts: number }> {
     const room = sync.name;
     if (!this.name) return Promise.reject(new ClientError('no_name', 'Set a display name before sending messages.', room));
     const cid = newCid();
     const body = make({ cid, ts: Date.now(), from: { name: this.name, key: this.identity.publicKey } });
     const env = this.sealFor(sync, encodeEpochBody(body));
     this.dedupe.add(room, this.identity.publicKey, cid);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<{ id: number; ts: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.hiddenSends.delete(cid);
         reject(new ClientError('timeout', 'The server did not answer in time.', room));
       }, this.options.requestTimeoutMs ?? 30_000);
-      const settle = { resolve: () => (clearTimeout(timer), resolve()), reject: (error: Error) => (clearTimeout(timer), reject(error)) };
+      const settle = { resolve: (at: { id: number; ts: number }) => (clearTimeout(timer), resolve(at)), reject: (error: Error) => (clearTimeout(timer), reject(error)) };
       this.hiddenSends.set(cid, settle);
       if (!this.connection.send({ t: 'send', room, cid, env })) {
         this.hiddenSends.delete(cid);
@@ -533,17 +534,17 @@ export class ChatClient {
       const m = msgs[i];
       if (!m || m.deleted || (linksOnly && m.env[0] !== 0x02)) continue;
       const opened = openEnvelope({ room: sync.name, encKey: new Uint8Array(32), decrypt: this.decryptor(sync), cid: m.cid, env: m.env });
-      if (!opened.ok && opened.reason === 'modifier') this.noteEpochBody(sync, opened, m.id);
+      if (!opened.ok && opened.reason === 'modifier') this.noteEpochBody(sync, opened, m.id, m.ts);
     }
   }
 
   /** A verified modifier of a section 12 kind: into the room's epoch state. */
-  private noteEpochBody(sync: RoomSync, opened: Extract<ReturnType<typeof openEnvelope>, { reason: 'modifier' }>, id: number): EpochBody | null {
+  private noteEpochBody(sync: RoomSync, opened: Extract<ReturnType<typeof openEnvelope>, { reason: 'modifier' }>, id: number, ts: number): EpochBody | null {
     const fields = opened.fields;
     if (!EPOCH_KINDS.includes(opened.k) || !fields || opened.ts === undefined || typeof fields.cid !== 'string') return null;
     const body = guardEpochBody(fields, { cid: fields.cid, ts: opened.ts, from: opened.from });
     if (!body) return null;
-    sync.epochs.note(body, id);
+    sync.epochs.note(body, id, ts);
     return body;
   }
 
@@ -581,6 +582,8 @@ export class ChatClient {
       if (keys) await this.options.roomParams.set(this.connection.address, room, { salt: keys.salt, kdf: keys.kdf });
     }
     this.emit({ type: 'epoch', room, epoch: result.epoch, by: this.name, removed: result.removed.map((r) => r.name), own: true });
+    const line = this.lineItem(sync, result.grant);
+    if (line) this.emit({ type: 'message', room, item: line });
     void this.epochFlow.announce(sync);
     await this.resealOutbox(sync);
     this.flushOutbox(room);
@@ -632,8 +635,10 @@ export class ChatClient {
       await this.epochFlow.save(sync);
       sync.keys = joinKeysOf(sync.name, keys);
       if (this.options.roomParams) await this.options.roomParams.set(this.connection.address, sync.name, { salt: keys.salt, kdf: keys.kdf });
-      const grant = sync.epochs.grantsFor(frame.epoch, frame.auth)[0]?.body;
-      this.emitEpoch(sync.name, frame.epoch, grant);
+      const grant = sync.epochs.grantsFor(frame.epoch, frame.auth).find((g) => sync.epochs.believes(g.body));
+      this.emitEpoch(sync.name, frame.epoch, grant?.body);
+      const line = grant ? this.lineItem(sync, grant) : null;
+      if (line) this.emit({ type: 'message', room: sync.name, item: line });
       await this.joins.rejoin(sync);
     } catch (error) {
       if (error instanceof RemovedError) {
@@ -647,6 +652,14 @@ export class ChatClient {
 
   private emitEpoch(room: string, epoch: number, grant: GrantBody | undefined): void {
     this.emit({ type: 'epoch', room, epoch, by: grant?.from.name ?? 'An owner', removed: (grant?.removed ?? []).map((r) => r.name), own: false });
+  }
+
+  /** The room line (12.5) of a grant this client believes, the first of its epoch; null for any other grant. */
+  private lineItem(sync: RoomSync, grant: { id: number; ts: number; body: GrantBody }): LineItem | null {
+    const { id, ts, body } = grant;
+    if (!sync.epochs.takesLine(body, id)) return null;
+    const by: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
+    return { kind: 'line', id, ts, cid: body.cid, epoch: body.epoch, by, removed: (body.removed ?? []).map((r) => r.name) };
   }
 
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
@@ -697,6 +710,12 @@ export class ChatClient {
       history: (room, query) => this.history(room, query),
       open: (sync, m, live) => this.openStored(sync, m, live),
       prepare: (sync, msgs) => this.scan(sync, msgs, true),
+      // A newer epoch's message (its back-link first) that came before this client followed the rotation:
+      // not an "undecryptable" placeholder; the catch-up after the rejoin delivers it with the new key.
+      defer: (sync, m) => {
+        const epoch = m.deleted ? null : envelopeEpoch(m.env);
+        return epoch !== null && epoch > sync.epochs.pinned && sync.epochs.keyOf(epoch) === undefined;
+      },
       show: (room, item) => this.emit(isModifierItem(item) ? { type: 'modifier', room, modifier: item } : { type: 'message', room, item }),
       cursors: this.cursors,
       log: (line) => this.log(line),
@@ -752,7 +771,7 @@ export class ChatClient {
     if (hidden) {
       // One of our section 12 bodies: no outbox entry, no event.
       this.hiddenSends.delete(cid);
-      hidden.resolve();
+      hidden.resolve({ id, ts });
       return;
     }
     if (!this.outbox.ack(room, cid)) return;
@@ -910,8 +929,10 @@ export class ChatClient {
           this.dedupe.add(room, opened.from.key, m.cid);
           if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
         }
-        this.noteEpochBody(sync, opened, m.id);
-        return null;
+        // A believed rotation's grant is where its room line goes (12.5); a grant not believed yet (its `rotated`
+        // comes later) gets its line from followRotation, the others none.
+        const body = this.noteEpochBody(sync, opened, m.id, m.ts);
+        return body?.k === 'grant' ? this.lineItem(sync, { id: m.id, ts: m.ts, body }) : null;
       }
       if (opened.reason === 'modifier') {
         if (!live) return opened.modifier ? this.modifierItem(opened.modifier, m) : null;

@@ -273,7 +273,7 @@ export class ChatApp implements ChatViewHost, vscode.Disposable {
           },
           (room, item) => {
             // The toast's "Trust New Key...": the same command, naming the sender and its room.
-            if (item.kind !== 'placeholder') void vscode.commands.executeCommand('messageApp.trustNewKey', { room, fingerprint: item.from.fingerprint, name: item.from.name });
+            if (item.kind !== 'placeholder' && item.kind !== 'line') void vscode.commands.executeCommand('messageApp.trustNewKey', { room, fingerprint: item.from.fingerprint, name: item.from.name });
           },
         );
         this.refreshIndicators();

@@ -54,9 +54,9 @@ export class Notifier {
     if (!shouldNotify({ unread, viewVisible: this.ui.viewVisible(), setting: this.ui.setting(), now, lastToast: this.lastToast, mentionsMe: mention })) return;
     this.lastToast = now;
     // A changed key or a look-alike name (issue 11) is said in the toast too, not only in the view.
-    const who = item.kind === 'placeholder' ? 'Someone' : item.verified || item.own ? item.from.name : `${item.from.name} (NOT VERIFIED: ${item.why ?? 'changed key'})`;
+    const who = item.kind === 'placeholder' || item.kind === 'line' ? 'Someone' : item.verified || item.own ? item.from.name : `${item.from.name} (NOT VERIFIED: ${item.why ?? 'changed key'})`;
     // Only the same name under another key can be trusted on purpose; a look-alike never is.
-    const changed = trust !== undefined && item.kind !== 'placeholder' && !item.own && !item.verified && (item.why === undefined || item.why === 'changed key');
+    const changed = trust !== undefined && item.kind !== 'placeholder' && item.kind !== 'line' && !item.own && !item.verified && (item.why === undefined || item.why === 'changed key');
     const says = mention ? 'mentioned you in' : 'in';
     const answer = await this.ui.toast(plainNotificationText(`${who} ${says} ${room}: ${previewText(item)}`), changed || undefined);
     if (answer === 'trust') trust?.(room, item);

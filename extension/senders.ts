@@ -34,7 +34,7 @@ export class SenderBook {
   /** Records the senders of received items (own items and placeholders are not senders to verify). */
   remember(room: string, items: readonly RoomItem[]): void {
     for (const item of items) {
-      if (item.kind === 'placeholder' || item.own) continue;
+      if (item.kind === 'placeholder' || item.kind === 'line' || item.own) continue;
       let map = this.rooms.get(room);
       if (!map) this.rooms.set(room, (map = new Map()));
       map.set(`${item.from.fingerprint}\n${item.from.name}`, {

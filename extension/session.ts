@@ -334,10 +334,10 @@ export class ChatSession {
   }
 
   /** Sets or clears the compared mark on the shown items that match, and posts the changed ones. */
-  private remark(room: string, match: (item: Exclude<ViewItem, { kind: 'placeholder' }>) => boolean, compared: boolean): void {
+  private remark(room: string, match: (item: Exclude<ViewItem, { kind: 'placeholder' | 'line' }>) => boolean, compared: boolean): void {
     const changed: ViewItem[] = [];
     for (const item of [...(this.state.room(room)?.items ?? [])]) {
-      if (item.kind === 'placeholder' || item.own || !match(item) || (item.compared === true) === compared) continue;
+      if (item.kind === 'placeholder' || item.kind === 'line' || item.own || !match(item) || (item.compared === true) === compared) continue;
       const { compared: _old, ...rest } = item;
       const next: ViewItem = compared ? { ...rest, compared: true } : rest;
       this.state.upsert(room, next, false);
@@ -345,7 +345,7 @@ export class ChatSession {
       // The fold keeps the room item and rebuilds the view item from it when a reaction or an edit
       // comes: the mark must be on the room item too, or that rebuild would drop (or revive) it.
       const stored = item.id === null ? undefined : this.folds.target(room, item.id);
-      if (stored && stored.kind !== 'placeholder') {
+      if (stored && stored.kind !== 'placeholder' && stored.kind !== 'line') {
         if (compared) stored.compared = true;
         else delete stored.compared;
       }
@@ -387,7 +387,7 @@ export class ChatSession {
   async deleteMessage(room: string, id: number): Promise<void> {
     const shown = this.state.room(room)?.items.find((i) => i.id === id);
     if (!shown) throw new ClientError('invalid_input', `Message ${id} is not shown in room "${room}".`, room);
-    if (shown.kind !== 'placeholder' && !shown.own) throw new ClientError('invalid_input', 'Only your own messages can be deleted.', room);
+    if (shown.kind === 'line' || (shown.kind !== 'placeholder' && !shown.own)) throw new ClientError('invalid_input', 'Only your own messages can be deleted.', room);
     await this.client.deleteMessage(room, { id, cid: shown.cid });
   }
 
@@ -402,9 +402,9 @@ export class ChatSession {
   }
 
   /** A shown message (not a placeholder) by server id, with its sender key and cid; else a sentence. */
-  private target(room: string, id: number): Exclude<RoomItem, { kind: 'placeholder' }> {
+  private target(room: string, id: number): Exclude<RoomItem, { kind: 'placeholder' | 'line' }> {
     const item = this.folds.target(room, id);
-    if (!item || item.kind === 'placeholder') throw new ClientError('invalid_input', `Message ${id} is not shown in room "${room}", or cannot be read.`, room);
+    if (!item || item.kind === 'placeholder' || item.kind === 'line') throw new ClientError('invalid_input', `Message ${id} is not shown in room "${room}", or cannot be read.`, room);
     return item;
   }
 
@@ -483,8 +483,9 @@ export class ChatSession {
         const item = this.folds.view(event.room, event.item);
         const result = this.state.upsert(event.room, item, true);
         this.post({ type: 'upsert', room: event.room, items: [item] });
-        if (item.kind !== 'placeholder') this.typists.stopped(event.room, item.from.fingerprint);
-        if (result.added && !(item.kind !== 'placeholder' && item.own)) {
+        if (item.kind !== 'placeholder' && item.kind !== 'line') this.typists.stopped(event.room, item.from.fingerprint);
+        // A room line (12.5) is no one's message: it shows in the room but raises no notification or toast.
+        if (result.added && item.kind !== 'line' && !(item.kind !== 'placeholder' && item.own)) {
           this.emit({ type: 'incoming', room: event.room, item, unread: result.unread });
         }
         if (result.unread) this.postRooms();
@@ -568,13 +569,10 @@ export class ChatSession {
         this.emit({ type: 'error', code: event.code, message: event.message, ...(event.room ? { room: event.room } : {}) });
         return;
       }
-      case 'epoch': {
-        // Section 12.5's room line; the client already follows the new key, nothing to type.
-        const who = event.own ? 'You' : event.by;
-        const what = event.removed.length > 0 ? `removed ${event.removed.join(', ')} from` : 'changed the passphrase of';
-        this.emit({ type: 'notice', room: event.room, message: `${who} ${what} room "${event.room}".` });
+      case 'epoch':
+        // The client already follows the new key, nothing to type. Section 12.5's room line comes as a
+        // 'line' item at the grant's place (a `message` event, and in history pages), so no notice here.
         return;
-      }
       default: {
         const unreachable: never = event;
         return unreachable;

@@ -3,7 +3,7 @@
 // identity, their order and how a new copy merges with the one shown.
 // Plain data only (no Node, no DOM), like the rest of protocol/.
 
-import type { ViewItem } from './webview';
+import { isMessageItem, type ViewItem } from './webview';
 
 /**
  * Which shown item a new copy replaces: the sender's key (its fingerprint) and the
@@ -12,7 +12,9 @@ import type { ViewItem } from './webview';
  * Placeholders have no trustworthy sender, so they never merge with a real message.
  */
 export function itemKey(item: ViewItem): string {
-  return item.kind === 'placeholder' ? `?/${item.cid}` : `${item.from.fingerprint}/${item.cid}`;
+  if (item.kind === 'placeholder') return `?/${item.cid}`;
+  // A room line (PROTOCOL.md 12.5) stands for its grant: the grant's signer and cid.
+  return item.kind === 'line' ? `line/${item.by.fingerprint}/${item.cid}` : `${item.from.fingerprint}/${item.cid}`;
 }
 
 /** Acked items by server id; pending ones (id null) after them, in the order they came. */
@@ -74,7 +76,7 @@ export function mergeOlder(items: ViewItem[], page: readonly ViewItem[]): ViewIt
  * messages are acked to us), or undefined.
  */
 export function ownPendingIndex(items: readonly ViewItem[], cid: string): number {
-  return items.findIndex((i) => i.cid === cid && i.kind !== 'placeholder' && i.own);
+  return items.findIndex((i) => i.cid === cid && isMessageItem(i) && i.own);
 }
 
 /** Stable insert: after every item that sorts before or with it (new messages usually land at the end). */

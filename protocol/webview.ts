@@ -151,7 +151,33 @@ export interface ViewPlaceholderItem extends ViewItemBase {
   reason: PlaceholderReason;
 }
 
-export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewReplyItem | ViewPlaceholderItem;
+/**
+ * PROTOCOL.md 12.5's room line ("Ada removed Carol", "Ada changed the passphrase") at the place of the
+ * rotation's grant: a note in the timeline, not a message (no sender mark, no actions, not unread).
+ */
+export interface ViewLineItem extends ViewItemBase {
+  kind: 'line';
+  /** The owner who rotated (the grant's signer), escaped for display like a sender name. */
+  by: ViewSender;
+  /** The names it removed, escaped likewise; empty: the passphrase was changed. */
+  removed: string[];
+}
+
+export type ViewItem = ViewTextItem | ViewImageItem | ViewCodeItem | ViewFileItem | ViewReplyItem | ViewPlaceholderItem | ViewLineItem;
+/** The room line's sentence: "Ada removed Carol and Dan" or "Ada changed the passphrase" (names already escaped for display). */
+export function roomLineText(by: string, removed: readonly string[]): string {
+  if (removed.length === 0) return `${by} changed the passphrase`;
+  const names = removed.length === 1 ? removed[0] : `${removed.slice(0, -1).join(', ')} and ${removed[removed.length - 1]}`;
+  return `${by} removed ${names}`;
+}
+
+/** A view item that is a message of a known kind (has a sender, can be acted on). */
+export type ViewMessageItem = Exclude<ViewItem, { kind: 'placeholder' | 'line' }>;
+
+/** A message with a sender (not a placeholder, not a room line). */
+export function isMessageItem(item: ViewItem): item is ViewMessageItem {
+  return item.kind !== 'placeholder' && item.kind !== 'line';
+}
 
 export interface ViewConnection {
   state: ConnectionState;
@@ -442,6 +468,9 @@ export function isViewItem(v: unknown): v is ViewItem {
   switch (v.kind) {
     case 'placeholder':
       return isOneOf(PLACEHOLDER_REASONS, v.reason);
+    case 'line':
+      // At a grant's stored place, so never pending; at most 256 names, like the grant's `removed`.
+      return isCount(v.id) && isSender(v.by) && Array.isArray(v.removed) && v.removed.length <= 256 && v.removed.every((n) => isString(n) && n.length <= 256);
     case 'text':
     case 'image':
     case 'code':

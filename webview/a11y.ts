@@ -4,7 +4,7 @@
 // in its tooltip, on demand, instead of being read out on every header). Pure:
 // no DOM, so the wording is unit-tested; the message list sets aria-label from it.
 
-import type { ViewItem } from '../protocol/webview';
+import { roomLineText, type ViewItem } from '../protocol/webview';
 import { placeholderText } from './state';
 
 /** Longest excerpt of a text read out in a message's name; the text itself stays readable in full. */
@@ -49,6 +49,8 @@ export function messageLabel(item: ViewItem, time: string): string {
     }
     case 'placeholder':
       return `${time}: ${placeholderText(item)}`;
+    case 'line':
+      return `${time}: ${roomLineText(item.by.name, item.removed)}`;
     default: {
       const unreachable: never = item;
       return unreachable;

@@ -81,7 +81,7 @@ export class ViewState {
         const room = this.ensureRoom(msg.room);
         for (const item of msg.items) {
           upsertItem(room.items, item);
-          if (item.kind !== 'placeholder') this.stopTyping(msg.room, item.from.fingerprint);
+          if (item.kind !== 'placeholder' && item.kind !== 'line') this.stopTyping(msg.room, item.from.fingerprint);
         }
         return { kind: 'items', room: msg.room };
       }
@@ -200,7 +200,7 @@ export function buildRows(items: readonly ViewItem[], now: Date = new Date(), ne
 }
 
 function sameSenderGroup(prev: ViewItem | undefined, item: ViewItem): boolean {
-  if (!prev || prev.kind === 'placeholder' || item.kind === 'placeholder') return false;
+  if (!prev || prev.kind === 'placeholder' || item.kind === 'placeholder' || prev.kind === 'line' || item.kind === 'line') return false;
   return (
     prev.from.fingerprint === item.from.fingerprint &&
     prev.from.name === item.from.name &&

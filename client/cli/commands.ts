@@ -664,7 +664,7 @@ async function modify(makeContext: () => Promise<Context>, room: string, command
       if (command === 'reply') {
         cid = await client.sendReply(room, id, text ?? '');
         extra = { kind: 'reply', reply_to: id };
-      } else if (target.kind === 'placeholder') {
+      } else if (target.kind === 'placeholder' || target.kind === 'line') {
         throw new ClientError('invalid_input', `Message ${id} cannot be read here, so it cannot be changed.`, room);
       } else if (command === 'edit') {
         if (!target.own) throw new ClientError('invalid_input', `Message ${id} was not sent by this identity: only your own messages can be edited.`, room);
@@ -740,8 +740,8 @@ async function follow(makeContext: () => Promise<Context>, room: string, values:
         }
         return;
       case 'epoch':
-        // Section 12.5's room line: who changed the keys, and whom they removed.
-        if (e.room === room) process.stdout.write(jsonLine({ kind: 'room-line', epoch: e.epoch, by: e.by, removed: e.removed }));
+        // Section 12.5's room line comes as a 'line' item (a `message` event above, printed as
+        // {"kind":"room-line",...}); the event itself prints nothing, so the line is printed once.
         return;
       case 'room':
       case 'presence':

@@ -55,7 +55,8 @@ export function targetKey(key: Uint8Array, cid: string): string {
 }
 
 function itemTargetKey(item: RoomItem): string | null {
-  return item.kind === 'placeholder' ? null : targetKey(item.from.key, item.cid);
+  // A placeholder has no trustworthy sender and a room line (12.5) is no message: neither is a target.
+  return item.kind === 'placeholder' || item.kind === 'line' ? null : targetKey(item.from.key, item.cid);
 }
 
 function textOf(item: RoomItem): string | null {
@@ -67,6 +68,7 @@ function textOf(item: RoomItem): string | null {
     case 'code':
     case 'file':
     case 'placeholder':
+    case 'line':
       return null;
     default: {
       const never: never = item;
@@ -216,7 +218,7 @@ export class ModifierFold {
 
   private apply(key: string, m: ModifierItem): boolean {
     const target = this.targets.get(key);
-    if (!target || target.deleted || target.item.kind === 'placeholder') return false;
+    if (!target || target.deleted || target.item.kind === 'placeholder' || target.item.kind === 'line') return false;
     this.seen.add(m.id);
     const body = m.body;
     switch (body.k) {

@@ -18,6 +18,8 @@ export interface EpochKeys {
 /** A grant seen in the room with the id of the message that carried it. */
 export interface SeenGrant {
   id: number;
+  /** Server time of that message (0 when unknown). */
+  ts: number;
   body: GrantBody;
 }
 
@@ -46,6 +48,8 @@ export class EpochState {
   pinned = 0;
   /** Lowest message id of a `keys` body with an owner key seen so far: the creator is its signer (12.8). */
   private creatorId: number | undefined;
+  /** Per epoch, the id of the grant whose room line was given: one line per rotation, the earliest believed grant's. */
+  private readonly lined = new Map<number, number>();
 
   constructor(readonly room: string) {}
 
@@ -114,7 +118,7 @@ export class EpochState {
    * Takes in a verified epoch body seen at message id `id`. Returns true when it taught
    * this client something new (a key, an owner) that callers may want to act on.
    */
-  note(body: EpochBody, id: number): boolean {
+  note(body: EpochBody, id: number, ts = 0): boolean {
     const signer = hex(body.from.key);
     switch (body.k) {
       case 'keys': {
@@ -132,7 +136,7 @@ export class EpochState {
         return !had;
       }
       case 'grant':
-        if (!this.grants.some((g) => g.id === id && id > 0)) this.grants.push({ id, body });
+        if (!this.grants.some((g) => g.id === id && id > 0)) this.grants.push({ id, ts, body });
         return true;
       case 'link': {
         if (this.keys.has(body.prev.epoch)) return false;
@@ -152,6 +156,29 @@ export class EpochState {
   /** Grants for `epoch` whose auth key is `auth` (a grant of a losing rotation names another auth). */
   grantsFor(epoch: number, auth?: Uint8Array): SeenGrant[] {
     return this.grants.filter((g) => g.body.epoch === epoch && (!auth || Buffer.from(g.body.auth).equals(Buffer.from(auth))));
+  }
+
+  /**
+   * 12.8: the grant of a rotation this client believes: its epoch is one this client joined (at most the
+   * pinned one), its auth key is that of the epoch's keys held here (a losing rotation's names another),
+   * and its signer is believed an owner. Keys of that epoch unknown, or owners not known yet: false.
+   */
+  believes(body: GrantBody): boolean {
+    const held = this.keys.get(body.epoch)?.auth;
+    if (body.epoch > this.pinned || !held || !Buffer.from(held.publicKey).equals(Buffer.from(body.auth))) return false;
+    return this.isOwner(hex(body.from.key));
+  }
+
+  /**
+   * Whether the believed grant at message `id` gets the room line (12.5): the first one of its epoch does;
+   * a later copy (an owner posting the same auth again) does not. An earlier one found later takes over.
+   */
+  takesLine(body: GrantBody, id: number): boolean {
+    if (id <= 0 || !this.believes(body)) return false;
+    const had = this.lined.get(body.epoch);
+    if (had !== undefined && had < id) return false;
+    this.lined.set(body.epoch, id);
+    return true;
   }
 
   /** The owner key a member announced in its newest `keys` body. */

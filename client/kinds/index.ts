@@ -12,6 +12,7 @@ import { reasonLabel } from '../envelope';
 import { messageTimes } from '../signed-time';
 import type { BodyBase, CliShownBase, ItemContext, MessageKind, ShownBase } from './types';
 import { placeholder, type PlaceholderItem, type PlaceholderLine } from './unknown';
+import { roomLine, type LineItem, type RoomLineJson } from './line';
 
 /** Per kind: its body, room item, view item and CLI line. One line here per kind. */
 interface KindTypes {
@@ -27,8 +28,9 @@ export type KindName = keyof KindTypes;
 export type Body = KindTypes[KindName][0];
 /** A shown message (of a known kind). */
 export type ShownItem = KindTypes[KindName][1];
-export type RoomItem = ShownItem | PlaceholderItem;
-export type MessageLine = KindTypes[KindName][3] | PlaceholderLine;
+/** What a room's timeline holds: messages, placeholders and the room lines of rotations (12.5). */
+export type RoomItem = ShownItem | PlaceholderItem | LineItem;
+export type MessageLine = KindTypes[KindName][3] | PlaceholderLine | RoomLineJson;
 
 type Registry = { [K in KindName]: MessageKind<KindTypes[K][0], KindTypes[K][1], KindTypes[K][2], KindTypes[K][3]> };
 
@@ -72,6 +74,7 @@ export function bodyBlobs(body: Body): string[] {
 }
 
 export { placeholder, type PlaceholderItem, type PlaceholderLine };
+export { roomLine, type LineItem, type RoomLineJson };
 export type { ImageBody, ImageItem, TextBody, TextItem };
 export type { CodeBody, CodeItem };
 export type { FileBody, FileItem };
@@ -81,6 +84,7 @@ export type { ReplyBody, ReplyItem };
 export function toViewItem(item: RoomItem, pending = false): ViewItem {
   const id = pending || item.id === 0 ? null : item.id;
   if (item.kind === 'placeholder') return placeholder.toViewItem(item, id);
+  if (item.kind === 'line') return roomLine.toViewItem(item);
   return loose(item.kind).toViewItem(item, {
     id,
     cid: item.cid,
@@ -102,12 +106,14 @@ export function toViewItem(item: RoomItem, pending = false): ViewItem {
 /** A short plain line for a notification. */
 export function previewText(item: ViewItem, max = 120): string {
   if (item.kind === 'placeholder') return placeholder.preview();
+  if (item.kind === 'line') return roomLine.preview(item);
   return loose(item.kind).preview(item, max);
 }
 
 /** The CLI's JSON line for a room item. */
 export function toCliJson(item: RoomItem): MessageLine {
   if (item.kind === 'placeholder') return placeholder.toCliJson(item);
+  if (item.kind === 'line') return roomLine.toCliJson(item);
   const { id, ts, cid } = item;
   const base: CliShownBase = { id, ts, cid, from: { name: escapeName(item.from.name), fingerprint: item.from.fingerprint }, verified: item.verified };
   if (item.mentions) base.mentions = item.mentions.map(({ name, fingerprint }) => ({ name, fingerprint }));

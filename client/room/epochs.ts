@@ -31,8 +31,8 @@ export interface EpochContext {
   history(room: string, query: HistoryQuery): Promise<Reply<'page'>>;
   /** Opens stored messages only for the epoch bodies among them (they are noted in the room's state). */
   scan(sync: RoomSync, msgs: readonly StoredMessage[]): void;
-  /** Seals an epoch body under the room's pinned epoch and queues it; resolves once the server acked it. */
-  post(sync: RoomSync, make: (base: { cid: string; ts: number; from: { name: string; key: Uint8Array } }) => EpochBody): Promise<void>;
+  /** Seals an epoch body under the room's pinned epoch and queues it; resolves with its server id and time once acked. */
+  post(sync: RoomSync, make: (base: { cid: string; ts: number; from: { name: string; key: Uint8Array } }) => EpochBody): Promise<{ id: number; ts: number }>;
   /** The display name this client sends under, if it has one. */
   name(): string | undefined;
   log(line: string): void;
@@ -65,6 +65,8 @@ export interface RotateResult {
   /** The new generated passphrase, for inviting newcomers. */
   passphrase: string;
   removed: RemovedMember[];
+  /** The rotation's grant as stored (its id and server time place the room line, 12.5). */
+  grant: { id: number; ts: number; body: GrantBody };
 }
 
 /** The members a rotation can keep or remove: each identity's newest `keys` body. */
@@ -233,7 +235,9 @@ export class EpochFlow {
     const fresh = epochKeysFromRoomKeys(epoch, salt, kdf, await this.derive(passphrase, room, salt, kdf));
     const auth = fresh.auth?.publicKey ?? new Uint8Array(0);
     const to: GrantEntry[] = await Promise.all([...recipients.values()].map((x) => sealGrant(room, epoch, x, passphrase)));
-    await this.c.post(sync, (base) => ({ ...base, k: 'grant', epoch, salt, kdf, auth, to, ...(removed.length > 0 ? { removed } : {}) }));
+    let grant: GrantBody | undefined;
+    const stored = await this.c.post(sync, (base) => (grant = { ...base, k: 'grant', epoch, salt, kdf, auth, to, ...(removed.length > 0 ? { removed } : {}) }));
+    if (!grant) throw new ClientError('internal', 'Lost the grant just sent.', room);
 
     const owner = ownerKeyFromSeed(this.c.identity.exportSeed(), room);
     const sig = signRotate(owner, { room, epoch, salt, kdf, auth });
@@ -252,8 +256,10 @@ export class EpochFlow {
       throw error;
     }
     state.pin(epoch);
+    // The server does not echo our own grant: note it here, so this client's room line has its place too.
+    state.note(grant, stored.id, stored.ts);
     await this.save(sync);
-    return { epoch, passphrase, removed };
+    return { epoch, passphrase, removed, grant: { id: stored.id, ts: stored.ts, body: grant } };
   }
 
   /** Makes the member named `name` (display name or fingerprint) an owner (12.3). */

@@ -32,6 +32,11 @@ export interface RoomSyncContext {
   open(room: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null;
   /** Called with a page before its messages are delivered (section 12: its back-links open older epochs). */
   prepare?(room: RoomSync, msgs: readonly StoredMessage[]): void;
+  /**
+   * A live message this client cannot open yet but will (section 12.7: sealed under an epoch whose
+   * `rotated` it is still following): left undelivered, cursor kept, so the catch-up after the rejoin opens it.
+   */
+  defer?(room: RoomSync, m: StoredMessage): boolean;
   /** Emits a delivered item (a message, or a modifier to fold into its target). */
   show(room: string, item: RoomItem | ModifierItem): void;
   cursors: CursorStore;
@@ -97,7 +102,7 @@ export class RoomSync {
   /** A live `msg` frame. */
   receive(m: StoredMessage): void {
     if (this.catching) this.held.push(m);
-    else if (this.status === 'joined') this.deliver(m);
+    else if (this.status === 'joined') this.deliverLive(m);
   }
 
   /** An ack of our own send while live: frames arrive in server order, so nothing below it is still to come. */
@@ -117,7 +122,13 @@ export class RoomSync {
       if (stillCurrent()) this.catching = false;
     }
     const held = this.held.splice(0).sort((a, b) => a.id - b.id);
-    for (const m of held) this.deliver(m);
+    for (const m of held) this.deliverLive(m);
+  }
+
+  /** A live message: delivered, unless it waits for the catch-up after a rejoin (`defer`). History pages never wait. */
+  private deliverLive(m: StoredMessage): void {
+    if (this.context.defer?.(this, m)) return;
+    this.deliver(m);
   }
 
   /** Delivers one stored message in id order: opens it, drops repeats, emits it. */

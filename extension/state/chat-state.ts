@@ -107,8 +107,10 @@ export class ChatState {
   upsert(room: string, item: ViewItem, live: boolean): UpsertResult {
     const model = this.addRoom(room);
     if (upsertItem(model.items, item) !== 'added') return { added: false, unread: false };
-    const own = item.kind !== 'placeholder' && item.own;
-    const unread = live && !own && !this.isSeen(room);
+    const own = item.kind !== 'placeholder' && item.kind !== 'line' && item.own;
+    // A room line (12.5) is not unread by itself: it is no member's message and nothing to answer;
+    // it stays visible in the timeline where the reader scrolls past it.
+    const unread = live && !own && item.kind !== 'line' && !this.isSeen(room);
     if (unread) {
       if (model.unread === 0 && item.id !== null) model.firstUnread = item.id;
       model.unread += 1;
@@ -121,7 +123,7 @@ export class ChatState {
     const model = this.rooms.get(room);
     const before = model?.items[ownPendingIndex(model.items, cid)];
     if (!model || !before) return undefined;
-    const after: ViewItem = before.kind === 'placeholder' ? { ...before, id, ts } : { ...before, id, ts, pending: false };
+    const after: ViewItem = before.kind === 'placeholder' || before.kind === 'line' ? { ...before, id, ts } : { ...before, id, ts, pending: false };
     upsertItem(model.items, after);
     return after;
   }

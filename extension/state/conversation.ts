@@ -12,7 +12,7 @@ const QUOTE_CHARS = 80;
 
 /** A view item with what the fold says about it. `me`: this identity's fingerprint (for "mine"). */
 export function decorate(view: ViewItem, state: FoldState | undefined, me: string): ViewItem {
-  if (!state || view.kind === 'placeholder') return view;
+  if (!state || view.kind === 'placeholder' || view.kind === 'line') return view;
   const out = { ...view };
   delete out.reactions;
   delete out.edited;
@@ -111,9 +111,9 @@ export class RoomFolds {
     const fold = this.fold(room);
     const target = fold.itemById(id);
     if (fold.isDeleted(id)) return { id, sender: null, preview: 'message deleted' };
-    if (!target || target.kind === 'placeholder') return { id, sender: null, preview: null };
+    if (!target || target.kind === 'placeholder' || target.kind === 'line') return { id, sender: null, preview: null };
     const view = decorate(toViewItem(target), fold.stateById(id), this.me);
-    if (view.kind === 'placeholder') return { id, sender: null, preview: null };
+    if (view.kind === 'placeholder' || view.kind === 'line') return { id, sender: null, preview: null };
     return { id, sender: view.from, preview: previewText(view, QUOTE_CHARS) };
   }
 }

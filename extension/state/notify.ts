@@ -27,7 +27,7 @@ export function shouldNotify(i: NotifyInput): boolean {
 
 /** Whether a view item mentions the reader (the host marked `me` by identity key, never by name). */
 export function mentionsMe(item: ViewItem): boolean {
-  return item.kind !== 'placeholder' && (item.mentions?.some((m) => m.me) ?? false);
+  return item.kind !== 'placeholder' && item.kind !== 'line' && (item.mentions?.some((m) => m.me) ?? false);
 }
 
 /**

@@ -22,6 +22,8 @@ const OLD = { MESSAGE_APP_PASSPHRASE: 'correct horse battery staple' };
 const ident = (who: string): string => join(dir, `${who}.json`);
 const common = (room: string, who: string): string[] => ['--server', server.address, '--room', room, '--identity', ident(who), '--insecure'];
 const texts = (lines: Record<string, unknown>[]): unknown[] => lines.filter((l) => l.kind === 'text').map((l) => l.text);
+/** Texts and room lines (12.5) in the order printed. */
+const timeline = (lines: Record<string, unknown>[]): unknown[] => lines.filter((l) => l.kind === 'text' || l.kind === 'room-line').map((l) => l.text);
 
 describe('chat rotate / owners', () => {
   test('the owner removes Carol: Bob reads on with the old passphrase, Carol gets exit 2, a newcomer reads everything', async () => {
@@ -59,6 +61,9 @@ describe('chat rotate / owners', () => {
     const bobReads = await runChat(['read', ...common(room, 'bob')], OLD);
     expect(bobReads.code).toBe(0);
     expect(texts(bobReads.lines)).toEqual(['hello from Ada', 'hello from Bob', 'hello from Carol', 'bob after the removal']);
+    // Section 12.5's room line, in its place between the messages (after Carol's, before Bob's next).
+    expect(bobReads.lines.filter((l) => l.kind === 'room-line')).toEqual([expect.objectContaining({ kind: 'room-line', epoch: 1, by: 'Ada', removed: ['Carol'], text: 'Ada removed Carol' })]);
+    expect(timeline(bobReads.lines)).toEqual(['hello from Ada', 'hello from Bob', 'hello from Carol', 'Ada removed Carol', 'bob after the removal']);
 
     // Carol, with the old passphrase, is refused: exit 2 and one sentence.
     const carolReads = await runChat(['read', ...common(room, 'carol')], OLD);
@@ -70,6 +75,7 @@ describe('chat rotate / owners', () => {
     const dave = await runChat(['read', ...common(room, 'dave')], { MESSAGE_APP_PASSPHRASE: fresh });
     expect(dave.code).toBe(0);
     expect(texts(dave.lines)).toEqual(['hello from Ada', 'hello from Bob', 'hello from Carol', 'bob after the removal']);
+    expect(timeline(dave.lines)).toEqual(['hello from Ada', 'hello from Bob', 'hello from Carol', 'Ada removed Carol', 'bob after the removal']);
     // And the same newcomer with the old one is told the passphrase is wrong.
     const eve = await runChat(['read', ...common(room, 'eve')], OLD);
     expect(eve.code).toBe(2);

@@ -9,7 +9,8 @@ import { MemoryOutboxStore } from '../../client/storage';
 import { startCodeServer } from './code-server';
 import { until, type PartOptions } from './part';
 import { E2eError } from './proc';
-import { Workbench } from './workbench';
+import { tid, Workbench } from './workbench';
+import { TESTID } from '../../webview/elements/selectors';
 
 export type MembersOptions = PartOptions;
 
@@ -106,6 +107,10 @@ export async function membersPart(o: MembersOptions): Promise<void> {
       await done.waitFor({ timeout: 60_000 });
       await shots.take(wb.page, 'members-new-passphrase', 'Alice: Carol removed; the new passphrase with Copy');
       await done.locator('.monaco-button', { hasText: 'Copy' }).first().click();
+      // Section 12.5's room line, in the timeline (not a passing notice): who removed whom.
+      const line = wb.chat.locator(tid(TESTID.roomLine), { hasText: 'Alice removed Carol' });
+      await until('the room line in Alice\'s view', 30_000, async () => (await line.count()) > 0);
+      if ((await line.first().getAttribute('role')) !== 'note') throw new E2eError('line_role', 'The room line is not a note for screen readers.');
     });
 
     await report.part('Bob keeps chatting without a new passphrase; Carol loses the room', 60_000, async () => {

@@ -91,7 +91,7 @@ describe('Verify Fingerprint and Trust New Key against the real server', functio
   const malloryKey = generateIdentity();
   const aliceKey = generateIdentity();
 
-  function itemWith(s: ChatSession, room: string, text: string): Exclude<ViewItem, { kind: 'placeholder' }> | undefined {
+  function itemWith(s: ChatSession, room: string, text: string): Exclude<ViewItem, { kind: 'placeholder' | 'line' }> | undefined {
     const item = s.state.room(room)?.items.find((i) => i.kind === 'text' && i.text === text);
     return item?.kind === 'text' ? item : undefined;
   }

@@ -100,7 +100,7 @@ describe('extension notifier', () => {
       return trustAction === true ? 'trust' : false;
     };
     const n = new Notifier(f);
-    const trust = (room: string, item: ViewItem): void => void trusted.push(`${room} ${item.kind === 'placeholder' ? '' : item.from.fingerprint}`);
+    const trust = (room: string, item: ViewItem): void => void trusted.push(`${room} ${item.kind === 'placeholder' || item.kind === 'line' ? '' : item.from.fingerprint}`);
     await n.incoming('team', { ...textItem(1, 'new laptop'), verified: false, why: 'changed key' }, true, (r) => void opened.push(r), trust);
     f.clock += NOTIFY_GAP_MS;
     await n.incoming('team', { ...textItem(2, 'me'), from: { name: '\u0410nn', fingerprint: 'EVE' }, verified: false, why: 'looks like Ann' }, true, (r) => void opened.push(r), trust);

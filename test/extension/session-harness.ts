@@ -5,7 +5,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStateStore } from '../../client/file-store';
-import { generateIdentity } from '../../client/keys';
+import type { ChatClientOptions } from '../../client/chat-client';
+import { generateIdentity, type Identity } from '../../client/keys';
 import { ChatSession } from '../../extension/session';
 import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
 import type { HostMessage } from '../../protocol/webview';
@@ -18,16 +19,17 @@ export interface SessionHarness {
   posts: HostMessage[];
 }
 
-export function testSession(server: string, name: string): SessionHarness {
+/** `identity` and `client` let a later session of the same person take over (its epoch keys, for example). */
+export function testSession(server: string, name: string, opts: { identity?: Identity; client?: Partial<ChatClientOptions> } = {}): SessionHarness {
   const memento = new InMemoryMemento();
   const session = new ChatSession({
     server,
     name,
-    identity: generateIdentity(),
+    identity: opts.identity ?? generateIdentity(),
     outbox: new FileStateStore(mkdtempSync(join(tmpdir(), 'message-app-outbox-'))),
     cursors: new MementoCursorStore(memento, server),
     pins: new MementoPinStore(memento, server),
-    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 } },
+    client: { createKdf: TEST_KDF, kdfFloor: TEST_KDF, connection: { backoffMinMs: 50, backoffMaxMs: 200 }, ...opts.client },
   });
   const posts: HostMessage[] = [];
   session.onEvent((e) => {

@@ -327,7 +327,7 @@ describe('webview kind renderers (webview/kinds)', () => {
 
   it('has a renderer for every view item kind, and each draws its kind without HTML from the message', async () => {
     const { RENDERERS, renderBody } = await import('../../webview/kinds/index');
-    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'placeholder', 'reply', 'text']);
+    assert.deepEqual(Object.keys(RENDERERS).sort(), ['code', 'file', 'image', 'line', 'placeholder', 'reply', 'text']);
     const urls: string[] = [];
     const context = {
       doc: m.document,

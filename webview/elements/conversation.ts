@@ -157,7 +157,7 @@ export class Conversation {
     const key = el?.closest('[role="article"]')?.getAttribute('data-key');
     if (!key) return undefined;
     const item = this.deps.state.activeRoom()?.items.find((i) => `msg:${itemKey(i)}` === key);
-    return item && item.kind !== 'placeholder' ? item : undefined;
+    return item && item.kind !== 'placeholder' && item.kind !== 'line' ? item : undefined;
   }
 
   private onClick(event: Event): void {

@@ -6,7 +6,7 @@ import type { ViewItem } from '../../protocol/webview';
 import { h } from './dom';
 import { actionBar, editedMark, reactionChips } from './message-actions';
 
-type Shown = Exclude<ViewItem, { kind: 'placeholder' }>;
+type Shown = Exclude<ViewItem, { kind: 'placeholder' | 'line' }>;
 
 /** "(edited)" and the chips, or null when nothing was folded in. */
 export function foldedMarks(doc: Document, item: Shown): HTMLElement | null {

@@ -7,7 +7,7 @@ import { keyMarkLabel } from '../a11y';
 import { h, icon } from './dom';
 import { TESTID } from './selectors';
 
-type Shown = Exclude<ViewItem, { kind: 'placeholder' }>;
+type Shown = Exclude<ViewItem, { kind: 'placeholder' | 'line' }>;
 
 /** The label shown for an unverified sender; the host's reason when it sent one, else the old "changed key". */
 export function unverifiedLabel(item: Shown): string {

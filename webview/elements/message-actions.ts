@@ -8,12 +8,12 @@ import { ACTION_LABELS, editedLabel, reactionLabel } from '../a11y';
 import { h, icon } from './dom';
 import { TESTID } from './selectors';
 
-export type Shown = Exclude<ViewItem, { kind: 'placeholder' }>;
+export type Shown = Exclude<ViewItem, { kind: 'placeholder' | 'line' }>;
 export type MessageAction = 'react' | 'reply' | 'edit' | 'delete' | 'copy' | 'more';
 
 /** Which actions a message allows: nothing while it waits for its ack (it has no id to name yet). */
 export function actionsFor(item: ViewItem): MessageAction[] {
-  if (item.kind === 'placeholder' || item.id === null || item.pending) return [];
+  if (item.kind === 'placeholder' || item.kind === 'line' || item.id === null || item.pending) return [];
   const out: MessageAction[] = ['react', 'reply'];
   if (item.own && (item.kind === 'text' || item.kind === 'reply')) out.push('edit');
   if (item.own) out.push('delete');

@@ -16,6 +16,7 @@ import { h, icon, targetElement } from './dom';
 import { TESTID } from './selectors';
 import { keyMark } from './key-mark';
 import { timeMarks } from './message-time';
+import { roomLineRow } from './room-line';
 
 export interface MessageListEvents {
   loadOlder(): void;
@@ -161,8 +162,8 @@ export class MessageList {
     this.emptyEl.hidden = room === null || items.length > 0 || more;
     const last = this.rows.at(-1);
     const newLast = last !== undefined && last.kind === 'message' && last.key !== lastBefore && how !== 'prepend';
-    if (newLast && last.item.kind !== 'placeholder' && last.item.own) place = { kind: 'bottom' };
-    if (newLast && how === 'append' && lastBefore !== undefined && !(last.item.kind !== 'placeholder' && last.item.own)) {
+    if (newLast && last.item.kind !== 'placeholder' && last.item.kind !== 'line' && last.item.own) place = { kind: 'bottom' };
+    if (newLast && how === 'append' && lastBefore !== undefined && !(last.item.kind !== 'placeholder' && last.item.kind !== 'line' && last.item.own)) {
       this.announcer.textContent = messageLabel(last.item, last.time);
       if (place.kind !== 'bottom') this.newBelow += this.messageKeys.length - 1 - this.messageKeys.indexOf(lastBefore);
     }
@@ -356,6 +357,8 @@ export class MessageList {
     }
     if (row.kind === 'unread') return newMessagesLine(doc, row.key, row.label);
     const item = row.item;
+    // A room line (PROTOCOL.md 12.5) is a note between messages, not a message: no sender, actions or menu.
+    if (item.kind === 'line') return roomLineRow(doc, item, row.key, row.time, row.when, renderBody(item, this.renderContext));
     const own = item.kind !== 'placeholder' && item.own;
     const pending = item.kind !== 'placeholder' && item.pending;
     const el = h(doc, 'div', {
@@ -560,6 +563,7 @@ function isLong(item: ViewItem, cpl: number): boolean {
     case 'image':
     case 'file':
     case 'placeholder':
+    case 'line':
       return false;
     default: {
       const unreachable: never = item;
@@ -572,7 +576,7 @@ function rowVersion(row: Row): string {
   if (row.kind !== 'message') return row.label;
   const i = row.item;
   const base = `${i.id}|${row.time}|${row.showSender}`;
-  return i.kind === 'placeholder' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}|${i.compared === true}`;
+  return i.kind === 'placeholder' || i.kind === 'line' ? base : `${base}|${i.pending}|${i.verified}|${foldedVersion(i)}|${i.compared === true}`;
 }
 
 /** The (sender, cid) an image element names (webview/kinds/image.ts sets both). */

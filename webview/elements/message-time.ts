@@ -5,7 +5,7 @@ import { formatTime } from '../state';
 import { h } from './dom';
 import { TESTID } from './selectors';
 
-type Shown = Exclude<ViewItem, { kind: 'placeholder' }>;
+type Shown = Exclude<ViewItem, { kind: 'placeholder' | 'line' }>;
 
 /**
  * The time elements of a sender line. `serverTime` is the row's formatted server time. The host

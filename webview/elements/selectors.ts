@@ -53,6 +53,8 @@ export const TESTID = {
   messageList: 'message-list',
   loadOlder: 'load-older',
   daySeparator: 'day-separator',
+  /** A room line (PROTOCOL.md 12.5): "Ada removed Carol", at the rotation's place. */
+  roomLine: 'room-line',
   message: 'message',
   messageSender: 'message-sender',
   messageTime: 'message-time',

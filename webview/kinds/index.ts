@@ -5,6 +5,7 @@ import { mentionChips } from '../elements/mention-chips';
 import { renderCode } from './code';
 import { renderFile } from './file';
 import { renderImage } from './image';
+import { renderLine } from './line';
 import { renderPlaceholder } from './placeholder';
 import { renderReply } from './reply';
 import { renderText } from './text';
@@ -19,6 +20,7 @@ export const RENDERERS: Renderers = {
   file: renderFile,
   placeholder: renderPlaceholder,
   reply: renderReply,
+  line: renderLine,
 };
 
 /** The body element of a view item, drawn by its kind's renderer. */
@@ -27,7 +29,7 @@ export function renderBody(item: ViewItem, context: RenderContext): HTMLElement 
   const render = RENDERERS[item.kind] as Renderer<ViewItem>;
   const body = render(item, context);
   // Mentions (any kind): who is meant, under the body; a mention of the reader marks the body too.
-  if (item.kind !== 'placeholder' && item.mentions && item.mentions.length > 0) {
+  if (item.kind !== 'placeholder' && item.kind !== 'line' && item.mentions && item.mentions.length > 0) {
     body.append(mentionChips(context.doc, item.mentions));
     if (item.mentions.some((m) => m.me)) body.classList.add('mentions-me');
   }
