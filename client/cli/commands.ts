@@ -390,6 +390,46 @@ async function context(values: Values, server: string, trustFingerprint: string 
   };
 }
 
+/** Runs `step` within the command's deadline (--timeout). */
+type Within = <T>(step: () => Promise<T>) => Promise<T>;
+
+/**
+ * The frame of every one-shot command: connects, joins `room` (its passphrase asked first) within
+ * the deadline, runs `work`, and closes the client and saves the replay memory whatever happens.
+ */
+async function inRoom<T>(
+  makeContext: () => Promise<Context>,
+  room: string,
+  options: { name?: string; create?: boolean },
+  work: (client: ChatClient, within: Within, ctx: Context) => Promise<T>,
+): Promise<T> {
+  const ctx = await makeContext();
+  const passphrase = await getPassphrase(room);
+  const client = ctx.makeClient({ ...(options.name !== undefined ? { name: options.name } : {}), initialHistory: 0 });
+  const within: Within = (step) => withDeadline(client, ctx.timeoutMs, step);
+  try {
+    await client.connect();
+    await within(() => client.joinRoom(room, passphrase, { create: options.create === true }));
+    return await work(client, within, ctx);
+  } finally {
+    client.close();
+    await ctx.replay.flush();
+  }
+}
+
+/**
+ * The server's id and time for the body `cid()` names, once stored. A full server fails the run: the
+ * body stays in the outbox file and goes again on the next run that joins the room.
+ */
+function whenStored(client: ChatClient, room: string, cid: () => string): Promise<{ id: number; ts: number }> {
+  return new Promise((resolve, reject) => {
+    client.onEvent((e) => {
+      if (e.type === 'acked' && e.room === room && e.cid === cid()) resolve({ id: e.id, ts: e.ts });
+      else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
+    });
+  });
+}
+
 async function send(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
   const name = required(values.name, '--name NAME');
   const given = [values.text, values.image, values.code, values.file].filter((v) => v !== undefined).length;
@@ -400,35 +440,21 @@ async function send(makeContext: () => Promise<Context>, room: string, values: V
   // Prepare the image or snippet before connecting: a refused file should not cost a round trip.
   const image = values.image === undefined ? undefined : await loadImage(values.image);
   const snippet = values.code === undefined ? undefined : await snippetFromFile(parseCodeSpec(values.code), process.cwd(), values.lang);
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ name, initialHistory: 0 });
-  try {
-    await client.connect();
-    return await withDeadline(client, ctx.timeoutMs, async () => {
-      await client.joinRoom(room, passphrase, { create: true });
+  return inRoom(makeContext, room, { name, create: true }, (client, within) =>
+    within(async () => {
       const mentions = mentionsByName(client, room, values.mention ?? []);
-      const acked = new Promise<{ id: number; ts: number }>((resolve, reject) => {
-        client.onEvent((e) => {
-          if (e.type === 'acked' && e.room === room && e.cid === cid) resolve({ id: e.id, ts: e.ts });
-          // The server is out of space: waiting cannot help this run; the message stays in the
-          // outbox file and goes again on the next run that joins the room.
-          else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
-        });
-      });
-      const cid = image
+      let cid = '';
+      const stored = whenStored(client, room, () => cid);
+      cid = image
         ? await client.sendImage(room, image, mentions)
         : snippet
           ? await client.sendCode(room, snippet, mentions)
           : await client.sendText(room, values.text ?? '', mentions);
-      const { id, ts } = await acked;
+      const { id, ts } = await stored;
       process.stdout.write(jsonLine({ id, ts, cid }));
       return EXIT.ok;
-    });
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+    }),
+  );
 }
 
 /**
@@ -453,18 +479,11 @@ function mentionsByName(client: ChatClient, room: string, names: readonly string
 /** `send --file`: the deadline covers connecting and joining; the transfer has its own silence timeout and resume. */
 async function sendFile(makeContext: () => Promise<Context>, room: string, name: string, path: string): Promise<number> {
   const { sendFileRun } = await import('./files');
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ name, initialHistory: 0 });
-  try {
-    await client.connect();
-    await withDeadline(client, ctx.timeoutMs, () => client.joinRoom(room, passphrase, { create: true }));
+  // The upload itself has no deadline: a 1 GiB file takes as long as it takes.
+  return inRoom(makeContext, room, { name, create: true }, async (client, _within, ctx) => {
     await sendFileRun(client, room, path, ctx.dir);
     return EXIT.ok;
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+  });
 }
 
 /** `fetch`: one file message's blob into --out. */
@@ -472,31 +491,16 @@ async function fetchFile(makeContext: () => Promise<Context>, room: string, valu
   const id = positiveInt(required(values.id, '--id ID'), '--id');
   const out = required(values.out, '--out PATH');
   const { fetchRun } = await import('./files');
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ initialHistory: 0 });
-  try {
-    await client.connect();
-    await withDeadline(client, ctx.timeoutMs, () => client.joinRoom(room, passphrase));
+  return inRoom(makeContext, room, {}, async (client) => {
     await fetchRun(client, room, id, out);
     return EXIT.ok;
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+  });
 }
 
 /** `rotate`: new keys for the room (owner only); prints the new passphrase on stdout. */
 async function rotate(makeContext: () => Promise<Context>, room: string, values: Values, remove: string[]): Promise<number> {
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
-  try {
-    await client.connect();
-    const result = await withDeadline(client, ctx.timeoutMs, async () => {
-      await client.joinRoom(room, passphrase);
-      return client.rotate(room, { remove });
-    });
+  return inRoom(makeContext, room, { ...(values.name !== undefined ? { name: values.name } : {}) }, async (client, within) => {
+    const result = await within(() => client.rotate(room, { remove }));
     const who = result.removed.map((r) => r.name).join(', ');
     process.stderr.write(
       `${who ? `Removed ${who} from` : 'Changed the passphrase of'} room "${room}" (key epoch ${result.epoch}). The new passphrase for newcomers:\n`,
@@ -504,30 +508,19 @@ async function rotate(makeContext: () => Promise<Context>, room: string, values:
     // One JSON line like every other command's output, so scripts can read it.
     process.stdout.write(jsonLine({ epoch: result.epoch, passphrase: result.passphrase, removed: result.removed.map((r) => r.name) }));
     return EXIT.ok;
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+  });
 }
 
 /** `owners`: the members who announced keys (owners marked); `--add NAME` makes one an owner. */
 async function owners(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ ...(values.name !== undefined ? { name: values.name } : {}), initialHistory: 0 });
-  try {
-    await client.connect();
-    const members = await withDeadline(client, ctx.timeoutMs, async () => {
-      await client.joinRoom(room, passphrase);
+  return inRoom(makeContext, room, { ...(values.name !== undefined ? { name: values.name } : {}) }, async (client, within) => {
+    const members = await within(async () => {
       if (values.add !== undefined) await client.addOwner(room, values.add);
       return client.members(room);
     });
     for (const m of members) process.stdout.write(jsonLine({ name: m.name, fingerprint: m.fingerprint, owner: m.owner, self: m.self }));
     return EXIT.ok;
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+  });
 }
 
 async function loadImage(path: string): Promise<Parameters<ChatClient['sendImage']>[1]> {
@@ -546,15 +539,8 @@ async function read(makeContext: () => Promise<Context>, room: string, values: V
   if (values.before !== undefined && values.after !== undefined) throw new UsageError('Give --before or --after, not both.');
   const before = values.before === undefined ? undefined : positiveInt(values.before, '--before');
   const after = values.after === undefined ? undefined : nonNegativeInt(values.after, '--after');
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ initialHistory: 0 });
-  try {
-    await client.connect();
-    const { items, modifiers } = await withDeadline(client, ctx.timeoutMs, async () => {
-      await client.joinRoom(room, passphrase);
-      return after !== undefined ? readForward(client, room, after, limit) : readBackward(client, room, before, limit);
-    });
+  return inRoom(makeContext, room, {}, async (client, within) => {
+    const { items, modifiers } = await within(() => (after !== undefined ? readForward(client, room, after, limit) : readBackward(client, room, before, limit)));
     if (values.raw) {
       const lines: { id: number; line: unknown }[] = [
         ...items.map((item) => ({ id: item.id, line: messageLine(item) })),
@@ -565,10 +551,7 @@ async function read(makeContext: () => Promise<Context>, room: string, values: V
       for (const line of foldedLines(items, modifiers)) process.stdout.write(jsonLine(line));
     }
     return EXIT.ok;
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+  });
 }
 
 /** The oldest `limit` messages after `after`, in pages of up to 200. */
@@ -621,22 +604,14 @@ async function messageById(client: ChatClient, room: string, id: number): Promis
 /** `chat delete`: our own message, for everyone; `forbidden` (not ours) exits 1 with the server's sentence. */
 async function deleteCommand(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
   const id = positiveInt(required(values.id, '--id ID'), '--id');
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ initialHistory: 0 });
-  try {
-    await client.connect();
-    return await withDeadline(client, ctx.timeoutMs, async () => {
-      await client.joinRoom(room, passphrase);
+  return inRoom(makeContext, room, {}, (client, within) =>
+    within(async () => {
       const target = await messageById(client, room, id);
       await client.deleteMessage(room, { id, cid: target.cid });
       process.stdout.write(jsonLine({ id, deleted: true }));
       return EXIT.ok;
-    });
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+    }),
+  );
 }
 
 /** `chat reply`, `chat react`, `chat edit`: one body naming a message by id, printed once stored. */
@@ -645,21 +620,11 @@ async function modify(makeContext: () => Promise<Context>, room: string, command
   const id = positiveInt(required(command === 'edit' ? values.id : values.to, command === 'edit' ? '--id ID' : '--to ID'), command === 'edit' ? '--id' : '--to');
   const text = command === 'react' ? undefined : required(values.text, '--text TEXT');
   const emoji = command === 'react' ? required(values.emoji, '--emoji EMOJI') : undefined;
-  const ctx = await makeContext();
-  const passphrase = await getPassphrase(room);
-  const client = ctx.makeClient({ name, initialHistory: 0 });
-  try {
-    await client.connect();
-    return await withDeadline(client, ctx.timeoutMs, async () => {
-      await client.joinRoom(room, passphrase);
+  return inRoom(makeContext, room, { name }, (client, within) =>
+    within(async () => {
       const target = await messageById(client, room, id);
       let cid = '';
-      const acked = new Promise<{ id: number; ts: number }>((resolve, reject) => {
-        client.onEvent((e) => {
-          if (e.type === 'acked' && e.room === room && e.cid === cid) resolve({ id: e.id, ts: e.ts });
-          else if (e.type === 'error' && e.room === room && e.code === 'full') reject(new ServerError('full', room));
-        });
-      });
+      const acked = whenStored(client, room, () => cid);
       let extra: Record<string, unknown>;
       if (command === 'reply') {
         cid = await client.sendReply(room, id, text ?? '');
@@ -678,11 +643,8 @@ async function modify(makeContext: () => Promise<Context>, room: string, command
       const stored = await acked;
       process.stdout.write(jsonLine({ id: stored.id, ts: stored.ts, cid, ...extra }));
       return EXIT.ok;
-    });
-  } finally {
-    client.close();
-    await ctx.replay.flush();
-  }
+    }),
+  );
 }
 
 async function follow(makeContext: () => Promise<Context>, room: string, values: Values): Promise<number> {
