@@ -182,6 +182,28 @@ describe('Markdown renderer (happy-dom)', () => {
       assert.equal(code.textContent, 'ab');
     });
 
+    it('builds uncoloured tokens and the newlines between them as one text node, spans only where the look changes', () => {
+      const tokens: HighlightedCode = {
+        lang: 'typescript',
+        lines: [
+          [{ text: 'let', color: '#569cd6' }, { text: ' x' }, { text: ' = ' }],
+          [{ text: '  ' }, { text: '1', color: '#b5cea8' }, { text: ';' }],
+          [],
+          [{ text: '// c', fontStyle: FONT_STYLE.italic }],
+        ],
+      };
+      const code = highlightedCode(doc, tokens);
+      const nodes = Array.from(code.childNodes).map((n) => [n.nodeName, n.textContent]);
+      assert.deepEqual(nodes, [
+        ['SPAN', 'let'],
+        ['#text', ' x = \n  '],
+        ['SPAN', '1'],
+        ['#text', ';\n\n'],
+        ['SPAN', '// c'],
+      ]);
+      assert.equal(code.textContent, 'let x = \n  1;\n\n// c');
+    });
+
     it('makes inline, titled, reference (full, collapsed, shortcut), angle and bare links, each opened through the host', () => {
       const r = render(
         [

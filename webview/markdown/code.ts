@@ -1,7 +1,7 @@
 // A code block's DOM: language label, Copy button, and the code itself, either
 // plain or built span by span from the host's highlighted tokens.
 
-import { FONT_STYLE, isHexColor, type HighlightedCode } from '../../protocol/highlight';
+import { FONT_STYLE, isHexColor, type CodeToken, type HighlightedCode } from '../../protocol/highlight';
 import { h, icon } from '../elements/dom';
 
 export const CODE_TESTID = {
@@ -29,26 +29,36 @@ export function highlightedCode(doc: Document, code: HighlightedCode): HTMLEleme
   const el = h(doc, 'code', { class: 'md-code-text hl', 'data-testid': CODE_TESTID.code, 'data-lang': code.lang });
   if (isHexColor(code.fg)) el.style.color = code.fg;
   if (isHexColor(code.bg)) el.style.backgroundColor = code.bg;
+  // Uncoloured text between two spans (newlines included) becomes one text node, not one per
+  // token and line: a third or more of a block's nodes, and nodes are what building costs.
+  let text = '';
   code.lines.forEach((line, i) => {
-    if (i > 0) el.append(doc.createTextNode('\n'));
+    if (i > 0) text += '\n';
     for (const token of line) {
       if (token.color === undefined && !token.fontStyle) {
-        el.append(doc.createTextNode(token.text));
+        text += token.text;
         continue;
       }
-      const span = doc.createElement('span');
-      span.textContent = token.text;
-      if (isHexColor(token.color)) span.style.color = token.color;
-      const style = token.fontStyle ?? 0;
-      if (style & FONT_STYLE.italic) span.style.fontStyle = 'italic';
-      if (style & FONT_STYLE.bold) span.style.fontWeight = 'bold';
-      const lines = [style & FONT_STYLE.underline ? 'underline' : '', style & FONT_STYLE.strikethrough ? 'line-through' : ''];
-      const decoration = lines.filter(Boolean).join(' ');
-      if (decoration) span.style.textDecoration = decoration;
-      el.append(span);
+      if (text) el.append(doc.createTextNode(text));
+      text = '';
+      el.append(tokenSpan(doc, token));
     }
   });
+  if (text) el.append(doc.createTextNode(text));
   return el;
+}
+
+function tokenSpan(doc: Document, token: CodeToken): HTMLElement {
+  const span = doc.createElement('span');
+  span.textContent = token.text;
+  if (isHexColor(token.color)) span.style.color = token.color;
+  const style = token.fontStyle ?? 0;
+  if (style & FONT_STYLE.italic) span.style.fontStyle = 'italic';
+  if (style & FONT_STYLE.bold) span.style.fontWeight = 'bold';
+  const lines = [style & FONT_STYLE.underline ? 'underline' : '', style & FONT_STYLE.strikethrough ? 'line-through' : ''];
+  const decoration = lines.filter(Boolean).join(' ');
+  if (decoration) span.style.textDecoration = decoration;
+  return span;
 }
 
 export function plainCode(doc: Document, text: string): HTMLElement {
