@@ -38,9 +38,21 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** Samples this process's RSS while `work` runs: our own high-water mark also holds earlier phases. */
-async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Samples this process's RSS while `work` runs (our own high-water mark also
+ * holds earlier phases), and the CPU seconds it and the server used: on a
+ * shared machine wall time swings with the load, CPU time much less.
+ */
+async function sampled<T>(work: () => Promise<T>, serverPid?: number): Promise<{ result: T; seconds: number; peakMb: number; cpu: number; serverCpu: number }> {
   let peak = process.memoryUsage.rss();
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = serverPid === undefined ? 0 : cpuSeconds(serverPid);
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
@@ -48,7 +60,10 @@ async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; seconds:
   try {
     const result = await work();
     peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, seconds: (performance.now() - start) / 1000, peakMb: peak / MIB };
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpu = serverPid === undefined ? 0 : cpuSeconds(serverPid) - serverBefore;
+    return { result, seconds, peakMb: peak / MIB, cpu: (cpu.user + cpu.system) / 1e6, serverCpu };
   } finally {
     clearInterval(timer);
   }
@@ -138,26 +153,29 @@ async function main(): Promise<void> {
     const alice = await joined(port, room, true, keys, salt);
     const bob = await joined(port, room, false, keys, salt);
     const ref: FileRef = { room, blob: 'bench-blob-0001', key: newFileKey(), chunk: DEFAULT_FILE_CHUNK, size: SIZE };
-    const up = await sampled(() => alice.transfers.upload(ref, source));
+    const up = await sampled(() => alice.transfers.upload(ref, source), proc.pid);
     const serverAfterUp = peakRssMb(proc.pid);
     const out = join(dir, 'saved.bin');
-    const down = await sampled(() => bob.transfers.download({ ...ref, sha256 }, out));
+    const down = await sampled(() => bob.transfers.download({ ...ref, sha256 }, out), proc.pid);
     const serverPeak = peakRssMb(proc.pid);
     if (statSync(out).size !== SIZE) throw new Error('the downloaded file has the wrong size');
     alice.socket.destroy();
     bob.socket.destroy();
     rmSync(out);
     const copy = await sampled(() => plainCopy(source, join(dir, 'copy.bin')));
-    const mbps = (s: number): string => (SIZE / MIB / s).toFixed(0).padStart(6);
+    const mbps = (s: number): string => (SIZE / MIB / s).toFixed(0);
+    const perGib = (cpu: number): string => ((cpu * 1024 * MIB) / SIZE).toFixed(1);
     const rows = [
-      ['upload (encrypt, server stores)', mbps(up.seconds), up.peakMb.toFixed(0), serverAfterUp.toFixed(0)],
-      ['download (server reads, decrypt, SHA-256, rename)', mbps(down.seconds), down.peakMb.toFixed(0), serverPeak.toFixed(0)],
-      ['plain copy over one loopback TCP socket', mbps(copy.seconds), copy.peakMb.toFixed(0), '-'],
+      ['upload (encrypt, server stores)', mbps(up.seconds), up.peakMb.toFixed(0), serverAfterUp.toFixed(0), perGib(up.cpu), perGib(up.serverCpu)],
+      ['download (server reads, decrypt, SHA-256, rename)', mbps(down.seconds), down.peakMb.toFixed(0), serverPeak.toFixed(0), perGib(down.cpu), perGib(down.serverCpu)],
+      ['plain copy over one loopback TCP socket', mbps(copy.seconds), copy.peakMb.toFixed(0), '-', perGib(copy.cpu), '-'],
     ];
-    process.stdout.write(`file of ${SIZE / MIB} MiB, chunk ${DEFAULT_FILE_CHUNK / MIB} MiB, server --sync normal, loopback\n`);
-    process.stdout.write(`${'path'.padEnd(50)} ${'MiB/s'.padStart(6)}  client peak RSS MB  server peak RSS MB\n`);
-    for (const [name, speed, client, server] of rows) {
-      process.stdout.write(`${String(name).padEnd(50)} ${speed}  ${String(client).padStart(18)}  ${String(server).padStart(18)}\n`);
+    process.stdout.write(`file of ${SIZE / MIB} MiB, chunk ${DEFAULT_FILE_CHUNK / MIB} MiB, server --sync normal, loopback; CPU in seconds per GiB (user + system)\n`);
+    process.stdout.write(`${'path'.padEnd(50)} ${'MiB/s'.padStart(6)}  ${'client peak RSS MB'.padStart(18)}  ${'server peak RSS MB'.padStart(18)}  ${'client CPU'.padStart(10)}  ${'server CPU'.padStart(10)}\n`);
+    for (const [name, speed, client, server, clientCpu, serverCpu] of rows) {
+      process.stdout.write(
+        `${String(name).padEnd(50)} ${String(speed).padStart(6)}  ${String(client).padStart(18)}  ${String(server).padStart(18)}  ${String(clientCpu).padStart(10)}  ${String(serverCpu).padStart(10)}\n`,
+      );
     }
     process.stdout.write(`up/plain ${(copy.seconds / up.seconds).toFixed(2)}, down/plain ${(copy.seconds / down.seconds).toFixed(2)} (target at least 0.33 each)\n`);
   } finally {
