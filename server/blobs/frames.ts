@@ -94,12 +94,15 @@ export class BlobFrames {
   /** Sends [offset, end) in pieces along chunk boundaries, reading each chunk only when the previous output has drained. */
   private async download(conn: Connection, room: Room, blob: string, reader: BlobReader, offset: number, end: number): Promise<void> {
     const chunk = reader.chunk;
+    // One buffer for every chunk of this download: send() copies the bytes into the
+    // frame it queues, so the next read may reuse it (fewer 1 MiB arrays for the GC).
+    const buffer = new Uint8Array(chunk);
     let at = offset;
     while (at < end) {
       // The member may have left, or the connection closed, meanwhile: stop quietly.
       if (!conn.isOpen || conn.rooms.get(room.name) !== room) return;
       const index = Math.floor(at / chunk);
-      const bytes = reader.read(index);
+      const bytes = reader.read(index, buffer);
       if (!bytes) {
         this.log(`blob ${blob} of room ${room.name}: chunk ${index} fails its checksum on disk`);
         throw new BlobError('internal', `chunk ${index} of blob ${blob} is damaged on the server`);
