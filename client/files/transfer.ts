@@ -14,6 +14,13 @@ export const UPLOAD_WINDOW = 8;
  * speed swing with it; 16 KiB was no better, 256 KiB a little worse.
  */
 export const WRITE_PIECE = 64 * 1024;
+/**
+ * Read size of an upload's file stream (rechunk gathers the pieces into whole
+ * chunks). Measured with bench:files: 256 KiB reads instead of 1 MiB ones take
+ * the client's peak RSS during an upload from about 145 MB to about 125 MB at
+ * the same speed and CPU.
+ */
+const READ_PIECE = 256 * 1024;
 /** A transfer that hears nothing from the server this long fails (the caller resumes later). */
 const SILENCE_MS = 30_000;
 
@@ -166,7 +173,7 @@ export class BlobTransfers {
         if (ack.i >= acked) acked = ack.i + 1;
         onProgress?.({ done: Math.min(acked * ref.chunk, ref.size), total: ref.size });
       };
-      const plain = createReadStream(path, { start: first * ref.chunk, highWaterMark: ref.chunk });
+      const plain = createReadStream(path, { start: first * ref.chunk, highWaterMark: READ_PIECE });
       try {
         for await (const sealed of encryptStream(ref.key, ref.chunk, plain, first)) {
           if (signal?.aborted) throw new FileTransferError('cancelled', 'The file transfer was cancelled.');
