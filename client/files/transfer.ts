@@ -20,7 +20,7 @@ export const WRITE_PIECE = 64 * 1024;
  * the client's peak RSS during an upload from about 145 MB to about 125 MB at
  * the same speed and CPU.
  */
-const READ_PIECE = 256 * 1024;
+export const READ_PIECE = 256 * 1024;
 /** A transfer that hears nothing from the server this long fails (the caller resumes later). */
 const SILENCE_MS = 30_000;
 
