@@ -19,17 +19,20 @@ const ROOT = resolve(import.meta.dir, '..');
 const { values: flags } = parseArgs({
   options: {
     mb: { type: 'string', default: '1024' },
+    rounds: { type: 'string', default: '3' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (flags.help) {
-  process.stdout.write(`Usage: npm run bench:files [-- --mb N]
+  process.stdout.write(`Usage: npm run bench:files [-- --mb N] [--rounds R]
 Uploads and downloads an N MiB file (default 1024) through the real server on loopback,
-then copies the same file over one plain loopback TCP socket; prints MB/s and peak RSS.\n`);
+then copies the same file over one plain loopback TCP socket, R times (default 3);
+prints MiB/s, CPU time and peak RSS of each round, and the medians.\n`);
   process.exit(0);
 }
 const MIB = 1024 * 1024;
 const SIZE = Math.max(1, Number(flags.mb)) * MIB;
+const ROUNDS = Math.max(1, Math.floor(Number(flags.rounds)));
 const dir = mkdtempSync(join(tmpdir(), 'message-app-bench-files-'));
 
 /** Peak resident memory of a process so far (the kernel's high-water mark). */
@@ -38,9 +41,21 @@ function peakRssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** Samples this process's RSS while `work` runs: our own high-water mark also holds earlier phases. */
-async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; seconds: number; peakMb: number }> {
+/** CPU seconds (user + system) a process has used so far, from /proc (fields 14 and 15, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Samples this process's RSS while `work` runs (our own high-water mark also
+ * holds earlier phases), and the CPU seconds it and the server used: on a
+ * shared machine wall time swings with the load, CPU time much less.
+ */
+async function sampled<T>(work: () => Promise<T>, serverPid?: number): Promise<{ result: T; seconds: number; peakMb: number; cpu: number; serverCpu: number }> {
   let peak = process.memoryUsage.rss();
+  const cpuBefore = process.cpuUsage();
+  const serverBefore = serverPid === undefined ? 0 : cpuSeconds(serverPid);
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 20);
@@ -48,7 +63,10 @@ async function sampled<T>(work: () => Promise<T>): Promise<{ result: T; seconds:
   try {
     const result = await work();
     peak = Math.max(peak, process.memoryUsage.rss());
-    return { result, seconds: (performance.now() - start) / 1000, peakMb: peak / MIB };
+    const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpu = serverPid === undefined ? 0 : cpuSeconds(serverPid) - serverBefore;
+    return { result, seconds, peakMb: peak / MIB, cpu: (cpu.user + cpu.system) / 1e6, serverCpu };
   } finally {
     clearInterval(timer);
   }
@@ -126,6 +144,21 @@ function writeSource(path: string): void {
   closeSync(fd);
 }
 
+interface Row {
+  up: Measured;
+  down: Measured;
+  copy: Measured;
+  serverAfterUp: number;
+  serverAfterDown: number;
+}
+type Measured = Awaited<ReturnType<typeof sampled>>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
+
 async function main(): Promise<void> {
   const source = join(dir, 'source.bin');
   writeSource(source);
@@ -137,29 +170,51 @@ async function main(): Promise<void> {
     const keys = await deriveRoomKeys('bench passphrase', room, salt, KDF_FLOOR);
     const alice = await joined(port, room, true, keys, salt);
     const bob = await joined(port, room, false, keys, salt);
-    const ref: FileRef = { room, blob: 'bench-blob-0001', key: newFileKey(), chunk: DEFAULT_FILE_CHUNK, size: SIZE };
-    const up = await sampled(() => alice.transfers.upload(ref, source));
-    const serverAfterUp = peakRssMb(proc.pid);
-    const out = join(dir, 'saved.bin');
-    const down = await sampled(() => bob.transfers.download({ ...ref, sha256 }, out));
-    const serverPeak = peakRssMb(proc.pid);
-    if (statSync(out).size !== SIZE) throw new Error('the downloaded file has the wrong size');
+    const mbps = (s: number): number => SIZE / MIB / s;
+    const perGib = (cpu: number): string => ((cpu * 1024 * MIB) / SIZE).toFixed(1);
+    const rows: Row[] = [];
+    process.stdout.write(`file of ${SIZE / MIB} MiB, chunk ${DEFAULT_FILE_CHUNK / MIB} MiB, server --sync normal, loopback, ${ROUNDS} rounds; CPU in seconds per GiB (user + system)\n`);
+    process.stdout.write(`${'round path'.padEnd(58)} ${'MiB/s'.padStart(6)}  ${'client peak RSS MB'.padStart(18)}  ${'server peak RSS MB'.padStart(18)}  ${'client CPU'.padStart(10)}  ${'server CPU'.padStart(10)}\n`);
+    const line = (round: number, name: string, m: Measured, server: string, serverCpu: string): void => {
+      const cells = [mbps(m.seconds).toFixed(0).padStart(6), m.peakMb.toFixed(0).padStart(18), server.padStart(18), perGib(m.cpu).padStart(10), serverCpu.padStart(10)];
+      process.stdout.write(`${`${round}     ${name}`.padEnd(58)} ${cells.join('  ')}\n`);
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      // A new blob each round; garbage of an earlier phase is collected first, so each peak is its own.
+      const ref: FileRef = { room, blob: `bench-blob-${String(round).padStart(4, '0')}`, key: newFileKey(), chunk: DEFAULT_FILE_CHUNK, size: SIZE };
+      Bun.gc(true);
+      const up = await sampled(() => alice.transfers.upload(ref, source), proc.pid);
+      const serverAfterUp = peakRssMb(proc.pid);
+      const out = join(dir, 'saved.bin');
+      Bun.gc(true);
+      const down = await sampled(() => bob.transfers.download({ ...ref, sha256 }, out), proc.pid);
+      const serverAfterDown = peakRssMb(proc.pid);
+      if (statSync(out).size !== SIZE) throw new Error('the downloaded file has the wrong size');
+      rmSync(out);
+      Bun.gc(true);
+      const copyPath = join(dir, 'copy.bin');
+      const copy = await sampled(() => plainCopy(source, copyPath));
+      rmSync(copyPath);
+      rows.push({ up, down, copy, serverAfterUp, serverAfterDown });
+      line(round, 'upload (encrypt, server stores)', up, serverAfterUp.toFixed(0), perGib(up.serverCpu));
+      line(round, 'download (server reads, decrypt, SHA-256, rename)', down, serverAfterDown.toFixed(0), perGib(down.serverCpu));
+      line(round, 'plain copy over one loopback TCP socket', copy, '-', '-');
+    }
     alice.socket.destroy();
     bob.socket.destroy();
-    rmSync(out);
-    const copy = await sampled(() => plainCopy(source, join(dir, 'copy.bin')));
-    const mbps = (s: number): string => (SIZE / MIB / s).toFixed(0).padStart(6);
-    const rows = [
-      ['upload (encrypt, server stores)', mbps(up.seconds), up.peakMb.toFixed(0), serverAfterUp.toFixed(0)],
-      ['download (server reads, decrypt, SHA-256, rename)', mbps(down.seconds), down.peakMb.toFixed(0), serverPeak.toFixed(0)],
-      ['plain copy over one loopback TCP socket', mbps(copy.seconds), copy.peakMb.toFixed(0), '-'],
-    ];
-    process.stdout.write(`file of ${SIZE / MIB} MiB, chunk ${DEFAULT_FILE_CHUNK / MIB} MiB, server --sync normal, loopback\n`);
-    process.stdout.write(`${'path'.padEnd(50)} ${'MiB/s'.padStart(6)}  client peak RSS MB  server peak RSS MB\n`);
-    for (const [name, speed, client, server] of rows) {
-      process.stdout.write(`${String(name).padEnd(50)} ${speed}  ${String(client).padStart(18)}  ${String(server).padStart(18)}\n`);
-    }
-    process.stdout.write(`up/plain ${(copy.seconds / up.seconds).toFixed(2)}, down/plain ${(copy.seconds / down.seconds).toFixed(2)} (target at least 0.33 each)\n`);
+    // Medians, because the machine is shared: one round can stall on someone else's work.
+    const speeds = (pick: (row: Row) => Measured): number[] => rows.map((row) => mbps(pick(row).seconds));
+    const summary = (name: string, values: number[]): string =>
+      `${name} median ${median(values).toFixed(0)} MiB/s (${Math.min(...values).toFixed(0)}-${Math.max(...values).toFixed(0)})`;
+    const up = speeds((row) => row.up);
+    const down = speeds((row) => row.down);
+    const copy = speeds((row) => row.copy);
+    process.stdout.write(`${summary('upload', up)}; ${summary('download', down)}; ${summary('plain copy', copy)}\n`);
+    const clientPeak = Math.max(...rows.flatMap((row) => [row.up.peakMb, row.down.peakMb]));
+    process.stdout.write(
+      `up/plain ${(median(up) / median(copy)).toFixed(2)}, down/plain ${(median(down) / median(copy)).toFixed(2)} (target at least 0.33 each); ` +
+        `peak RSS client ${clientPeak.toFixed(0)} MB, server ${peakRssMb(proc.pid).toFixed(0)} MB (target under 150 each)\n`,
+    );
   } finally {
     proc.kill();
     await proc.exited;

@@ -1,4 +1,4 @@
-// The blob store on a real folder: 24-hour expiry of unfinished uploads, the per-room byte count a quota reads, and a torn tail after a crash.
+// The blob store on a real folder: 24-hour expiry of unfinished uploads, the per-room byte count a quota reads, a torn tail after a crash, and reads into a reused buffer.
 
 import { afterAll, describe, expect, test } from 'bun:test';
 import { appendFileSync, existsSync, mkdtempSync, rmSync, truncateSync } from 'node:fs';
@@ -76,6 +76,36 @@ describe('blob store', () => {
     expect(third.open(1, 'torn-tail', 400, 100)).toMatchObject({ have: 300, done: false });
     expect(third.write(1, 'torn-tail', 3, chunk(100, 4))).toMatchObject({ have: 400, done: true });
     expect(third.readChunk(1, 'torn-tail', 2)).toEqual(chunk(100, 3));
+  });
+
+  test('a reader reads each chunk into the buffer it is given (a download reuses one), the short last chunk too, and still checks its CRC', () => {
+    const { store, root } = fresh({ now: 0 });
+    store.open(1, 'reused-buf', 250, 100);
+    for (let i = 0; i < 3; i++) store.write(1, 'reused-buf', i, chunk(i === 2 ? 50 : 100, i + 1));
+    const reader = store.openReader(1, 'reused-buf');
+    const buffer = new Uint8Array(100);
+    const first = reader.read(0, buffer);
+    expect(first).toEqual(chunk(100, 1));
+    expect(first?.buffer).toBe(buffer.buffer);
+    expect(reader.read(1, buffer)).toEqual(chunk(100, 2));
+    const last = reader.read(2, buffer);
+    expect(last).toEqual(chunk(50, 3));
+    expect(last?.buffer).toBe(buffer.buffer);
+    // A buffer too small for a chunk is not written past its end: the chunk gets an array of its own.
+    const small = new Uint8Array(10);
+    const own = reader.read(0, small);
+    expect(own).toEqual(chunk(100, 1));
+    expect(own?.buffer).not.toBe(small.buffer);
+    expect(small).toEqual(new Uint8Array(10));
+    reader.close();
+    // A damaged checksum still shows through a reused buffer.
+    const sums = join(root, '1', 'reused-buf.sums');
+    truncateSync(sums, 4);
+    appendFileSync(sums, new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0]));
+    const again = store.openReader(1, 'reused-buf');
+    expect(again.read(0, buffer)).toEqual(chunk(100, 1));
+    expect(again.read(1, buffer)).toBeNull();
+    again.close();
   });
 
   test('chunk sizes outside 17..maxChunk and files over maxFile are too_large', () => {
