@@ -6,7 +6,8 @@ import { E2eError, run } from './proc';
 export const NODE_VERSION = '24.21.0';
 export const CODE_SERVER_VERSION = '4.139.1';
 export const CHROMIUM = '/usr/bin/chromium';
-const APT_PACKAGES = ['chromium', 'libkrb5-dev'] as const;
+// The emoji font: reactions and messages with emoji show as glyphs in screenshots, as on a user's machine.
+const APT_PACKAGES = ['chromium', 'libkrb5-dev', 'fonts-noto-color-emoji'] as const;
 
 export interface Tools {
   /** Node 24 binary that runs code-server. */
@@ -29,7 +30,7 @@ export async function ensureTools(cacheDir: string, timed: Timer): Promise<Tools
   // libkrb5-dev first: code-server's kerberos addon is compiled against it during the install.
   let t = Date.now();
   await ensureAptPackages();
-  timed('setup: apt packages (chromium, libkrb5-dev)', Date.now() - t);
+  timed('setup: apt packages (chromium, libkrb5-dev, fonts-noto-color-emoji)', Date.now() - t);
 
   t = Date.now();
   const nodeDir = await ensureNode(cacheDir);
