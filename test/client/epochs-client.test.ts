@@ -6,11 +6,12 @@ import { openPlaintext } from '../../client/envelope';
 import { openV2Plaintext } from '../../client/epochs/envelope-v2';
 import { MemoryEpochKeyStore, decodeEpochRecord, encodeEpochRecord } from '../../client/epochs/store';
 import { ClientError } from '../../client/errors';
-import { generateIdentity, type Identity } from '../../client/keys';
+import { generateIdentity } from '../../client/keys';
 import { envelopeEpoch } from '../../protocol/epoch-header';
 import type { StoredMessage } from '../../protocol/frames';
 import { MemoryOutboxStore, type OutboxEntry } from '../../client/storage';
 import { makeClient, sharedServer, type TestClient } from './helpers';
+import { epochMembers, type Member } from './epoch-members';
 import { WireClient, roomAuth } from '../support/wire';
 
 const shared = sharedServer({ beforeAll, afterAll });
@@ -18,33 +19,7 @@ const PASS = 'correct horse battery staple epochs';
 let counter = 0;
 const roomName = (prefix: string): string => `${prefix}-${process.pid}-${++counter}`;
 
-interface Member {
-  t: TestClient;
-  identity: Identity;
-  store: MemoryEpochKeyStore;
-}
-
-/** A client with its own identity and epoch key store, so a later client of the same person can take over. */
-function member(name: string, identity = generateIdentity(), store = new MemoryEpochKeyStore()): Member {
-  const t = shared.track(makeClient(shared.server.address, name, { identity, epochKeys: store }));
-  return { t, identity, store };
-}
-
-async function joined(m: Member, room: string, passphrase: string, create = false): Promise<void> {
-  await m.t.client.connect();
-  await m.t.client.joinRoom(room, passphrase, { create });
-}
-
-/** Waits until `m` has seen the `keys` bodies of `count` members (announcements are posted on join). */
-async function seesMembers(m: Member, room: string, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const members = await m.t.client.members(room);
-    if (members.length >= count) return;
-    if (Date.now() > deadline) throw new Error(`only ${members.length} members announced`);
-    await Bun.sleep(50);
-  }
-}
+const { member, joined, seesMembers } = epochMembers(shared);
 
 /** Polls a condition no event announces. */
 async function until(predicate: () => boolean, what: string): Promise<void> {

@@ -3,39 +3,16 @@
 // newcomer; no line for a grant of a rotation that did not win (a non-owner's, refused by the server).
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { MemoryEpochKeyStore } from '../../client/epochs/store';
-import { generateIdentity, type Identity } from '../../client/keys';
 import { toCliJson, toViewItem, type LineItem, type RoomItem } from '../../client/kinds/index';
-import { makeClient, sharedServer, type TestClient } from './helpers';
+import { sharedServer } from './helpers';
+import { epochMembers, type Member } from './epoch-members';
 
 const shared = sharedServer({ beforeAll, afterAll });
 const PASS = 'correct horse battery staple room line';
 let counter = 0;
 const roomName = (prefix: string): string => `${prefix}-${process.pid}-${++counter}`;
 
-interface Member {
-  t: TestClient;
-  identity: Identity;
-  store: MemoryEpochKeyStore;
-}
-
-function member(name: string, identity = generateIdentity(), store = new MemoryEpochKeyStore()): Member {
-  const t = shared.track(makeClient(shared.server.address, name, { identity, epochKeys: store }));
-  return { t, identity, store };
-}
-
-async function joined(m: Member, room: string, passphrase: string, create = false): Promise<void> {
-  await m.t.client.connect();
-  await m.t.client.joinRoom(room, passphrase, { create });
-}
-
-async function seesMembers(m: Member, room: string, count: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await m.t.client.members(room)).length < count) {
-    if (Date.now() > deadline) throw new Error(`fewer than ${count} members announced`);
-    await Bun.sleep(50);
-  }
-}
+const { member, joined, seesMembers } = epochMembers(shared);
 
 const lines = (items: readonly RoomItem[]): LineItem[] => items.flatMap((i) => (i.kind === 'line' ? [i] : []));
 
