@@ -109,6 +109,11 @@ export function isKdfParams(value: unknown): value is KdfParams {
   return isFields(value) && isPositive(value.n) && isPositive(value.r) && isPositive(value.p);
 }
 
+/** Only n, r and p of checked KDF parameters: a peer's extra keys go no further. */
+function kdfOf(kdf: KdfParams): KdfParams {
+  return { n: kdf.n, r: kdf.r, p: kdf.p };
+}
+
 function isPositive(value: unknown): value is number {
   return isCount(value) && value > 0;
 }
@@ -144,7 +149,7 @@ export function parseClientFrame(value: unknown): ParseResult<ClientFrame> {
           t,
           room,
           salt: f.salt,
-          kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p },
+          kdf: kdfOf(f.kdf),
           auth: f.auth,
           proof: f.proof,
           ...(isAbsent(f.owner) ? {} : { owner: f.owner }),
@@ -223,7 +228,7 @@ function parseRotate(room: string, f: Fields): ParseResult<ClientFrame> {
       room,
       epoch: f.epoch,
       salt: f.salt,
-      kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p },
+      kdf: kdfOf(f.kdf),
       auth: f.auth,
       owner: f.owner,
       sig: f.sig,
@@ -302,8 +307,7 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
       if (!f.exists) return { t: 'room', room: f.room, exists: false };
       if (!isBytes(f.salt, SALT_BYTES) || !isKdfParams(f.kdf)) return null;
       if (!isAbsent(f.epoch) && !isEpoch(f.epoch)) return null;
-      const kdf = { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p };
-      return { t: 'room', room: f.room, exists: true, salt: f.salt, kdf, ...(isEpoch(f.epoch) ? { epoch: f.epoch } : {}) };
+      return { t: 'room', room: f.room, exists: true, salt: f.salt, kdf: kdfOf(f.kdf), ...(isEpoch(f.epoch) ? { epoch: f.epoch } : {}) };
     }
     case 'joined': {
       if (!isRoomName(f.room) || !isCount(f.last) || !isCount(f.online)) return null;
@@ -380,7 +384,7 @@ export function parseServerFrame(value: unknown): ServerFrame | null {
             id: f.id,
             epoch: f.epoch,
             salt: f.salt,
-            kdf: { n: f.kdf.n, r: f.kdf.r, p: f.kdf.p },
+            kdf: kdfOf(f.kdf),
             auth: f.auth,
             owner: f.owner,
             sig: f.sig,
