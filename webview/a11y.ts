@@ -4,7 +4,7 @@
 // in its tooltip, on demand, instead of being read out on every header). Pure:
 // no DOM, so the wording is unit-tested; the message list sets aria-label from it.
 
-import { roomLineText, type ViewItem } from '../protocol/webview';
+import { roomLineText, type ViewItem, type ViewMessageItem } from '../protocol/webview';
 import { placeholderText } from './state';
 
 /** Longest excerpt of a text read out in a message's name; the text itself stays readable in full. */
@@ -34,16 +34,7 @@ export function messageLabel(item: ViewItem, time: string): string {
     case 'file':
     case 'reply': {
       const who = `${item.from.name}${item.own ? ' (you)' : ''}`;
-      const what =
-        item.kind === 'code'
-          ? `code ${item.code.path === undefined ? item.code.lang : `${excerpt(item.code.path, 60)} lines ${item.code.start} to ${item.code.end}`}`
-          : item.kind === 'text'
-          ? excerpt(item.text)
-          : item.kind === 'reply'
-            ? `reply: ${excerpt(item.text)}`
-          : item.kind === 'file'
-            ? `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`
-            : `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
+      const what = contentLabel(item);
       const marks = [item.verified ? (item.compared === true ? 'fingerprint verified' : '') : (item.why ?? 'changed key'), item.pending ? 'sending' : ''].filter(Boolean);
       return `${who}, ${time}: ${what}${marks.length > 0 ? ` (${marks.join(', ')})` : ''}`;
     }
@@ -51,6 +42,26 @@ export function messageLabel(item: ViewItem, time: string): string {
       return `${time}: ${placeholderText(item)}`;
     case 'line':
       return `${time}: ${roomLineText(item.by.name, item.removed)}`;
+    default: {
+      const unreachable: never = item;
+      return unreachable;
+    }
+  }
+}
+
+/** What a message holds, in words: its text, or what kind of thing it is. */
+function contentLabel(item: ViewMessageItem): string {
+  switch (item.kind) {
+    case 'text':
+      return excerpt(item.text);
+    case 'reply':
+      return `reply: ${excerpt(item.text)}`;
+    case 'code':
+      return `code ${item.code.path === undefined ? item.code.lang : `${excerpt(item.code.path, 60)} lines ${item.code.start} to ${item.code.end}`}`;
+    case 'file':
+      return `file ${excerpt(item.file.name, 60)}, ${item.file.size} bytes`;
+    case 'image':
+      return `image${item.image.name ? ` ${excerpt(item.image.name, 60)}` : ''}, ${item.image.w} by ${item.image.h} pixels`;
     default: {
       const unreachable: never = item;
       return unreachable;
