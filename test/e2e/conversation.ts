@@ -17,25 +17,6 @@ const ROOM = 'conversation';
 const PASSPHRASE = 'correct horse battery staple';
 const SIDEBAR_PX = 300;
 
-/** Drags the sash at the sidebar's right edge to `width` px, as a person would. */
-async function narrowSidebar(wb: Workbench, width: number): Promise<number> {
-  const sidebar = wb.page.locator('.part.sidebar');
-  const box = await sidebar.boundingBox();
-  if (!box) throw new E2eError('no_sidebar', `${wb.user}: the sidebar is not showing.`);
-  const edge = box.x + box.width;
-  const sashes = await wb.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
-    els.map((el) => el.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
-  );
-  const sash = sashes.filter((s) => s.h > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-  if (!sash || Math.abs(sash.x - edge) > 8) throw new E2eError('no_sash', `${wb.user}: no sash at the sidebar's edge (${edge} px).`);
-  await wb.page.mouse.move(sash.x, sash.y);
-  await wb.page.mouse.down();
-  await wb.page.mouse.move(sash.x - (box.width - width) / 2, sash.y, { steps: 4 });
-  await wb.page.mouse.move(box.x + width, sash.y, { steps: 4 });
-  await wb.page.mouse.up();
-  return Math.round((await sidebar.boundingBox())?.width ?? 0);
-}
-
 /** The message whose own text (or reply text) contains `text`. */
 function message(wb: Workbench, text: string): Locator {
   return wb.chat.locator(tid('message')).filter({ has: wb.chat.locator(tid('message-text'), { hasText: text }) });
@@ -82,7 +63,7 @@ export async function conversationPart(o: ConversationOptions): Promise<void> {
     const how: ConnectAnswers = { server: o.server.address, room: ROOM, name, passphrase: PASSPHRASE, firstUse: { fingerprint, seen: async () => undefined } };
     await wb.answerPrompts(how, () => wb.chat.locator(`${tid('banner')}[data-state="joined"]`).count().then((n) => n > 0), 90_000);
     await wb.waitConnected();
-    const width = await narrowSidebar(wb, SIDEBAR_PX);
+    const width = await wb.setSidebarWidth(SIDEBAR_PX);
     report.log(`  ${name}: sidebar ${width} px`);
   };
   await report.part('conversation: Alice and Bob join a fresh room, sidebar 300 px', 180_000, async () => {

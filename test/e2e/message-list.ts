@@ -107,22 +107,8 @@ export async function messageListPart(o: MessageListOptions): Promise<void> {
   });
 
   await report.part('a 220 px sidebar in Dark Modern; right-to-left messages', 60_000, async () => {
-    const sidebar = wb.page.locator('.part.sidebar');
-    const box = await sidebar.boundingBox();
-    if (!box) throw new E2eError('no_sidebar', 'The sidebar is not showing.');
     // Drag the sash at the sidebar's right edge to make it 220 px wide, as a person would.
-    const edge = box.x + box.width;
-    const sashes = await wb.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
-      els.map((el) => el.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
-    );
-    const sash = sashes.filter((s) => s.h > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-    if (!sash || Math.abs(sash.x - edge) > 8) throw new E2eError('no_sash', `No sash at the sidebar's edge (${edge} px): ${JSON.stringify(sashes)}`);
-    await wb.page.mouse.move(sash.x, sash.y);
-    await wb.page.mouse.down();
-    await wb.page.mouse.move(sash.x - (box.width - 220) / 2, sash.y, { steps: 4 });
-    await wb.page.mouse.move(box.x + 220, sash.y, { steps: 4 });
-    await wb.page.mouse.up();
-    const width = Math.round((await sidebar.boundingBox())?.width ?? 0);
+    const width = await wb.setSidebarWidth(220);
     report.log(`  sidebar width ${width} px`);
     if (Math.abs(width - 220) > 10) throw new E2eError('sidebar_width', `The sidebar is ${width} px wide, not 220 px.`);
     const directions = await wb.chat.locator(tid('message')).evaluateAll((els) =>

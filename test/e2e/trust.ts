@@ -119,20 +119,7 @@ export async function trustPart(o: TrustPartOptions): Promise<void> {
   });
 
   await report.part('a narrow sidebar (260 px)', 30_000, async () => {
-    const sidebar = wb.page.locator('.part.sidebar');
-    const box = await sidebar.boundingBox();
-    if (!box) throw new E2eError('no_sidebar', 'The sidebar is not showing.');
-    const edge = box.x + box.width;
-    const sashes = await wb.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
-      els.map((el) => el.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
-    );
-    const sash = sashes.filter((s) => s.h > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
-    if (!sash || Math.abs(sash.x - edge) > 8) throw new E2eError('no_sash', `No sash at the sidebar's edge (${edge} px)`);
-    await wb.page.mouse.move(sash.x, sash.y);
-    await wb.page.mouse.down();
-    await wb.page.mouse.move(box.x + 260, sash.y, { steps: 6 });
-    await wb.page.mouse.up();
-    report.log(`  sidebar width ${Math.round((await sidebar.boundingBox())?.width ?? 0)} px`);
+    report.log(`  sidebar width ${await wb.setSidebarWidth(260)} px`);
   });
 
   const keyOf = (text: string): ReturnType<Workbench['chat']['locator']> => wb.messages(text).first().locator(tid('message-key'));

@@ -316,6 +316,25 @@ export class Workbench {
   }
 
   /** Texts of the notification toasts now showing. */
+  /** Drags the sash at the sidebar's right edge to `width` px, as a person would; the width it got. */
+  async setSidebarWidth(width: number): Promise<number> {
+    const sidebar = this.page.locator('.part.sidebar');
+    const box = await sidebar.boundingBox();
+    if (!box) throw new E2eError('no_sidebar', `${this.user}: the sidebar is not showing.`);
+    const edge = box.x + box.width;
+    const sashes = await this.page.locator('.monaco-sash.vertical').evaluateAll((els) =>
+      els.map((el) => el.getBoundingClientRect()).map((r) => ({ x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height })),
+    );
+    const sash = sashes.filter((s) => s.h > 100).sort((a, b) => Math.abs(a.x - edge) - Math.abs(b.x - edge))[0];
+    if (!sash || Math.abs(sash.x - edge) > 8) throw new E2eError('no_sash', `${this.user}: no sash at the sidebar's edge (${edge} px): ${JSON.stringify(sashes)}`);
+    await this.page.mouse.move(sash.x, sash.y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(sash.x - (box.width - width) / 2, sash.y, { steps: 4 });
+    await this.page.mouse.move(box.x + width, sash.y, { steps: 4 });
+    await this.page.mouse.up();
+    return Math.round((await sidebar.boundingBox())?.width ?? 0);
+  }
+
   async notifications(): Promise<string[]> {
     const toasts = this.page.locator('.notification-toast .notification-list-item-message');
     return (await toasts.allTextContents()).map((t) => t.trim());
