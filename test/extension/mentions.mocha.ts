@@ -10,9 +10,8 @@ import { Notifier } from '../../extension/notifier';
 import type { ChatSession } from '../../extension/session';
 import { routeWebviewMessage, type RouterActions } from '../../extension/webview-router';
 import type { HostMessage, ViewItem } from '../../protocol/webview';
-import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { testSession } from './session-harness';
+import { sessionsOnRealServer, testSession } from './session-harness';
 
 const makeSession = (server: string, name: string): ChatSession => testSession(server, name).session;
 
@@ -71,25 +70,13 @@ function bobRouter(session: ChatSession, posts: HostMessage[]): RouterActions {
 
 describe('mentions in the extension host against the real server', function () {
   this.timeout(30_000);
-  let server: TestServer;
-  const open: ChatSession[] = [];
-
-  before(async () => {
-    server = await startServer();
-  });
-
-  afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
-  });
-
-  after(async () => {
-    await server?.stop();
-  });
+  const suite = sessionsOnRealServer();
+  const open = suite.open;
 
   it('a mention notifies Ann (view hidden, setting "mentions"); Bob\'s other messages and "off" do not; under "all" it skips the gap', async () => {
     const room = 'mention-notify';
-    const ann = makeSession(server.address, 'Ann');
-    const bob = makeSession(server.address, 'Bob');
+    const ann = makeSession(suite.server.address, 'Ann');
+    const bob = makeSession(suite.server.address, 'Bob');
     open.push(ann, bob);
     let setting: NotificationSetting = 'mentions';
     let clock = 1_000_000;
@@ -156,7 +143,7 @@ describe('mentions in the extension host against the real server', function () {
 
   it('refuses a send whose mention is not a member of the room, and sends nothing', async () => {
     const room = 'mention-unknown';
-    const bob = makeSession(server.address, 'Bob');
+    const bob = makeSession(suite.server.address, 'Bob');
     open.push(bob);
     await bob.connect();
     await bob.join(room, 'pass', { create: true });

@@ -8,9 +8,8 @@ import { join } from 'node:path';
 import { ChatSession } from '../../extension/session';
 import { TypingRoster } from '../../extension/state/typing';
 import type { HostMessage, ViewItem, ViewSender } from '../../protocol/webview';
-import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { testSession, type SessionHarness } from './session-harness';
+import { sessionsOnRealServer, testSession, type SessionHarness } from './session-harness';
 
 type Harness = SessionHarness;
 
@@ -29,24 +28,12 @@ function lastTyping(h: Harness, room: string): string[] | undefined {
 
 describe('extension session: conversation against the real server', function () {
   this.timeout(30_000);
-  let server: TestServer;
-  const open: ChatSession[] = [];
-
-  before(async () => {
-    server = await startServer();
-  });
-
-  afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
-  });
-
-  after(async () => {
-    await server?.stop();
-  });
+  const suite = sessionsOnRealServer();
+  const open = suite.open;
 
   async function pair(room: string): Promise<{ ada: Harness; bob: Harness }> {
-    const ada = testSession(server.address, 'Ada');
-    const bob = testSession(server.address, 'Bob');
+    const ada = testSession(suite.server.address, 'Ada');
+    const bob = testSession(suite.server.address, 'Bob');
     open.push(ada.session, bob.session);
     await ada.session.connect();
     await bob.session.connect();

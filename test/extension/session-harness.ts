@@ -11,6 +11,7 @@ import { ChatSession } from '../../extension/session';
 import { MementoCursorStore, MementoPinStore } from '../../extension/stores';
 import type { HostMessage } from '../../protocol/webview';
 import { TEST_KDF } from '../support/kdf';
+import { startServer, type TestServer } from '../support/server';
 import { InMemoryMemento } from './fakes';
 
 export interface SessionHarness {
@@ -36,4 +37,29 @@ export function testSession(server: string, name: string, opts: { identity?: Ide
     if (e.type === 'view') posts.push(e.message);
   });
   return { session, posts };
+}
+
+/**
+ * Mocha hooks for a suite of sessions against one real server: it starts before the suite, the
+ * sessions pushed on `open` close after each test, and it stops after the suite.
+ */
+export function sessionsOnRealServer(): { readonly server: TestServer; open: ChatSession[] } {
+  let server: TestServer | undefined;
+  const open: ChatSession[] = [];
+  before(async () => {
+    server = await startServer();
+  });
+  afterEach(async () => {
+    for (const s of open.splice(0)) await s.close();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return {
+    get server(): TestServer {
+      if (!server) throw new Error('the server is used before the suite started it');
+      return server;
+    },
+    open,
+  };
 }

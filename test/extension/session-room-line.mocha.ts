@@ -7,9 +7,8 @@ import { MemoryEpochKeyStore } from '../../client/epochs/store';
 import { generateIdentity } from '../../client/keys';
 import type { ChatSession, SessionEvent } from '../../extension/session';
 import { roomLineText, type ViewItem, type ViewLineItem } from '../../protocol/webview';
-import { startServer, type TestServer } from '../support/server';
 import { until } from '../support/until';
-import { testSession, type SessionHarness } from './session-harness';
+import { sessionsOnRealServer, testSession, type SessionHarness } from './session-harness';
 
 function linesOf(h: SessionHarness, room: string): ViewLineItem[] {
   return (h.session.state.room(room)?.items ?? []).filter((i): i is ViewLineItem => i.kind === 'line');
@@ -19,23 +18,11 @@ const sentence = (l: ViewLineItem): string => roomLineText(l.by.name, l.removed)
 
 describe('extension session: the room line of a rotation (real server)', function () {
   this.timeout(30_000);
-  let server: TestServer;
-  const open: ChatSession[] = [];
-
-  before(async () => {
-    server = await startServer();
-  });
-
-  afterEach(async () => {
-    for (const s of open.splice(0)) await s.close();
-  });
-
-  after(async () => {
-    await server?.stop();
-  });
+  const suite = sessionsOnRealServer();
+  const open = suite.open;
 
   function session(name: string, opts: Parameters<typeof testSession>[2] = {}): SessionHarness & { events: SessionEvent[] } {
-    const h = testSession(server.address, name, opts);
+    const h = testSession(suite.server.address, name, opts);
     const events: SessionEvent[] = [];
     h.session.onEvent((e) => void events.push(e));
     open.push(h.session);
