@@ -326,22 +326,25 @@ describe('signal (section 11.6)', () => {
   }, 20_000);
 
   test('a member whose output is backed up gets no signal (and every stored message still arrives)', async () => {
-    const server = await serve();
+    const PAGE_MESSAGES = 40;
+    // One 40 MB page: more than loopback's socket buffers take even fully grown (Linux lets a receive
+    // buffer grow to 32 MB, a send buffer to 4 MB), so part of it always waits in the server's queue for
+    // Bob; one frame may wait whole (the cut-off bound is for the backlog behind it), hence --max-frame.
+    const server = await serve(['--max-frame', String(48 * 1024 * 1024)]);
     const auth = roomAuth('typing-3', 'pass');
     const alice = await member(server, auth, true);
     const bob = await member(server, auth);
-    // 14 MB of history in one page: more than loopback buffers hold, so most of it waits in the server's queue for Bob.
-    for (let i = 0; i < 14; i++) await alice.sendMessage(auth.room, fakeEnvelope(1_000_000));
+    for (let i = 0; i < PAGE_MESSAGES; i++) await alice.sendMessage(auth.room, fakeEnvelope(1_000_000));
     await bob.roundTrip();
     bob.frames.length = 0;
     bob.socket.pause();
-    bob.send({ t: 'history', room: auth.room, limit: 14 });
+    bob.send({ t: 'history', room: auth.room, limit: PAGE_MESSAGES });
     await Bun.sleep(300);
     alice.send({ t: 'signal', room: auth.room, env: fakeEnvelope(100) });
     await alice.roundTrip();
     bob.socket.resume();
     const page = await bob.next('page', () => true, 20_000);
-    expect(page.msgs.length).toBe(14);
+    expect(page.msgs.length).toBe(PAGE_MESSAGES);
     await bob.roundTrip();
     expect(bob.frames.filter((f) => f.t === 'signal')).toEqual([]);
     // Caught up, Bob hears the next one (past the one-second spacing).
