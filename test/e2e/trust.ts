@@ -109,9 +109,7 @@ export async function trustPart(o: TrustPartOptions): Promise<void> {
       const t = prompt.title;
       const value = prompt.password || /passphrase/i.test(t) ? WEAK : /server/i.test(t) ? o.server.address : /room/i.test(t) ? ROOM : /name/i.test(t) ? 'Alice' : undefined;
       if (value === undefined) throw new E2eError('unexpected_prompt', `An input box asked something unexpected: "${t}"`);
-      await input.fill(value);
-      await input.press('Enter');
-      await wb.page.waitForTimeout(300);
+      await wb.answerPrompt(prompt, value);
     }
     await wb.waitConnected(60_000);
     const said = await wb.notifications();

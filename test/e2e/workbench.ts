@@ -287,19 +287,32 @@ export class Workbench {
       if (value === undefined) {
         throw new E2eError('unexpected_prompt', `${this.user}: an input box asked something unexpected: "${prompt.title}".`);
       }
-      const input = this.quickInput.locator('.quick-input-box input');
-      await input.fill(value);
-      await input.press('Enter');
-      asked.push(prompt);
-      if (!(await this.waitPromptChange(prompt, value, 15_000))) {
-        const message = (await this.quickInput.locator('.quick-input-message').textContent().catch(() => '')) ?? '';
-        throw new E2eError('prompt_stuck', `${this.user}: the input box "${prompt.title}" did not take the answer: ${message.trim()}`);
-      }
+      if (await this.answerPrompt(prompt, value)) asked.push(prompt);
     }
     throw new E2eError(
       'timeout',
       `${this.user}: the connect flow did not finish within ${timeoutMs / 1000} s (answered: ${asked.map((p) => `"${p.title}"`).join(', ') || 'nothing'}).`,
     );
+  }
+
+  /**
+   * Types `value` into the open input box and presses Enter; false when the box closed before it
+   * could be filled (a dialog took its place), so the caller looks again within its own deadline.
+   * Throws when the box keeps the answer without moving on.
+   */
+  async answerPrompt(prompt: Prompt, value: string): Promise<boolean> {
+    const input = this.quickInput.locator('.quick-input-box input');
+    try {
+      await input.fill(value, { timeout: 3_000 });
+      await input.press('Enter', { timeout: 3_000 });
+    } catch {
+      return false;
+    }
+    if (!(await this.waitPromptChange(prompt, value, 15_000))) {
+      const message = (await this.quickInput.locator('.quick-input-message').textContent().catch(() => '')) ?? '';
+      throw new E2eError('prompt_stuck', `${this.user}: the input box "${prompt.title}" did not take the answer: ${message.trim()}`);
+    }
+    return true;
   }
 
   /** True once the box closed, was replaced by another question, or was emptied for a new try. */
