@@ -19,7 +19,7 @@
 //   await client.sendBody(room, fields: BodyFields) -> cid   any kind: { k: 'text', text } etc., checked by
 //       the kind's own guard (client/kinds/), so a new kind needs no new method here. Sends go out in call order.
 //       Modifiers (edit, reaction) go through it too; they get `acked` but no `pending`.
-//   await client.sendReply(room, to: id, text) / sendEdit(room, target: {key, cid}, text) /
+//   await client.sendReply(room, to: id, text) / sendEdit(room, target: {key, cid}, text, mentions?: [] = no one now) /
 //       sendReaction(room, target, emoji, { remove? }) -> cid  (PROTOCOL.md section 13; thin, via sendBody;
 //       modifiers arrive as `modifier` events and in pages' `modifiers`: fold them with ModifierFold)
 //   await client.deleteMessage(room, { id, cid }) -> resolves at `deleted`; ServerError 'forbidden' when
@@ -380,11 +380,15 @@ export class ChatClient {
     return this.sendBody(room, { k: 'reply', to, text }, mentions);
   }
 
-  /** Replaces the text of our own message `target` (its sender key is ours; others ignore anything else). */
-  async sendEdit(room: string, target: Rel, text: string): Promise<string> {
+  /**
+   * Replaces the text of our own message `target` (its sender key is ours; others ignore anything else).
+   * `mentions` (PROTOCOL.md section 13): whom the new text mentions, [] for no one now; left out, the
+   * edit carries no field and the message keeps the mentions it shows (what an older client sends).
+   */
+  async sendEdit(room: string, target: Rel, text: string, mentions?: readonly Mention[]): Promise<string> {
     checkText(text, room);
     if (!sameBytes(target.key, this.identity.publicKey)) throw new ClientError('invalid_input', 'Only your own messages can be edited.', room);
-    return this.sendBody(room, { k: 'edit', rel: { key: target.key, cid: target.cid }, text });
+    return this.sendBody(room, { k: 'edit', rel: { key: target.key, cid: target.cid }, text }, mentions);
   }
 
   /** Adds (or with `remove`, takes back) this identity's `emoji` on message `target`. */
@@ -424,9 +428,14 @@ export class ChatClient {
   async sendBody(room: string, fields: BodyFields, mentions?: readonly Mention[]): Promise<string> {
     const k: unknown = (fields as { k?: unknown }).k;
     const raw = fields as unknown as Record<string, unknown>;
+    const wrong = mentions && mentions.length > 0 ? checkOutgoing(mentions) : null;
+    if (wrong) throw new ClientError('invalid_input', wrong, room);
     if (typeof k === 'string' && isModifierKind(k)) {
+      // Section 13: of the modifiers only an edit carries mentions, and for it [] is "no one now".
+      if (mentions !== undefined && k !== 'edit') throw new ClientError('invalid_input', `A ${k} cannot mention anyone.`, room);
+      const withMentions = mentions === undefined ? raw : { ...raw, mentions: mentions.map((m) => ({ key: m.key, name: m.name })) };
       return this.seal(room, (base) => {
-        const body = guardModifier(k, raw, base);
+        const body = guardModifier(k, withMentions, base);
         if (!body) throw new ClientError('invalid_input', `The ${k} is not valid.`, room);
         return body;
       });
@@ -434,8 +443,6 @@ export class ChatClient {
     if (typeof k !== 'string' || !isKindName(k)) throw new ClientError('invalid_input', 'This client cannot send that kind of message.', room);
     // Receivers clear our "is typing" when this message arrives: the next keystroke may signal again at once.
     this.typingSentAt.delete(room);
-    const wrong = mentions && mentions.length > 0 ? checkOutgoing(mentions) : null;
-    if (wrong) throw new ClientError('invalid_input', wrong, room);
     return this.seal(room, (base) => {
       const body = guardBody(k, raw, mentions && mentions.length > 0 ? { ...base, mentions: mentions.map((m) => ({ key: m.key, name: m.name })) } : base);
       if (!body) throw new ClientError('invalid_input', `The ${k} message is not valid.`, room);
@@ -779,7 +786,7 @@ export class ChatClient {
     const modifier = this.ownModifiers.get(`${room}\n${cid}`);
     if (modifier) {
       this.ownModifiers.delete(`${room}\n${cid}`);
-      this.emit({ type: 'modifier', room, modifier: this.modifierItem(modifier, { id, ts }) });
+      this.emit({ type: 'modifier', room, modifier: this.modifierItem(room, modifier, { id, ts }) });
     }
   }
 
@@ -935,11 +942,11 @@ export class ChatClient {
         return body?.k === 'grant' ? this.lineItem(sync, { id: m.id, ts: m.ts, body }) : null;
       }
       if (opened.reason === 'modifier') {
-        if (!live) return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
+        if (!live) return opened.modifier ? this.modifierItem(room, opened.modifier, m) : null;
         // Our own modifier echoed back (its ack was lost): acked, like a message.
         if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
         if (!this.dedupe.add(room, opened.from.key, m.cid)) return null;
-        return opened.modifier ? this.modifierItem(opened.modifier, m) : null;
+        return opened.modifier ? this.modifierItem(room, opened.modifier, m) : null;
       }
       return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, opened.reason);
     }
@@ -966,9 +973,12 @@ export class ChatClient {
     return this.deleteKeyValue;
   }
 
-  private modifierItem(body: ModifierBody, m: { id: number; ts: number }): ModifierItem {
+  private modifierItem(room: string, body: ModifierBody, m: { id: number; ts: number }): ModifierItem {
     const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
-    return { id: m.id, ts: m.ts, cid: body.cid, from, body };
+    const item: ModifierItem = { id: m.id, ts: m.ts, cid: body.cid, from, body };
+    // Section 13: an edit's mentions, shown like a message's; an empty field stays empty ("no one now").
+    if (body.k === 'edit' && body.mentions !== undefined) item.mentions = this.mentionsOf(room, body) ?? [];
+    return item;
   }
 
   private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
@@ -1008,7 +1018,7 @@ export class ChatClient {
   }
 
   /** A body's mentions with the names pinned in `room` (a mention of us shows our own name). */
-  private mentionsOf(room: string, body: Body): ItemMention[] | undefined {
+  private mentionsOf(room: string, body: BodyBase): ItemMention[] | undefined {
     const myHex = Buffer.from(this.identity.publicKey).toString('hex');
     return resolveMentions(body.mentions, this.identity.publicKey, (keyHex) =>
       keyHex === myHex && this.name !== undefined ? this.name : this.pins.nameOfKey(room, keyHex),

@@ -8,7 +8,7 @@ import { isBytes, isCount, isFields, isString, type Fields } from '../protocol/g
 import { bodyFields, guardBody, isKindName, type Body } from './kinds/index';
 import type { BodySender } from './kinds/types';
 import { isModifier } from './kinds/unknown';
-import { guardModifier, isModifierBody, isModifierKind, modifierFields, type ModifierBody } from './kinds/modifiers';
+import { guardModifier, isModifierBody, isModifierKind, modifierFields, modifierMentions, type ModifierBody } from './kinds/modifiers';
 import { isCid, normalizeDisplayName } from '../protocol/names';
 import { concatBytes, ed25519Verify, utf8, type Identity } from './keys';
 import { MemoryPinStore, type PinStore } from './storage';
@@ -44,8 +44,9 @@ export type OpenResult =
 export function encodeEnvelopeBody(body: Body | ModifierBody): Uint8Array {
   const from = { name: body.from.name, key: body.from.key };
   const fields = isModifierBody(body) ? modifierFields(body) : bodyFields(body);
-  // Section 10: `mentions` comes after the kind's own fields, left out when there are none.
-  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...fields, mentions: mentionsField(body.mentions) });
+  // Section 10: `mentions` comes after the kind's own fields, left out when there are none (an edit's may be empty, section 13).
+  const mentions = isModifierBody(body) ? modifierMentions(body) : mentionsField(body.mentions);
+  return encodeBody({ cid: body.cid, ts: body.ts, from, k: body.k, ...fields, mentions });
 }
 
 function signedMessage(room: string, bodyBytes: Uint8Array): Uint8Array {

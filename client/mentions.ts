@@ -17,6 +17,8 @@ export interface Mention {
 
 /** A mention as a room item holds it: the name this client shows for the key, never the sender's word alone. */
 export interface ItemMention {
+  /** The identity key: stays in the client and the host (an edit keeps the mention by it, section 13); never sent to a view or printed. */
+  key: Uint8Array;
   /** The name pinned here for that key, else the sender's (escaped). */
   name: string;
   fingerprint: string;
@@ -78,6 +80,6 @@ export function resolveMentions(
   return mentions.map((m) => {
     const keyHex = hex(m.key);
     const pinned = pinnedName(keyHex);
-    return { name: escapeName(pinned ?? m.name), fingerprint: fingerprint(m.key), me: keyHex === mine, pinned: pinned !== undefined };
+    return { key: m.key, name: escapeName(pinned ?? m.name), fingerprint: fingerprint(m.key), me: keyHex === mine, pinned: pinned !== undefined };
   });
 }

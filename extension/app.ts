@@ -317,7 +317,7 @@ function routedSession(session: ChatSession | undefined): RoutedSession | undefi
     typing: (room) => session.typing(room),
     sendReply: (room, to, text, mentions) => session.sendReply(room, to, text, mentions),
     react: (room, id, emoji, remove) => session.react(room, id, emoji, remove),
-    edit: (room, id, text) => session.edit(room, id, text),
+    edit: (room, id, text, mentions) => session.edit(room, id, text, mentions),
     deleteMessage: (room, id) => session.deleteMessage(room, id),
   };
 }

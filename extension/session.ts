@@ -207,9 +207,9 @@ export class ChatSession {
    * The identity keys of the fingerprints the view picked, from those seen in the room: one no
    * longer known refuses the send with a sentence.
    */
-  private mentionKeys(room: string, mentions: readonly string[]): Mention[] {
+  private mentionKeys(room: string, mentions: readonly string[], shown: readonly { key: Uint8Array; name: string; fingerprint: string }[] = []): Mention[] {
     if (mentions.length === 0) return [];
-    const known = this.client.mentionable(room);
+    const known = [...this.client.mentionable(room), ...shown];
     const picked = [...new Set(mentions)].map((f) => known.find((m) => m.fingerprint === f));
     const keys = picked.flatMap((m) => (m ? [{ key: m.key, name: m.name }] : []));
     if (keys.length !== picked.length) {
@@ -369,12 +369,18 @@ export class ChatSession {
     return this.client.sendReply(room, to, text, this.mentionKeys(room, mentions));
   }
 
-  /** Replaces the text of our own message `id` (only text and reply messages have text to edit). */
-  async edit(room: string, id: number, text: string): Promise<string> {
+  /**
+   * Replaces the text of our own message `id` (only text and reply messages have text to edit).
+   * `mentions`: the fingerprints the new text mentions, [] for no one (PROTOCOL.md section 13);
+   * left out, the edit carries no field and the message keeps its mentions.
+   */
+  async edit(room: string, id: number, text: string, mentions?: readonly string[]): Promise<string> {
     const target = this.target(room, id);
     if (!target.own) throw new ClientError('invalid_input', 'Only your own messages can be edited.', room);
     if (target.kind !== 'text' && target.kind !== 'reply') throw new ClientError('invalid_input', 'Only text messages can be edited.', room);
-    return this.client.sendEdit(room, { key: target.from.key, cid: target.cid }, text);
+    // A mention the message shows now is kept by its key, even for a member not seen this session.
+    const shown = this.folds.fold(room).stateById(id)?.mentions ?? [];
+    return this.client.sendEdit(room, { key: target.from.key, cid: target.cid }, text, mentions === undefined ? undefined : this.mentionKeys(room, mentions, shown));
   }
 
   /** Adds (or with `remove`, takes back) this identity's `emoji` on message `id`. */

@@ -27,7 +27,8 @@ export interface RoutedSession {
   /** Conversation (PROTOCOL.md section 13): messages named by server id. */
   sendReply(room: string, to: number, text: string, mentions?: readonly string[]): Promise<unknown>;
   react(room: string, id: number, emoji: string, remove: boolean): Promise<unknown>;
-  edit(room: string, id: number, text: string): Promise<unknown>;
+  /** `mentions`: the new text's ([] for none); left out, the message keeps its own (section 13). */
+  edit(room: string, id: number, text: string, mentions?: readonly string[]): Promise<unknown>;
   deleteMessage(room: string, id: number): Promise<void>;
 }
 
@@ -138,7 +139,7 @@ export async function routeWebviewMessage(message: ViewRequest, to: RouterAction
       }
       if (message.type === 'reply') await session.sendReply(message.room, message.to, message.text, message.mentions);
       else if (message.type === 'react') await session.react(message.room, message.id, message.emoji, message.remove);
-      else if (message.type === 'edit') await session.edit(message.room, message.id, message.text);
+      else if (message.type === 'edit') await session.edit(message.room, message.id, message.text, message.mentions);
       else await session.deleteMessage(message.room, message.id);
       return;
     }

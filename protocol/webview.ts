@@ -272,7 +272,8 @@ export type WebviewMessage =
   /** Conversation (section 13): messages are named by server id; the host finds their sender key and cid. */
   | { type: 'reply'; room: string; to: number; text: string; mentions?: string[] }
   | { type: 'react'; room: string; id: number; emoji: string; remove: boolean }
-  | { type: 'edit'; room: string; id: number; text: string }
+  /** `mentions`: fingerprints the new text mentions, [] for no one now (PROTOCOL.md section 13); left out, they stay as they are. */
+  | { type: 'edit'; room: string; id: number; text: string; mentions?: string[] }
   | { type: 'delete'; room: string; id: number }
   /** The user typed in this room's composer (the host sends at most one signal per 3 s). */
   | { type: 'typing'; room: string };
@@ -351,8 +352,11 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | null {
       return isRoomName(m.room) && isId(m.id) && isString(m.emoji) && m.emoji.length > 0 && m.emoji.length <= MAX_EMOJI_CHARS && typeof m.remove === 'boolean'
         ? { type: 'react', room: m.room, id: m.id, emoji: m.emoji, remove: m.remove }
         : null;
-    case 'edit':
-      return isRoomName(m.room) && isId(m.id) && isMessageText(m.text) ? { type: 'edit', room: m.room, id: m.id, text: m.text } : null;
+    case 'edit': {
+      if (!isRoomName(m.room) || !isId(m.id) || !isMessageText(m.text)) return null;
+      if (m.mentions === undefined) return { type: 'edit', room: m.room, id: m.id, text: m.text };
+      return isFingerprints(m.mentions) ? { type: 'edit', room: m.room, id: m.id, text: m.text, mentions: [...m.mentions] } : null;
+    }
     case 'delete':
       return isRoomName(m.room) && isId(m.id) ? { type: 'delete', room: m.room, id: m.id } : null;
     case 'typing':

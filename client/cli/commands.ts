@@ -51,13 +51,15 @@ Commands:
           again), checks its SHA-256, then renames it.
   read    --server HOST:PORT --room ROOM [--limit N] [--before ID | --after ID] [--raw]
           Prints messages oldest first, one JSON line each, then exits. Edits and reactions
-          are folded into their messages ("edited", "reactions"); --raw prints them as lines too.
+          are folded into their messages ("edited", "reactions", and "mentions" as the shown
+          text has them); --raw prints them as lines too.
   reply   --server HOST:PORT --room ROOM --name NAME --to ID --text TEXT
           Answers message ID; prints {"id","ts","cid","kind":"reply","reply_to"} once stored.
   react   --server HOST:PORT --room ROOM --name NAME --to ID --emoji EMOJI [--remove]
           Reacts to message ID with EMOJI (--remove takes it back).
-  edit    --server HOST:PORT --room ROOM --name NAME --id ID --text TEXT
+  edit    --server HOST:PORT --room ROOM --name NAME --id ID --text TEXT [--mention NAME]...
           Replaces the text of your own message ID (others ignore an edit by anyone else).
+          Its mentions become the --mention names (as for send; none without --mention).
   delete  --server HOST:PORT --room ROOM --id ID
           Deletes your own message ID for everyone; the server erases it. Prints {"id","deleted":true}.
   follow  --server HOST:PORT --room ROOM [--name NAME] [--limit N]
@@ -150,7 +152,7 @@ const ALLOWED: Record<Command, readonly (keyof typeof OPTIONS)[]> = {
   read: [...CONNECT, 'limit', 'before', 'after', 'timeout', 'raw'],
   reply: [...CONNECT, 'name', 'to', 'text', 'timeout'],
   react: [...CONNECT, 'name', 'to', 'emoji', 'remove', 'timeout'],
-  edit: [...CONNECT, 'name', 'id', 'text', 'timeout'],
+  edit: [...CONNECT, 'name', 'id', 'text', 'mention', 'timeout'],
   delete: [...CONNECT, 'id', 'timeout'],
   follow: [...CONNECT, 'name', 'limit'],
   passphrase: [],
@@ -634,7 +636,8 @@ async function modify(makeContext: () => Promise<Context>, room: string, command
       } else if (command === 'edit') {
         if (!target.own) throw new ClientError('invalid_input', `Message ${id} was not sent by this identity: only your own messages can be edited.`, room);
         if (target.kind !== 'text' && target.kind !== 'reply') throw new ClientError('invalid_input', `Message ${id} has no text to edit.`, room);
-        cid = await client.sendEdit(room, { key: target.from.key, cid: target.cid }, text ?? '');
+        // Section 13: the edit always carries the field, so the mentions follow the new text ([] clears them).
+        cid = await client.sendEdit(room, { key: target.from.key, cid: target.cid }, text ?? '', mentionsByName(client, room, values.mention ?? []));
         extra = { kind: 'edit', to: id };
       } else {
         cid = await client.sendReaction(room, { key: target.from.key, cid: target.cid }, emoji ?? '', { remove: values.remove === true });

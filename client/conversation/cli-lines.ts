@@ -5,7 +5,7 @@ import { fingerprint } from '../keys';
 import { toCliJson, type MessageLine, type RoomItem } from '../kinds/index';
 import type { ModifierItem } from '../kinds/modifiers';
 import { escapeName } from '../names';
-import { ModifierFold } from './fold';
+import { ModifierFold, withShownMentions } from './fold';
 
 export interface DeletedLine {
   id: number;
@@ -26,16 +26,19 @@ export interface ModifierLine {
   kind: ModifierItem['body']['k'];
   rel: { fingerprint: string; cid: string };
   text?: string;
+  /** An edit's mentions when it has the field (section 13; [] is "no one now"). */
+  mentions?: { name: string; fingerprint: string }[];
   emoji?: string;
   remove?: true;
 }
 
 /** One item's line with what the fold says about it. */
 export function foldedLine(item: RoomItem, fold: ModifierFold): FoldedLine {
-  const line = toCliJson(item);
-  if (item.kind === 'placeholder') return item.error === 'deleted' || fold.isDeleted(item.id) ? { id: item.id, ts: item.ts, deleted: true } : line;
+  if (item.kind === 'placeholder') return item.error === 'deleted' || fold.isDeleted(item.id) ? { id: item.id, ts: item.ts, deleted: true } : toCliJson(item);
   const key = fold.addTarget(item);
   const state = key === null ? undefined : fold.state(key);
+  // Section 13: the mentions follow the shown text.
+  const line = toCliJson(withShownMentions(item, state));
   if (!state) return line;
   if (state.deleted) return { id: item.id, ts: item.ts, deleted: true };
   const out: FoldedLine = { ...line };
@@ -73,7 +76,7 @@ export function modifierLine(m: ModifierItem): ModifierLine {
   };
   switch (body.k) {
     case 'edit':
-      return { ...base, text: body.text };
+      return m.mentions ? { ...base, text: body.text, mentions: m.mentions.map(({ name, fingerprint }) => ({ name, fingerprint })) } : { ...base, text: body.text };
     case 'reaction':
       return body.remove ? { ...base, emoji: body.emoji, remove: true } : { ...base, emoji: body.emoji };
     default: {

@@ -4,6 +4,7 @@
 
 import { placeholder, type RoomItem } from '../kinds/index';
 import type { ModifierItem } from '../kinds/modifiers';
+import type { ItemMention } from '../mentions';
 
 /** Who reacted, as shown (never a key). */
 export interface Reactor {
@@ -27,6 +28,11 @@ export interface FoldState {
   /** Emoji -> who has it on now, in the order they reacted (by id). */
   reactions: Map<string, Reactor[]>;
   deleted: boolean;
+  /**
+   * The shown mentions (section 13): those of the newest version, by id, that carries them (an edit
+   * without the field carries none, so the ones before it stay; the original always counts). Empty: none.
+   */
+  mentions: ItemMention[];
 }
 
 interface ReactionVote {
@@ -75,6 +81,19 @@ function textOf(item: RoomItem): string | null {
       return never;
     }
   }
+}
+
+function mentionsOf(item: RoomItem): ItemMention[] {
+  return item.kind === 'placeholder' || item.kind === 'line' ? [] : (item.mentions ?? []);
+}
+
+/** The item with the mentions its shown version carries (section 13), for a view or a CLI line. */
+export function withShownMentions(item: RoomItem, state: FoldState | undefined): RoomItem {
+  if (!state || !state.edited || item.kind === 'placeholder' || item.kind === 'line') return item;
+  const out = { ...item };
+  if (state.mentions.length > 0) out.mentions = state.mentions;
+  else delete out.mentions;
+  return out;
 }
 
 export class ModifierFold {
@@ -192,11 +211,17 @@ export class ModifierFold {
     }
     const original = textOf(target.item);
     const versions: TextVersion[] = [];
+    let mentions = target.deleted ? [] : mentionsOf(target.item);
     if (original !== null && !target.deleted) {
       versions.push({ id: target.item.id, ts: target.item.ts, text: original });
-      for (const edit of target.edits) if (edit.body.k === 'edit') versions.push({ id: edit.id, ts: edit.ts, text: edit.body.text });
+      for (const edit of target.edits) {
+        if (edit.body.k !== 'edit') continue;
+        versions.push({ id: edit.id, ts: edit.ts, text: edit.body.text });
+        // The edits are in id order: the last one with the field wins.
+        if (edit.mentions !== undefined) mentions = edit.mentions;
+      }
     }
-    return { versions, edited: versions.length > 1, reactions, deleted: target.deleted };
+    return { versions, edited: versions.length > 1, reactions, deleted: target.deleted, mentions };
   }
 
   private wait(key: string, m: ModifierItem): void {

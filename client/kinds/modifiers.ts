@@ -5,6 +5,7 @@ import { MAX_TEXT_BYTES } from '../../protocol/constants';
 import { isBytes, isFields, isString } from '../../protocol/guards';
 import { isCid } from '../../protocol/names';
 import { utf8 } from '../keys';
+import { mentionsField, parseMentions, type ItemMention, type Mention } from '../mentions';
 import type { BodyBase, Sender } from './types';
 
 /** The message a modifier changes: its sender's identity key and its cid (section 4). */
@@ -18,6 +19,11 @@ export interface EditBody extends BodyBase {
   rel: Rel;
   /** The full new text. */
   text: string;
+  /**
+   * Section 13: whom the new text mentions; [] is "no one now". Absent (an older client, or a
+   * malformed field): the edit changes no mentions.
+   */
+  mentions?: Mention[];
 }
 
 export interface ReactionBody extends BodyBase {
@@ -38,6 +44,8 @@ export interface ModifierItem {
   cid: string;
   from: Sender;
   body: ModifierBody;
+  /** An edit's mentions as this client shows them (names pinned here); [] is "no one now"; absent: the edit changes none. */
+  mentions?: ItemMention[];
 }
 
 /** The emoji offered first in the UI; any other emoji is allowed too. */
@@ -57,6 +65,28 @@ export function isEmoji(value: unknown): value is string {
   return !/[\u0000-\u001f\u007f-\u009f]/.test(value);
 }
 
+/**
+ * An edit's `mentions` (section 13): section 10's rules, except that an empty array is valid
+ * ("no one now"). Absent or malformed: undefined, and the edit still applies without the field.
+ */
+export function parseEditMentions(value: unknown): Mention[] | undefined {
+  return Array.isArray(value) && value.length === 0 ? [] : parseMentions(value);
+}
+
+/** The `mentions` a modifier writes last on the wire (section 13): an edit's, even empty; none for a reaction. */
+export function modifierMentions(body: ModifierBody): { key: Uint8Array; name: string }[] | undefined {
+  switch (body.k) {
+    case 'edit':
+      return body.mentions === undefined ? undefined : (mentionsField(body.mentions) ?? []);
+    case 'reaction':
+      return undefined;
+    default: {
+      const never: never = body;
+      return never;
+    }
+  }
+}
+
 function guardRel(value: unknown): Rel | null {
   if (!isFields(value) || !isBytes(value.key, 32) || !isCid(value.cid)) return null;
   return { key: new Uint8Array(value.key), cid: value.cid };
@@ -70,7 +100,8 @@ export function guardModifier(k: ModifierKindName, fields: Record<string, unknow
     case 'edit': {
       const text = fields.text;
       if (!isString(text) || text.length === 0 || utf8(text).length > MAX_TEXT_BYTES) return null;
-      return { ...base, k, rel, text };
+      const mentions = parseEditMentions(fields.mentions);
+      return mentions ? { ...base, k, rel, text, mentions } : { ...base, k, rel, text };
     }
     case 'reaction': {
       const { emoji, remove } = fields;

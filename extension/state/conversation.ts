@@ -1,7 +1,7 @@
 // The host's per-room folds of the conversation (PROTOCOL.md section 13): turns room items into view items
 // that carry reactions, "(edited)" with earlier versions and a reply's quote, and a modifier into its target's new view.
 
-import { ModifierFold, type FoldState } from '../../client/conversation/fold';
+import { ModifierFold, withShownMentions, type FoldState } from '../../client/conversation/fold';
 import type { RoomItem } from '../../client/kinds/index';
 import type { ModifierItem } from '../../client/kinds/modifiers';
 import { escapeName } from '../../client/names';
@@ -102,7 +102,8 @@ export class RoomFolds {
   }
 
   private viewOf(room: string, item: RoomItem, state: FoldState | undefined, pending = false): ViewItem {
-    const view = decorate(toViewItem(item, pending), state, this.me);
+    // Section 13: the chips (and the mention-of-me mark) follow the shown text's mentions.
+    const view = decorate(toViewItem(withShownMentions(item, state), pending), state, this.me);
     return view.kind === 'reply' ? { ...view, replyTo: this.quote(room, view.replyTo.id) } : view;
   }
 

@@ -99,14 +99,14 @@ describe('mentions through a real server', () => {
     await bob.waitFor((e) => e.some((x) => x.type === 'message' && x.item.cid === cid), 5000, 'the mention');
     const item = bob.items(room).find((i) => i.cid === cid);
     if (!item || item.kind !== 'text') throw new Error('no text item');
-    expect(item.mentions).toEqual([{ name: 'Bob', fingerprint: bob.client.fingerprint, me: true, pinned: true }]);
+    expect(item.mentions).toEqual([{ key: bob.identity.publicKey, name: 'Bob', fingerprint: bob.client.fingerprint, me: true, pinned: true }]);
     const view = toViewItem(item);
     expect(view).toMatchObject({ mentions: [{ name: 'Bob', me: true }] });
     expect(JSON.stringify(view)).not.toContain(Buffer.from(bob.identity.publicKey).toString('hex'));
     expect(toCliJson(item)).toMatchObject({ mentions: [{ name: 'Bob', fingerprint: bob.client.fingerprint }] });
     // Ada's own pending copy shows the mention too (not of her).
     const pending = ada.events.find((e) => e.type === 'pending' && e.cid === cid);
-    expect(pending?.type === 'pending' ? pending.item.mentions : undefined).toEqual([{ name: 'Bob', fingerprint: bob.client.fingerprint, me: false, pinned: true }]);
+    expect(pending?.type === 'pending' ? pending.item.mentions : undefined).toEqual([{ key: bob.identity.publicKey, name: 'Bob', fingerprint: bob.client.fingerprint, me: false, pinned: true }]);
   });
 });
 

@@ -6,7 +6,8 @@
 // every row (rows are drawn and dropped while scrolling). Safe DOM only.
 
 import { itemKey } from '../../protocol/view-model';
-import type { WebviewMessage } from '../../protocol/webview';
+import { MAX_MENTIONS, type ViewMention, type WebviewMessage } from '../../protocol/webview';
+import { mentionsToSend } from '../mentions';
 import { ACTION_LABELS, composeModeLabel, excerpt } from '../a11y';
 import type { ViewState } from '../state';
 import { h, icon, targetElement } from './dom';
@@ -32,7 +33,8 @@ export interface ConversationDeps {
   notice(text: string): void;
 }
 
-type Mode = { kind: 'reply'; id: number } | { kind: 'edit'; id: number; text: string };
+/** An edit remembers the message's text and the mentions it shows, so those still named in the new text stay. */
+type Mode = { kind: 'reply'; id: number } | { kind: 'edit'; id: number; text: string; mentions: readonly ViewMention[] };
 
 export class Conversation {
   /** "Replying to Ada: ..." / "Editing your message", with Cancel; the app puts it above the composer. */
@@ -85,7 +87,7 @@ export class Conversation {
     if (!mode || !room) return false;
     this.cancelMode();
     if (mode.kind === 'reply') this.deps.post(mentions.length > 0 ? { type: 'reply', room, to: mode.id, text, mentions: [...mentions] } : { type: 'reply', room, to: mode.id, text });
-    else if (text !== mode.text) this.deps.post({ type: 'edit', room, id: mode.id, text });
+    else if (text !== mode.text) this.deps.post({ type: 'edit', room, id: mode.id, text, mentions: editMentions(text, mode.mentions, mentions) });
     return true;
   }
 
@@ -130,7 +132,7 @@ export class Conversation {
   private startEdit(item: Shown): void {
     const text = copyable(item);
     if (item.id === null || text === null) return;
-    this.mode = { kind: 'edit', id: item.id, text };
+    this.mode = { kind: 'edit', id: item.id, text, mentions: item.mentions ?? [] };
     this.showBanner(composeModeLabel({ kind: 'edit' }), 'Cancel edit', 'edit');
     this.deps.composer.setText(text);
     this.deps.composer.focus();
@@ -469,4 +471,14 @@ function place(popover: HTMLElement, anchor: HTMLElement, at?: { x: number; y: n
   const top = y + box.height + 4 > height && y - box.height - (at ? 0 : rect.height) > 4 ? y - box.height - (at ? 0 : rect.height) : y;
   popover.style.left = `${Math.round(left)}px`;
   popover.style.top = `${Math.round(Math.max(4, top))}px`;
+}
+
+/**
+ * An edit's mentions (PROTOCOL.md section 13), always sent so they follow the new text ([] is no one):
+ * those the message shows whose `@Name` is still in the text, then those accepted with `@` while editing.
+ */
+export function editMentions(text: string, shown: readonly ViewMention[], accepted: readonly string[]): string[] {
+  const out = mentionsToSend(text, shown);
+  for (const f of accepted) if (!out.includes(f)) out.push(f);
+  return out.slice(0, MAX_MENTIONS);
 }
