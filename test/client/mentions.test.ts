@@ -1,6 +1,6 @@
 // Mentions (PROTOCOL.md section 10): the vectors, the parse rules (malformed is ignored, never fatal),
 // names shown as pinned here rather than as the sender says, a round trip through the real server,
-// and `chat send --mention` / `chat read` as users run them.
+// and `chat send --mention` / `chat edit --mention` / `chat read` as users run them.
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
@@ -139,4 +139,28 @@ describe('chat send --mention and chat read', () => {
       ['@Ada thanks', [{ name: 'Ada', fingerprint: adaPrint }]],
     ]);
   });
+  test('edit --mention: the message\'s mentions become those named, none without --mention; read and --raw print them', async () => {
+    const room = 'cli-edit-mention';
+    expect((await runChat(['send', ...common(room, 'ada'), '--name', 'Ada', '--text', 'lunch?'], PASS)).code).toBe(0);
+    // Bob reads first, so Ada is pinned for him.
+    const seen = await runChat(['read', ...common(room, 'bob')], PASS);
+    const adaPrint = String((seen.lines[0]?.from as { fingerprint?: string } | undefined)?.fingerprint);
+    const sent = await runChat(['send', ...common(room, 'bob'), '--name', 'Bob', '--text', 'thanks'], PASS);
+    const id = String(sent.lines[0]?.id);
+    const added = await runChat(['edit', ...common(room, 'bob'), '--name', 'Bob', '--id', id, '--text', '@Ada thanks', '--mention', 'Ada'], PASS);
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    let read = await runChat(['read', ...common(room, 'ada')], PASS);
+    expect(read.lines[1]).toMatchObject({ text: '@Ada thanks', edited: true, mentions: [{ name: 'Ada', fingerprint: adaPrint }] });
+    const unknown = await runChat(['edit', ...common(room, 'bob'), '--name', 'Bob', '--id', id, '--text', '@Zed', '--mention', 'Zed'], PASS);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No one named "Zed"');
+    expect((await runChat(['edit', ...common(room, 'bob'), '--name', 'Bob', '--id', id, '--text', 'thanks all'], PASS)).code).toBe(0);
+    read = await runChat(['read', ...common(room, 'ada')], PASS);
+    expect(read.lines[1]).toMatchObject({ text: 'thanks all', edited: true });
+    expect(read.lines[1]?.mentions).toBeUndefined();
+    const raw = await runChat(['read', ...common(room, 'ada'), '--raw'], PASS);
+    const edits = raw.lines.filter((l) => l.kind === 'edit');
+    expect(edits.map((l) => l.mentions)).toEqual([[{ name: 'Ada', fingerprint: adaPrint }], []]);
+  }, 60_000);
 });
