@@ -27,7 +27,7 @@ function recorder(withSession: boolean): { calls: string[]; actions: RouterActio
     typing: (room) => calls.push(`typing ${room}`),
     sendReply: async (room, to, text, mentions) => calls.push(`sendReply ${room} ${to} ${text}${mentions ? ` mentions ${mentions.join(',')}` : ''}`),
     react: async (room, id, emoji, remove) => calls.push(`react ${room} ${id} ${emoji} ${remove}`),
-    edit: async (room, id, text) => calls.push(`edit ${room} ${id} ${text}`),
+    edit: async (room, id, text, mentions) => calls.push(`edit ${room} ${id} ${text}${mentions ? ` mentions [${mentions.join(',')}]` : ''}`),
     deleteMessage: async (room, id) => {
       calls.push(`deleteMessage ${room} ${id}`);
     },
@@ -121,6 +121,12 @@ describe('extension webview router', () => {
     assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: false }), ['react team 3 👍 false']);
     assert.deepEqual(await route({ type: 'react', room: 'team', id: 3, emoji: '👍', remove: true }), ['react team 3 👍 true']);
     assert.deepEqual(await route({ type: 'edit', room: 'team', id: 3, text: 'fixed' }), ['edit team 3 fixed']);
+    // Section 13: an edit's mentions reach the session as they came, an empty list ("no one now") included.
+    assert.deepEqual(await route({ type: 'edit', room: 'team', id: 3, text: '@Bob fixed', mentions: [print] }), [`edit team 3 @Bob fixed mentions [${print}]`]);
+    assert.deepEqual(await route({ type: 'edit', room: 'team', id: 3, text: 'fixed', mentions: [] }), ['edit team 3 fixed mentions []']);
+    for (const mentions of [['not a fingerprint'], print, [print, 3], Array.from({ length: 33 }, () => print), null]) {
+      assert.equal(parseWebviewMessage({ type: 'edit', room: 'team', id: 3, text: 'x', mentions }), null, JSON.stringify(mentions));
+    }
     assert.deepEqual(await route({ type: 'delete', room: 'team', id: 3 }), ['deleteMessage team 3']);
     assert.deepEqual(await route({ type: 'typing', room: 'team' }), ['typing team']);
     // Without a session: a notice for the changes, silence for typing.

@@ -203,7 +203,8 @@ describe('conversation UI (happy-dom)', () => {
       assert.equal(popover(m, 'compose-mode')!.getAttribute('data-mode'), 'edit');
       box(m).value = 'the plan';
       key(m, box(m), 'Enter');
-      assert.deepEqual(last(m), { type: 'edit', room: 'team', id: 1, text: 'the plan' });
+      // Section 13: an edit always says whom the new text mentions (no one here).
+      assert.deepEqual(last(m), { type: 'edit', room: 'team', id: 1, text: 'the plan', mentions: [] });
       (article(m, 1).querySelector('[data-action="edit"]') as HTMLElement).click();
       const before = m.posted.length;
       key(m, box(m), 'Enter');

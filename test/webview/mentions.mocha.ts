@@ -1,6 +1,7 @@
 // @mentions in the webview: finding the `@query` at the caret, filtering members, accepting one,
 // the keyboard (arrows, Enter/Tab, Escape) in the real composer, what `send` carries, and how a
-// received mention is drawn (text nodes only; a mention of the reader highlighted).
+// received mention is drawn (text nodes only; a mention of the reader highlighted), and an edit's
+// mentions (kept, added, cleared; the chips follow the folded edit).
 
 import { strict as assert } from 'node:assert';
 import type { ViewMember } from '../../protocol/webview';
@@ -126,5 +127,40 @@ describe('mentions in the chat view', () => {
     assert.equal(m.root.querySelector('img'), null, 'a name never becomes markup');
     assert.match(chips[1]!.getAttribute('title') ?? '', /no name pinned/);
     assert.equal(m.root.querySelectorAll('.mentions-me').length, 1);
+  });
+  describe('in an edit (PROTOCOL.md section 13)', () => {
+    const ME = { name: 'Me', fingerprint: 'MEME MEME MEME MEME MEME MEME' };
+    const bobShown = { name: 'Bob', fingerprint: BOB.fingerprint, me: false, pinned: true };
+    const editMine = (): void => (m.root.querySelector('[data-testid="message"][data-id="1"] [data-action="edit"]') as HTMLElement).click();
+
+    it('keeps the mentions still named in the text, adds those accepted while editing, and sends [] when none is left', () => {
+      m.deliver({ type: 'snapshot', snapshot: snapshotWith([textItem(1, '@Bob lunch?', { from: ME, own: true, mentions: [bobShown] })]) });
+      editMine();
+      assert.equal(box().value, '@Bob lunch?');
+      type('@Bob @ad');
+      m.deliver({ type: 'members', room: 'team', members: [ADA, BOB] });
+      assert.equal(key('Enter'), false, 'Enter accepts');
+      box().value = `${box().value}lunch?`;
+      key('Enter');
+      assert.deepEqual(m.posted.at(-1), { type: 'edit', room: 'team', id: 1, text: '@Bob @Ada Lovelace lunch?', mentions: [BOB.fingerprint, ADA.fingerprint] });
+      editMine();
+      box().value = 'lunch?';
+      key('Enter');
+      assert.deepEqual(m.posted.at(-1), { type: 'edit', room: 'team', id: 1, text: 'lunch?', mentions: [] }, 'no @Bob left: no one is mentioned now');
+    });
+
+    it('the chips and the highlight of a mention of me follow an edit the host folded in', () => {
+      const plain = textItem(1, 'lunch?');
+      m.deliver({ type: 'snapshot', snapshot: snapshotWith([plain]) });
+      assert.equal(m.root.querySelectorAll('[data-testid="mentions"]').length, 0);
+      const meShown = { name: 'Me', fingerprint: ADA.fingerprint, me: true, pinned: true };
+      m.deliver({ type: 'upsert', room: 'team', items: [{ ...plain, text: '@Me @Bob lunch?', edited: true, versions: ['lunch?'], mentions: [meShown, bobShown] }] });
+      const chips = Array.from(m.root.querySelectorAll('[data-testid="mentions"] .mention')).map((c) => c.textContent);
+      assert.deepEqual(chips, ['@Me', '@Bob']);
+      assert.equal(m.root.querySelectorAll('.mentions-me').length, 1);
+      m.deliver({ type: 'upsert', room: 'team', items: [{ ...plain, text: 'lunch at noon?', edited: true, versions: ['lunch?', '@Me @Bob lunch?'] }] });
+      assert.equal(m.root.querySelectorAll('[data-testid="mentions"]').length, 0, 'an edit that mentions no one leaves no chip');
+      assert.equal(m.root.querySelectorAll('.mentions-me').length, 0);
+    });
   });
 });
