@@ -2,7 +2,8 @@
 // 127.0.0.1 with a real SQLite file): Bob completes Ann from the room's members, sends through the
 // view's `send` with a fingerprint, and Ann, whose view is hidden and whose setting is "mentions",
 // gets a toast for the mention and none for Bob's other messages; "off" stays silent; a mention
-// skips the gap between toasts under "all". The VS Code surfaces are the only fakes (the notifier's boundary).
+// skips the gap between toasts under "all"; an edit's mentions change the chips but never toast (section 13).
+// The VS Code surfaces are the only fakes (the notifier's boundary).
 
 import { strict as assert } from 'node:assert';
 import type { NotificationSetting } from '../../extension/config';
@@ -48,7 +49,7 @@ function bobRouter(session: ChatSession, posts: HostMessage[]): RouterActions {
       typing: () => undefined,
       sendReply: (room, to, text, mentions) => session.sendReply(room, to, text, mentions),
       react: unused,
-      edit: unused,
+      edit: (room, id, text, mentions) => session.edit(room, id, text, mentions),
       deleteMessage: unused,
     }),
     post: (m) => posts.push(m),
@@ -149,5 +150,70 @@ describe('mentions in the extension host against the real server', function () {
     await bob.join(room, 'pass', { create: true });
     await assert.rejects(bob.sendText(room, '@Nobody', ['AAAA BBBB CCCC DDDD EEEE FFFF']), /not a known member of the room/);
     assert.equal(bob.state.room(room)?.items.length, 0);
+  });
+  it('an edit changes the chips and the mention-of-me mark but never toasts; a mention shown is kept by its key; [] clears them', async () => {
+    const room = 'mention-edit';
+    const ann = testSession(suite.server.address, 'Ann');
+    const bob = testSession(suite.server.address, 'Bob');
+    const cy = makeSession(suite.server.address, 'Cy');
+    open.push(ann.session, bob.session, cy);
+    const { notifier, toasts } = annNotifier(() => 'mentions', () => 1_000_000);
+    const incoming: ViewItem[] = [];
+    ann.session.onEvent((e) => {
+      if (e.type !== 'incoming') return;
+      incoming.push(e.item);
+      void notifier.incoming(e.room, e.item, e.unread, () => undefined);
+    });
+    await ann.session.connect();
+    await bob.session.connect();
+    await cy.connect();
+    await ann.session.join(room, 'pass', { create: true });
+    await bob.session.join(room, 'pass');
+    await cy.join(room, 'pass');
+    ann.session.setVisible(false);
+    await ann.session.sendText(room, 'hi');
+    await cy.sendText(room, 'hey');
+    const members = await until('Ann and Cy among Bob\'s members', () => {
+      const list = bob.session.mentionable(room);
+      return list.length === 2 ? list : undefined;
+    });
+    const print = (name: string): string => members.find((m) => m.name === name)!.fingerprint;
+    const actions = bobRouter(bob.session, []);
+    await routeWebviewMessage({ type: 'send', room, text: 'lunch?' }, actions);
+    const shown = await until('Bob\'s message at Ann', () => ann.session.state.room(room)?.items.find((i) => i.kind === 'text' && i.text === 'lunch?' && i.id !== null));
+    const id = shown.id!;
+    const atAnn = (): ViewItem | undefined => ann.session.state.room(room)?.items.find((i) => i.id === id);
+    const mentionsAt = (item: ViewItem | undefined): [string, boolean][] | undefined =>
+      item && item.kind === 'text' ? item.mentions?.map((m) => [m.name, m.me]) : undefined;
+
+    await routeWebviewMessage({ type: 'edit', room, id, text: '@Ann @Cy lunch?', mentions: [print('Ann'), print('Cy')] }, actions);
+    await until('the edit at Ann', () => (atAnn()?.kind === 'text' && (atAnn() as { text: string }).text === '@Ann @Cy lunch?' ? true : undefined));
+    assert.deepEqual(mentionsAt(atAnn()), [['Ann', true], ['Cy', false]]);
+    // The view got the changed item (chips, highlight), and the edit was no new message: no toast, no unread.
+    const posted = ann.posts.filter((p): p is Extract<HostMessage, { type: 'upsert' }> => p.type === 'upsert').flatMap((p) => p.items).filter((i) => i.id === id);
+    assert.deepEqual(mentionsAt(posted.at(-1)), [['Ann', true], ['Cy', false]]);
+    const fromBob = incoming.filter((i) => i.kind === 'text' && i.from.name === 'Bob');
+    assert.equal(fromBob.length, 1, 'only the message itself came in');
+    assert.deepEqual(toasts, []);
+    await until('Bob\'s own view follows', () => (mentionsAt(bob.session.state.room(room)?.items.find((i) => i.id === id))?.length === 2 ? true : undefined));
+
+    // Cy deletes her only message, and Bob opens a fresh window: Cy was not seen there, so `@` cannot
+    // complete her, yet the mention the message shows is kept by its key; someone unknown is refused.
+    const hey = await until('Cy\'s message at Cy', () => cy.state.room(room)?.items.find((i) => i.kind === 'text' && i.text === 'hey' && i.id !== null));
+    await cy.deleteMessage(room, hey.id!);
+    const again = testSession(suite.server.address, 'Bob', { identity: bob.session.identity });
+    open.push(again.session);
+    await again.session.connect();
+    await again.session.join(room, 'pass');
+    await until('the message in the new window', () => again.session.state.room(room)?.items.find((i) => i.id === id && i.kind === 'text' && i.edited));
+    assert.deepEqual(again.session.mentionable(room).map((m) => m.name), ['Ann']);
+    await assert.rejects(again.session.edit(room, id, '@Zed lunch?', ['AAAA BBBB CCCC DDDD EEEE FFFF']), /not a known member of the room/);
+    await again.session.edit(room, id, '@Cy lunch?', [print('Cy')]);
+    await until('only Cy left at Ann', () => (mentionsAt(atAnn())?.length === 1 ? true : undefined));
+    assert.deepEqual(mentionsAt(atAnn()), [['Cy', false]]);
+    await again.session.edit(room, id, 'lunch.', []);
+    await until('no mention left at Ann', () => (atAnn()?.kind === 'text' && (atAnn() as { text: string }).text === 'lunch.' ? true : undefined));
+    assert.equal(mentionsAt(atAnn()), undefined);
+    assert.deepEqual(toasts, []);
   });
 });
