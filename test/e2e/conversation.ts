@@ -153,6 +153,25 @@ export async function conversationPart(o: ConversationOptions): Promise<void> {
     await versions.locator('button').click();
   });
 
+  const withMention = `${edited} @Bob`;
+  await report.part('Alice edits again and @mentions Bob; Bob sees the mention marked as his', 60_000, async () => {
+    const box = a.chat.locator(`${tid('composer')} textarea`);
+    await box.click();
+    await box.press('ArrowUp');
+    await until('the composer holds the edited question', 5_000, async () => (await box.inputValue()) === edited);
+    await box.press('End');
+    await box.pressSequentially(' @Bo', { delay: 30 });
+    await a.chat.locator(tid('mention-option'), { hasText: '@Bob' }).first().waitFor({ timeout: 10_000 });
+    await box.press('Enter');
+    await until('the composer completed "@Bob"', 5_000, async () => (await box.inputValue()).trim() === withMention);
+    await box.press('Enter');
+    const mark = message(b, withMention).first().locator(`${tid('mentions')} .mention.me`);
+    await mark.waitFor({ timeout: 15_000 }).catch(() => {
+      throw new E2eError('edit_mention', 'Bob does not see the mention Alice added by editing as his.');
+    });
+    await shots.take(b.page, 'conversation-bob-mentioned-by-edit', 'Alice edited her question to add "@Bob": Bob sees the mention marked as his');
+  });
+
   const oops = 'oops, wrong room';
   await report.part('Alice deletes a message after the confirmation; both see "message deleted"', 60_000, async () => {
     await a.typeAndSend(oops);
