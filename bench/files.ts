@@ -239,6 +239,12 @@ async function main(): Promise<void> {
       const copyPath = join(dir, 'copy.bin');
       const copy = await plainCopy(source, copyPath);
       rmSync(copyPath);
+      // Every round starts with the same files on disk: on this VM, writing a new file
+      // into memory the page cache never used before costs several times the system time
+      // of reusing pages a deleted file freed (a later round's download ran at half speed
+      // with the earlier rounds' blobs kept). Deleting the message erases its blob.
+      await chat(['delete', ...common('alice'), '--id', String(sent.id)], none, proc.pid, false);
+      if (existsSync(part?.slice(0, -'.part'.length) ?? '')) throw new Error('chat delete left the blob behind');
       const serverPeak = peakRssMb(proc.pid);
       rows.push({ up, down, copy, serverPeak });
       for (const [name, run] of [['upload: chat send --file', up], ['download: chat fetch', down]] as const) {
