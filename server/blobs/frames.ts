@@ -17,15 +17,16 @@ type BlobFrame = Extract<ClientFrame, { t: 'blob_put' | 'blob_chunk' | 'blob_get
 const DOWNLOAD_QUEUE_BYTES = 2 * 1024 * 1024;
 
 /**
- * Blob bytes (uploaded or downloaded, all connections together) after which
- * the server runs a full garbage collection. Every chunk leaves a few MiB of
- * buffers behind (socket reads, frame bodies, outgoing frames); the engine's
- * own collections leave most of them for a full one, which came rarely enough
- * that a 1 GiB upload took the server from about 60 MB to 135-145 MB. A full
- * collection costs about 5-15 ms here; once per 64 MiB is a few percent of
- * the transfer's time and keeps the peak near 100 MB (bench:files).
+ * Every chunk leaves a few MiB of buffers behind (socket reads, frame bodies,
+ * outgoing frames), and the engine's own collections left so much of them
+ * resident that a 1 GiB upload took the server from about 60 MB to 146-172 MB
+ * (bench:files). So every CHECK_EVERY_BYTES of blob bytes (in or out, all
+ * connections together) the server looks at its resident memory, and runs a
+ * full collection once it grew by COLLECT_GROWTH_BYTES since the last one:
+ * about one per 64 MiB moved, 5-15 ms each, and the peak stays near 115 MB.
  */
-export const COLLECT_EVERY_BYTES = 64 * 1024 * 1024;
+const CHECK_EVERY_BYTES = 8 * 1024 * 1024;
+const COLLECT_GROWTH_BYTES = 32 * 1024 * 1024;
 
 /** The room quota of the server (PROTOCOL.md section 11.7): blobs count towards it with the envelopes. */
 export interface BlobQuota {
@@ -34,8 +35,10 @@ export interface BlobQuota {
 }
 
 export class BlobFrames {
-  /** Blob bytes moved since the last full collection. */
-  private bytesSinceCollect = 0;
+  /** Blob bytes moved since memory was last looked at. */
+  private bytesSinceCheck = 0;
+  /** Resident bytes right after the last full collection. */
+  private residentAfterCollect = 0;
 
   constructor(
     readonly store: BlobStore,
@@ -74,12 +77,14 @@ export class BlobFrames {
     }
   }
 
-  /** Counts blob bytes moved, and collects garbage every COLLECT_EVERY_BYTES. */
+  /** Counts blob bytes moved; collects garbage when resident memory grew (see CHECK_EVERY_BYTES). */
   private moved(bytes: number): void {
-    this.bytesSinceCollect += bytes;
-    if (this.bytesSinceCollect < COLLECT_EVERY_BYTES) return;
-    this.bytesSinceCollect = 0;
+    this.bytesSinceCheck += bytes;
+    if (this.bytesSinceCheck < CHECK_EVERY_BYTES) return;
+    this.bytesSinceCheck = 0;
+    if (process.memoryUsage.rss() < this.residentAfterCollect + COLLECT_GROWTH_BYTES) return;
     Bun.gc(true);
+    this.residentAfterCollect = process.memoryUsage.rss();
   }
 
   /** A new blob counts in full from its `blob_put`, so one past the quota or the disk reserve is refused before any bytes. */
