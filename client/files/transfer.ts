@@ -311,6 +311,8 @@ export class BlobTransfers {
         let expectAt = kept * C;
         for (;;) {
           const piece = await next();
+          // Acks still in flight from an upload of this blob that failed on our side.
+          if (piece.t === 'blob_ack') continue;
           if (piece.t !== 'blob_data') throw new FileTransferError('server', `The server answered ${piece.t} to a download.`);
           // A piece at another offset is left over from an earlier request for this blob
           // (one that failed on our side); blobs never change, so skipping it loses nothing.
