@@ -142,7 +142,7 @@ export class BlobFrames {
       }
       const from = at - index * chunk;
       const to = Math.min(bytes.length, end - index * chunk);
-      const frame: ServerFrame = { t: 'blob_data', room: room.name, blob, offset: at, data: bytes.subarray(from, to), last: index * chunk + to >= end };
+      const frame: ServerFrame = { t: 'blob_data', room: room.name, blob, offset: at, last: index * chunk + to >= end, data: bytes.subarray(from, to) };
       conn.send(frame);
       this.moved(to - from);
       at = index * chunk + to;

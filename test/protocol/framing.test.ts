@@ -44,6 +44,19 @@ describe('encodeFrame (generate)', () => {
     }
   });
 
+  test('blob frames with large data (copied once, straight into the frame) are byte for byte what the encoder writes with data last', () => {
+    for (const size of [4095, 4096, 65536, 1024 * 1024 + 16]) {
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 13) & 0xff);
+      const chunk = { t: 'blob_chunk', room: 'general', blob: 'AAECAwQFBgcICQoLDA0ODw', i: 7, data } as const;
+      expect(encodeFrameBody(chunk)).toEqual(encodeFrame(encodeBody(chunk)));
+      const piece = { t: 'blob_data', room: 'general', blob: 'AAECAwQFBgcICQoLDA0ODw', offset: 2 ** 33, last: true, data } as const;
+      expect(encodeFrameBody(piece)).toEqual(encodeFrame(encodeBody(piece)));
+      // Written in another key order, the frame decodes to the same fields (a map's order carries no meaning).
+      const reordered = { t: 'blob_data', room: 'general', blob: 'AAECAwQFBgcICQoLDA0ODw', offset: 5, data, last: false } as const;
+      expect(decodeBody(encodeFrameBody(reordered).subarray(4))).toEqual(reordered);
+    }
+  });
+
   test('a relayed msg is written in front of the envelope inside the received send (decoder headroom), byte for byte as encoded', () => {
     for (const size of [4096, 65535, 100_000]) {
       const env = Uint8Array.from({ length: size }, (_, i) => (i * 7) & 0xff);
