@@ -33,8 +33,8 @@ const SIZE = Math.max(1, Number(flags.mb)) * MIB;
 const ROUNDS = Math.max(1, Math.floor(Number(flags.rounds)));
 const dir = mkdtempSync(join(tmpdir(), 'message-app-bench-files-'));
 const ROOM = 'bench-files';
-/** How often the receiving side's file is looked at to time a transfer (its bytes, not the command's start-up). */
-const POLL_MS = 5;
+/** How often the receiving side's file is looked at to time a transfer (its bytes, not the command's start-up): within 1% of a transfer of seconds, and little CPU taken from the processes measured. */
+const POLL_MS = 20;
 
 /** Peak resident memory of a running process so far (the kernel's high-water mark). */
 function peakRssMb(pid: number): number {
@@ -104,14 +104,20 @@ async function chat(args: string[], progress: () => number | 'done', serverPid: 
   });
   let first: { at: number; bytes: number } | undefined;
   let end: number | undefined;
-  const timer = setInterval(() => {
+  const poll = (): void => {
     if (end !== undefined) return;
     const now = performance.now();
     const seen = progress();
     if (seen === 'done') end = now;
     else if (first === undefined && seen > 0) first = { at: now, bytes: seen };
-  }, POLL_MS);
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  };
+  const timer = setInterval(poll, POLL_MS);
+  const exited = proc.exited.then((code) => {
+    // The command may finish between two polls: its exit is then the end.
+    poll();
+    return code;
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), exited]);
   clearInterval(timer);
   const wall = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`chat ${args[0]} exited with ${code}: ${stderr.trim()}`);
