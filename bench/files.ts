@@ -57,11 +57,16 @@ async function startServer(): Promise<{ proc: Subprocess<'ignore', 'pipe', 'pipe
   const reader = proc.stdout.getReader();
   let text = '';
   const deadline = Date.now() + 15_000;
-  while (!/listening on [^:]+:(\d+)/.test(text)) {
-    if (Date.now() > deadline) throw new Error('the server did not start');
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`the server exited: ${await new Response(proc.stderr).text()}`);
-    text += new TextDecoder().decode(value);
+  try {
+    while (!/listening on [^:]+:(\d+)/.test(text)) {
+      if (Date.now() > deadline) throw new Error('the server did not start');
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`the server exited: ${await new Response(proc.stderr).text()}`);
+      text += new TextDecoder().decode(value);
+    }
+  } catch (error) {
+    proc.kill(); // never leave a server behind
+    throw error;
   }
   // Keep reading its log so a full pipe never blocks it.
   void (async () => {
