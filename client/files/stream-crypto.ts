@@ -61,14 +61,25 @@ function checkChunk(chunk: number): void {
 
 /** Seals one chunk. */
 export function sealChunk(key: Uint8Array, index: number, last: boolean, plain: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plain.length + TAG_BYTES);
+  sealChunkInto(key, index, last, plain, out);
+  return out;
+}
+
+/**
+ * Seals one chunk into `out` (at least `plain.length + 16` bytes) and returns
+ * the sealed length: an upload seals every chunk into one buffer instead of a
+ * new one each, which keeps its memory flat (see transfer.ts).
+ */
+export function sealChunkInto(key: Uint8Array, index: number, last: boolean, plain: Uint8Array, out: Uint8Array): number {
+  if (out.length < plain.length + TAG_BYTES) throw new RangeError(`a sealed chunk of ${plain.length} bytes needs ${plain.length + TAG_BYTES} bytes, not ${out.length}`);
   const cipher = createCipheriv('aes-256-gcm', key, chunkNonce(index, last));
   const head = cipher.update(plain);
-  const tail = cipher.final();
-  const out = new Uint8Array(head.length + tail.length + TAG_BYTES);
   out.set(head, 0);
+  const tail = cipher.final();
   out.set(tail, head.length);
   out.set(cipher.getAuthTag(), head.length + tail.length);
-  return out;
+  return head.length + tail.length + TAG_BYTES;
 }
 
 /** Opens one chunk, or returns null if its tag fails under this index and flag. */

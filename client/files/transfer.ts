@@ -1,9 +1,10 @@
 // File transfers over the blob frames (PROTOCOL.md section 9.3): upload with a window of chunks in flight and resume, download into PATH.part, renamed only after the SHA-256 check.
 
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames';
-import { TAG_BYTES, chunkCount, cipherSize, encryptStream, openChunk } from './stream-crypto';
+import { TAG_BYTES, chunkCount, cipherSize, openChunk, sealChunkInto } from './stream-crypto';
 
 /** Chunks of an upload in flight at once: enough to keep a loopback or LAN link busy, little memory (8 x 1 MiB). */
 export const UPLOAD_WINDOW = 8;
@@ -14,13 +15,45 @@ export const UPLOAD_WINDOW = 8;
  * speed swing with it; 16 KiB was no better, 256 KiB a little worse.
  */
 export const WRITE_PIECE = 64 * 1024;
-/**
- * Read size of an upload's file stream (rechunk gathers the pieces into whole
- * chunks). Measured with bench:files: 256 KiB reads instead of 1 MiB ones take
- * the client's peak RSS during an upload from about 145 MB to about 125 MB at
- * the same speed and CPU.
- */
+/** Largest single read of a file being hashed or uploaded, into a buffer reused for every read. */
 export const READ_PIECE = 256 * 1024;
+/**
+ * Every chunk leaves a few MiB of buffers behind (socket reads, frame bodies,
+ * the cipher's output, outgoing frames), and the engine's own collections left
+ * so much of them resident that the CLI peaked at 150-156 MB uploading a 1 GiB
+ * file and 129-136 MB downloading it (bench:files). So every CHECK_EVERY_BYTES
+ * a transfer looks at resident memory and runs a full collection once it grew
+ * by COLLECT_GROWTH_BYTES since the last one, where the runtime offers one
+ * (Bun, which runs the CLI; Node started with --expose-gc). Each collection
+ * makes the next buffers fault in fresh pages: at 32 MB downloads peaked at
+ * 104-106 MB but ran 15-20% slower; at 48 MB they peak at 117-124 MB at the
+ * speed of no collection at all (which peaked at 123-129 MB).
+ */
+const CHECK_EVERY_BYTES = 8 * 1024 * 1024;
+const COLLECT_GROWTH_BYTES = 48 * 1024 * 1024;
+
+/** The runtime's synchronous full collection, if it has one. */
+const fullCollection: (() => void) | undefined = (() => {
+  const runtime = globalThis as { Bun?: { gc(force: boolean): void }; gc?: () => void };
+  if (runtime.Bun) return () => runtime.Bun?.gc(true);
+  return runtime.gc;
+})();
+
+/** Counts bytes moved by every transfer of this process, and collects garbage when resident memory grew. */
+const garbage = {
+  sinceCheck: 0,
+  residentAfterCollect: 0,
+  moved(bytes: number): void {
+    if (!fullCollection) return;
+    this.sinceCheck += bytes;
+    if (this.sinceCheck < CHECK_EVERY_BYTES) return;
+    this.sinceCheck = 0;
+    if (process.memoryUsage.rss() < this.residentAfterCollect + COLLECT_GROWTH_BYTES) return;
+    fullCollection();
+    this.residentAfterCollect = process.memoryUsage.rss();
+  },
+};
+
 /** A transfer that hears nothing from the server this long fails (the caller resumes later). */
 const SILENCE_MS = 30_000;
 
@@ -39,7 +72,11 @@ export class FileTransferError extends Error {
   }
 }
 
-/** Where transfers send frames; false means not connected (the transfer fails and can resume later). */
+/**
+ * Where transfers send frames; false means not connected (the transfer fails
+ * and can resume later). `send` encodes the frame before it returns (a `data`
+ * buffer is reused for the next chunk).
+ */
 export interface BlobChannel {
   send(frame: ClientFrame): boolean;
 }
@@ -62,11 +99,36 @@ export interface Progress {
   total: number;
 }
 
-/** SHA-256 of a file, read as a stream. */
+/**
+ * SHA-256 of a file, read piece by piece into one buffer: a read stream's new
+ * buffer per piece left a 1 GiB file's hashing about 40 MB of garbage that the
+ * process kept resident (bench:files).
+ */
 export async function fileSha256(path: string): Promise<Uint8Array> {
   const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
+  const file = await open(path, 'r');
+  try {
+    const buffer = new Uint8Array(READ_PIECE);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return new Uint8Array(hash.digest());
+}
+
+/** Reads up to `length` bytes at `position` into the start of `into`; returns how many there were (fewer only at the end of the file). */
+async function readAt(file: FileHandle, into: Uint8Array, length: number, position: number): Promise<number> {
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await file.read(into, got, Math.min(READ_PIECE, length - got), position + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }
 
 /**
@@ -150,7 +212,7 @@ export class BlobTransfers {
 
   /**
    * Encrypts and uploads the file at `path`, resuming from what the server
-   * holds; at most UPLOAD_WINDOW chunks are in memory. Resolves once the whole
+   * holds; at most UPLOAD_WINDOW chunks are in flight. Resolves once the whole
    * blob is stored.
    */
   upload(ref: FileRef, path: string, onProgress?: (p: Progress) => void, signal?: AbortSignal): Promise<void> {
@@ -164,7 +226,6 @@ export class BlobTransfers {
       if (state.done) return;
       const first = Math.floor(state.have / C);
       let acked = first;
-      let index = first;
       onProgress?.({ done: Math.min(first * ref.chunk, ref.size), total: ref.size });
       const waitAck = async (): Promise<void> => {
         const ack = await next();
@@ -173,19 +234,30 @@ export class BlobTransfers {
         if (ack.i >= acked) acked = ack.i + 1;
         onProgress?.({ done: Math.min(acked * ref.chunk, ref.size), total: ref.size });
       };
-      const plain = createReadStream(path, { start: first * ref.chunk, highWaterMark: READ_PIECE });
+      const file = await open(path, 'r');
       try {
-        for await (const sealed of encryptStream(ref.key, ref.chunk, plain, first)) {
+        // Every chunk is read into one buffer and sealed into another: send() encodes
+        // (copies) the frame before it returns. New buffers per chunk (a read stream,
+        // then rechunk, then the cipher's output) were 4 MiB of garbage per MiB sent,
+        // and the process stayed about 40 MB larger for it (bench:files).
+        const plain = new Uint8Array(ref.chunk);
+        const sealed = new Uint8Array(C);
+        for (let index = first; index < total; index++) {
           if (signal?.aborted) throw new FileTransferError('cancelled', 'The file transfer was cancelled.');
-          if (index >= total) throw new FileTransferError('changed', 'The file grew while it was being sent.');
+          const at = index * ref.chunk;
+          const length = Math.min(ref.chunk, ref.size - at);
+          if ((await readAt(file, plain, length, at)) < length) throw new FileTransferError('changed', 'The file shrank while it was being sent.');
+          const last = index === total - 1;
+          // The last chunk seals the blob: a file that grew meanwhile is not sent as complete.
+          if (last && (await readAt(file, sealed, 1, ref.size)) > 0) throw new FileTransferError('changed', 'The file grew while it was being sent.');
           while (index - acked >= UPLOAD_WINDOW) await waitAck();
-          this.send({ t: 'blob_chunk', room: ref.room, blob: ref.blob, i: index, data: sealed });
-          index++;
+          const n = sealChunkInto(ref.key, index, last, plain.subarray(0, length), sealed);
+          this.send({ t: 'blob_chunk', room: ref.room, blob: ref.blob, i: index, data: sealed.subarray(0, n) });
+          garbage.moved(n);
         }
       } finally {
-        plain.destroy();
+        await file.close();
       }
-      if (index !== total) throw new FileTransferError('changed', 'The file shrank while it was being sent.');
       while (acked < total) await waitAck();
     });
   }
@@ -236,11 +308,14 @@ export class BlobTransfers {
           hash.update(plain);
           written += plain.length;
           index++;
+          garbage.moved(sealed.length);
           onProgress?.({ done: written, total: ref.size });
         };
         let expectAt = kept * C;
         for (;;) {
           const piece = await next();
+          // Acks still in flight from an upload of this blob that failed on our side.
+          if (piece.t === 'blob_ack') continue;
           if (piece.t !== 'blob_data') throw new FileTransferError('server', `The server answered ${piece.t} to a download.`);
           // A piece at another offset is left over from an earlier request for this blob
           // (one that failed on our side); blobs never change, so skipping it loses nothing.

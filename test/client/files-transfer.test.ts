@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { decodeBody, encodeFrameBody } from '../../protocol/codec';
 import { parseServerFrame, type ClientFrame } from '../../protocol/frames';
 import { FrameDecoder } from '../../protocol/framing';
 import { MAX_FILE_CHUNK, MIN_FILE_CHUNK, newFileKey } from '../../client/files/stream-crypto';
-import { BlobTransfers, FileTransferError, READ_PIECE, WRITE_PIECE, fileSha256, type BlobChannel, type FileRef } from '../../client/files/transfer';
+import { BlobTransfers, FileTransferError, READ_PIECE, UPLOAD_WINDOW, WRITE_PIECE, fileSha256, type BlobChannel, type FileRef } from '../../client/files/transfer';
 import { startServer, type TestServer } from '../support/server';
 import { joinProof, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
@@ -122,6 +122,33 @@ describe('file transfers against the real server', () => {
     const out = join(dir, 'b.saved');
     await again.transfers.download({ ...ref, sha256: file.sha256 }, out);
     expect(sha(readFileSync(out))).toBe(sha(file.bytes));
+  });
+
+  test('must not complete a blob from a file that grew or shrank while it was sent: the upload fails as changed', async () => {
+    const auth = newRoom();
+    const alice = await joinedTransfers(auth, true);
+    for (const change of ['grew', 'shrank'] as const) {
+      // More chunks than the upload window, so most are read after the change.
+      const file = await plainFile(`${change}.bin`, 3 * UPLOAD_WINDOW * MIN_FILE_CHUNK);
+      const ref: FileRef = { room: auth.room, blob: randomCid(), key: newFileKey(), chunk: MIN_FILE_CHUNK, size: file.bytes.length };
+      let changed = false;
+      const upload = alice.transfers.upload(ref, file.path, (p) => {
+        // Once the first chunk is acked, the file changes under the upload.
+        if (changed || p.done === 0) return;
+        changed = true;
+        if (change === 'grew') appendFileSync(file.path, new Uint8Array(10));
+        else truncateSync(file.path, 2 * MIN_FILE_CHUNK + 5);
+      });
+      const error = await upload.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FileTransferError);
+      expect((error as FileTransferError).code).toBe('changed');
+      expect((error as FileTransferError).message).toContain(change);
+      // The blob is not complete on the server: a download (which skips the failed upload's late acks) finds nothing.
+      const out = join(dir, `${change}.saved`);
+      const fetched = await alice.transfers.download({ ...ref, sha256: file.sha256 }, out).catch((e: unknown) => e);
+      expect((fetched as FileTransferError).serverCode).toBe('no_blob');
+      expect(existsSync(out)).toBe(false);
+    }
   });
 
   test('a download continues a .part from its last whole chunk', async () => {

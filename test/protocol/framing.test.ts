@@ -3,7 +3,7 @@
 import { describe, expect, test } from 'bun:test';
 import { decodeBody, encodeBody, encodeFrameBody, encodeFrameBodyInPlace } from '../../protocol/codec';
 import { concat } from '../../protocol/bytes';
-import { FrameDecoder, encodeFrame } from '../../protocol/framing';
+import { FrameDecoder, GATHER_WHOLE_BYTES, encodeFrame } from '../../protocol/framing';
 import { prng } from '../support/prng';
 
 /** Fixtures: a body and its exact bytes on the wire. */
@@ -41,6 +41,19 @@ describe('encodeFrame (generate)', () => {
       const send = { t: 'send', room: 'r', cid: 'c'.repeat(22), env } as const;
       expect(encodeFrameBody(send)).toEqual(encodeFrame(encodeBody(send)));
       expect(decodeBody(encodeFrameBody(send).subarray(4))).toEqual(send);
+    }
+  });
+
+  test('blob frames with large data (copied once, straight into the frame) are byte for byte what the encoder writes with data last', () => {
+    for (const size of [4095, 4096, 65536, 1024 * 1024 + 16]) {
+      const data = Uint8Array.from({ length: size }, (_, i) => (i * 13) & 0xff);
+      const chunk = { t: 'blob_chunk', room: 'general', blob: 'AAECAwQFBgcICQoLDA0ODw', i: 7, data } as const;
+      expect(encodeFrameBody(chunk)).toEqual(encodeFrame(encodeBody(chunk)));
+      const piece = { t: 'blob_data', room: 'general', blob: 'AAECAwQFBgcICQoLDA0ODw', offset: 2 ** 33, last: true, data } as const;
+      expect(encodeFrameBody(piece)).toEqual(encodeFrame(encodeBody(piece)));
+      // Written in another key order, the frame decodes to the same fields (a map's order carries no meaning).
+      const reordered = { t: 'blob_data', room: 'general', blob: 'AAECAwQFBgcICQoLDA0ODw', offset: 5, data, last: false } as const;
+      expect(decodeBody(encodeFrameBody(reordered).subarray(4))).toEqual(reordered);
     }
   });
 
@@ -143,6 +156,33 @@ describe('FrameDecoder (parse)', () => {
     rest.fill(0xee);
     expect([...(frame ?? [])]).toEqual([1, 2, 3, 4]);
   });
+});
+
+describe('FrameDecoder bodies that span chunks', () => {
+  // Up to GATHER_WHOLE_BYTES a body goes into one buffer of its declared length as it arrives; above, piece by piece.
+  for (const size of [GATHER_WHOLE_BYTES - 1, GATHER_WHOLE_BYTES, GATHER_WHOLE_BYTES + 1]) {
+    test(`a body of ${size} bytes in 64 KiB chunks that are reused after each push arrives whole, behind its headroom`, () => {
+      const body = Uint8Array.from({ length: size }, (_, i) => (i * 31 + 7) & 0xff);
+      const wire = encodeFrame(body);
+      const decoder = new FrameDecoder(4 * 1024 * 1024, 16);
+      const chunk = new Uint8Array(64 * 1024);
+      const bodies: Uint8Array[] = [];
+      for (let at = 0; at < wire.length; at += chunk.length) {
+        const n = Math.min(chunk.length, wire.length - at);
+        chunk.set(wire.subarray(at, at + n));
+        bodies.push(...decoder.push(chunk.subarray(0, n)).frames);
+        chunk.fill(0xee); // the caller's buffer is reused: the decoder must have copied
+        if (at + n < wire.length) expect(decoder.buffered).toBe(at + n - 4);
+      }
+      expect(bodies).toHaveLength(1);
+      const [got] = bodies;
+      expect(got?.length).toBe(size);
+      expect(Buffer.from(got ?? []).equals(Buffer.from(body))).toBe(true);
+      expect(got?.byteOffset).toBe(16);
+      expect(got?.buffer.byteLength).toBe(16 + size);
+      expect(decoder.buffered).toBe(0);
+    });
+  }
 });
 
 describe('FrameDecoder limits', () => {
