@@ -56,14 +56,12 @@ import { isRoomName, normalizeDisplayName } from '../protocol/names';
 import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, encodeEnvelopeBody, openEnvelope, openPlaintext, Pins, sealPlaintext, signBody, type UnverifiedReason } from './envelope';
-import { EPOCH_KINDS, encodeEpochBody, guardEpochBody, type EpochBody, type GrantBody } from './epochs/bodies';
-import { openV2Plaintext, sealV2Plaintext } from './epochs/envelope-v2';
+import { Dedupe, encodeEnvelopeBody, openEnvelope, Pins, type UnverifiedReason } from './envelope';
+import { EPOCH_KINDS, type EpochBody, type GrantBody } from './epochs/bodies';
 import { MemoryEpochKeyStore, type EpochKeyStore } from './epochs/store';
 import { hex } from './epochs/state';
 import { EpochFlow, RemovedError, type MemberInfo, type RotateResult } from './room/epochs';
 import { envelopeEpoch } from '../protocol/epoch-header';
-import { concatBytes } from './keys';
 import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
 import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
 import { guardModifier, isEmoji, isModifierBody, isModifierKind, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
@@ -79,6 +77,7 @@ import { BlobTransfers } from './files/transfer';
 import { Outbox } from './outbox';
 import { JoinFlow, joinKeysOf, sameBytes, type JoinContext, type JoinResult } from './room/join';
 import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
+import { decryptor, noteEpochBody, resealOutbox, scan, sealEpochBody, sealFor, sealPlain } from './room/sealer';
 import { RequestChannel, type Reply } from './requests';
 import type { RoomParamStore } from './room-params';
 import type { ReplayMemory } from './replay';
@@ -242,7 +241,7 @@ export class ChatClient {
       request: (room, frame, expect) => this.requests.request(room, frame, expect),
       challenge: () => this.challenge(),
       history: (room, query) => this.history(room, query),
-      scan: (sync, msgs) => this.scan(sync, msgs),
+      scan: (sync, msgs) => scan(sync, msgs),
       post: (sync, make) => this.postEpochBody(sync, make),
       name: () => this.name,
       log,
@@ -417,7 +416,7 @@ export class ChatClient {
     const last = this.typingSentAt.get(room);
     if (last !== undefined && now - last < TYPING_SEND_EVERY_MS) return false;
     this.typingSentAt.set(room, now);
-    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now, (p) => this.sealPlain(sync, p)) });
+    return this.connection.send({ t: 'signal', room, env: sealTyping(room, sync.keys.encKey, this.identity, this.name, now, (p) => sealPlain(sync, p)) });
   }
 
   /**
@@ -458,7 +457,7 @@ export class ChatClient {
     const cid = newCid();
     const ts = Date.now();
     const body = make({ cid, ts, from: { name: this.name, key: this.identity.publicKey } });
-    const env = this.sealFor(sync, encodeEnvelopeBody(body));
+    const env = sealFor(this.identity, sync, encodeEnvelopeBody(body));
     const max = this.hello?.max ?? Infinity;
     // Frame overhead: the send map's keys, room, cid and bin header stay well under 256 bytes.
     if (env.length + 256 > max) {
@@ -483,28 +482,6 @@ export class ChatClient {
     return cid;
   }
 
-  /** Signs body bytes and seals them under the room's pinned epoch: v1 for epoch 0, v2 after (section 12.6). */
-  private sealFor(sync: RoomSync, bodyBytes: Uint8Array): Uint8Array {
-    return this.sealPlain(sync, concatBytes(signBody(this.identity, sync.name, bodyBytes), bodyBytes));
-  }
-
-  private sealPlain(sync: RoomSync, plaintext: Uint8Array): Uint8Array {
-    const epoch = sync.epochs.pinned;
-    const key = sync.epochs.keyOf(epoch) ?? sync.keys?.encKey;
-    if (!key) throw new ClientError('not_joined', `Join room "${sync.name}" before sending to it.`, sync.name);
-    return epoch === 0 ? sealPlaintext(sync.name, key, plaintext) : sealV2Plaintext(sync.name, epoch, key, plaintext);
-  }
-
-  /** Decrypts with the key of the epoch the envelope's header names (section 12.6). */
-  private decryptor(sync: RoomSync): (env: Uint8Array) => Uint8Array | null {
-    const room = sync.name;
-    return (env) => {
-      if (env[0] === 0x02) return openV2Plaintext(room, env, (epoch) => sync.epochs.keyOf(epoch));
-      const key = sync.epochs.keyOf(0) ?? (sync.epochs.pinned === 0 ? sync.keys?.encKey : undefined);
-      return key ? openPlaintext(room, key, env) : null;
-    };
-  }
-
   /**
    * Sends one of our section 12 bodies (keys, grant, owner) under the pinned epoch and resolves at its
    * ack. Not kept in the outbox: each is made again when needed (the next join announces again, a
@@ -515,7 +492,7 @@ export class ChatClient {
     if (!this.name) return Promise.reject(new ClientError('no_name', 'Set a display name before sending messages.', room));
     const cid = newCid();
     const body = make({ cid, ts: Date.now(), from: { name: this.name, key: this.identity.publicKey } });
-    const env = this.sealFor(sync, encodeEpochBody(body));
+    const env = sealEpochBody(this.identity, sync, body);
     this.dedupe.add(room, this.identity.publicKey, cid);
     return new Promise<{ id: number; ts: number }>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -528,46 +505,6 @@ export class ChatClient {
         this.hiddenSends.delete(cid);
         settle.reject(new DisconnectedError(room));
       }
-    });
-  }
-
-  /**
-   * Opens stored messages only to note their section 12 bodies (newest first: links open older epochs).
-   * `linksOnly`: just the version 2 envelopes, where back-links are (before a page is shown; its other
-   * epoch bodies are noted as the page is opened).
-   */
-  private scan(sync: RoomSync, msgs: readonly StoredMessage[], linksOnly = false): void {
-    for (let i = msgs.length - 1; i >= 0; i--) {
-      const m = msgs[i];
-      if (!m || m.deleted || (linksOnly && m.env[0] !== 0x02)) continue;
-      const opened = openEnvelope({ room: sync.name, encKey: new Uint8Array(32), decrypt: this.decryptor(sync), cid: m.cid, env: m.env });
-      if (!opened.ok && opened.reason === 'modifier') this.noteEpochBody(sync, opened, m.id, m.ts);
-    }
-  }
-
-  /** A verified modifier of a section 12 kind: into the room's epoch state. */
-  private noteEpochBody(sync: RoomSync, opened: Extract<ReturnType<typeof openEnvelope>, { reason: 'modifier' }>, id: number, ts: number): EpochBody | null {
-    const fields = opened.fields;
-    if (!EPOCH_KINDS.includes(opened.k) || !fields || opened.ts === undefined || typeof fields.cid !== 'string') return null;
-    const body = guardEpochBody(fields, { cid: fields.cid, ts: opened.ts, from: opened.from });
-    if (!body) return null;
-    sync.epochs.note(body, id, ts);
-    return body;
-  }
-
-  /** Seals outbox entries of an older epoch again under the pinned one (same signed body, same cid). */
-  private async resealOutbox(sync: RoomSync): Promise<void> {
-    const pinned = sync.epochs.pinned;
-    const open = this.decryptor(sync);
-    await this.outbox.reseal(sync.name, (entry) => {
-      const epoch = envelopeEpoch(entry.env);
-      if (epoch === null || epoch >= pinned) return null;
-      const plaintext = open(entry.env);
-      if (!plaintext) {
-        this.log(`outbox entry ${entry.cid} of ${sync.name} cannot be opened to reseal it`);
-        return null;
-      }
-      return this.sealPlain(sync, plaintext);
     });
   }
 
@@ -592,7 +529,7 @@ export class ChatClient {
     const line = this.lineItem(sync, result.grant);
     if (line) this.emit({ type: 'message', room, item: line });
     void this.epochFlow.announce(sync);
-    await this.resealOutbox(sync);
+    await resealOutbox(sync, this.outbox, (line) => this.log(line));
     this.flushOutbox(room);
     return result;
   }
@@ -675,7 +612,7 @@ export class ChatClient {
     const before = beforeId ?? sync.pager.nextBefore();
     const raw = await this.history(room, before === undefined ? { limit } : { before, limit });
     sync.pager.page(raw.msgs, raw.more, beforeId === undefined);
-    this.scan(sync, raw.msgs, true);
+    scan(sync, raw.msgs, true);
     return { ...this.openPage(sync, raw.msgs), more: raw.more };
   }
 
@@ -683,7 +620,7 @@ export class ChatClient {
   async fetchHistory(room: string, query: HistoryQuery = {}): Promise<HistoryPage> {
     const sync = this.joinedRoom(room);
     const page = await this.history(room, query);
-    this.scan(sync, page.msgs, true);
+    scan(sync, page.msgs, true);
     return { ...this.openPage(sync, page.msgs), more: page.more };
   }
 
@@ -716,7 +653,7 @@ export class ChatClient {
     const context: ConstructorParameters<typeof RoomSync>[1] = {
       history: (room, query) => this.history(room, query),
       open: (sync, m, live) => this.openStored(sync, m, live),
-      prepare: (sync, msgs) => this.scan(sync, msgs, true),
+      prepare: (sync, msgs) => scan(sync, msgs, true),
       // A newer epoch's message (its back-link first) that came before this client followed the rotation:
       // not an "undecryptable" placeholder; the catch-up after the rejoin delivers it with the new key.
       defer: (sync, m) => {
@@ -747,7 +684,7 @@ export class ChatClient {
     await sync.catchUp(joined.last, () => this.epoch === epoch);
     // Section 12: our keys once per epoch, and messages queued under an older epoch sealed again.
     void this.epochFlow.announce(sync);
-    await this.resealOutbox(sync);
+    await resealOutbox(sync, this.outbox, (line) => this.log(line));
     this.flushOutbox(room);
   }
 
@@ -764,7 +701,7 @@ export class ChatClient {
     const keys = sync.keys;
     if (!keys) return;
     for (const entry of this.outbox.takeUnannounced(sync.name)) {
-      const opened = openEnvelope({ room: sync.name, encKey: keys.encKey, decrypt: this.decryptor(sync), cid: entry.cid, env: entry.env });
+      const opened = openEnvelope({ room: sync.name, encKey: keys.encKey, decrypt: decryptor(sync), cid: entry.cid, env: entry.env });
       // A queued modifier has no item of its own to show; it is folded in once acked.
       if (!opened.ok && opened.reason === 'modifier' && opened.modifier) this.ownModifiers.set(`${sync.name}\n${entry.cid}`, opened.modifier);
       if (!opened.ok) continue;
@@ -839,7 +776,7 @@ export class ChatClient {
       case 'signal': {
         const sync = this.rooms.get(frame.room);
         const keys = sync?.keys;
-        const from = sync && keys ? openTyping(frame.room, keys.encKey, frame.env, this.decryptor(sync)) : null;
+        const from = sync && keys ? openTyping(frame.room, keys.encKey, frame.env, decryptor(sync)) : null;
         if (!from || sameBytes(from.key, this.identity.publicKey)) return;
         this.emit({ type: 'typing', room: frame.room, from: { name: from.name, fingerprint: fingerprint(from.key) } });
         return;
@@ -891,7 +828,7 @@ export class ChatClient {
           if ((frame.epoch ?? 0) > sync.epochs.pinned) {
             if (sync.status === 'joined') void this.joins.rejoin(sync);
           } else {
-            void this.resealOutbox(sync).then(() => this.flushOutbox(room));
+            void resealOutbox(sync, this.outbox, (line) => this.log(line)).then(() => this.flushOutbox(room));
           }
         }
         else if (frame.code === 'not_joined' && sync?.established && sync.status === 'joined') void this.joins.rejoin(sync);
@@ -925,7 +862,7 @@ export class ChatClient {
     if (m.deleted) return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, 'deleted');
     const keys = sync.keys;
     const opened = keys
-      ? openEnvelope({ room, encKey: keys.encKey, decrypt: this.decryptor(sync), cid: m.cid, env: m.env })
+      ? openEnvelope({ room, encKey: keys.encKey, decrypt: decryptor(sync), cid: m.cid, env: m.env })
       : ({ ok: false, reason: 'undecryptable' } as const);
     if (!opened.ok) {
       // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
@@ -938,7 +875,7 @@ export class ChatClient {
         }
         // A believed rotation's grant is where its room line goes (12.5); a grant not believed yet (its `rotated`
         // comes later) gets its line from followRotation, the others none.
-        const body = this.noteEpochBody(sync, opened, m.id, m.ts);
+        const body = noteEpochBody(sync, opened, m.id, m.ts);
         return body?.k === 'grant' ? this.lineItem(sync, { id: m.id, ts: m.ts, body }) : null;
       }
       if (opened.reason === 'modifier') {
