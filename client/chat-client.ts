@@ -51,13 +51,12 @@
 
 import { randomBytes } from 'node:crypto';
 import { MAX_TEXT_BYTES, PAGE_SIZE } from '../protocol/constants';
-import type { ClientFrame, KdfParams, ServerFrame, StoredMessage } from '../protocol/frames';
+import type { ClientFrame, KdfParams, ServerFrame } from '../protocol/frames';
 import { isRoomName, normalizeDisplayName } from '../protocol/names';
-import { checkReceivedImage } from './images/check';
 import type { PreparedImage } from './images/types';
 import { Connection, parseAddress, type ConnectionState, type Hello, type TlsOptions } from './connection';
-import { Dedupe, encodeEnvelopeBody, openEnvelope, Pins, type UnverifiedReason } from './envelope';
-import { EPOCH_KINDS, type EpochBody, type GrantBody } from './epochs/bodies';
+import { Dedupe, encodeEnvelopeBody, openEnvelope, Pins } from './envelope';
+import type { EpochBody, GrantBody } from './epochs/bodies';
 import { MemoryEpochKeyStore, type EpochKeyStore } from './epochs/store';
 import { hex } from './epochs/state';
 import { EpochFlow, RemovedError, type MemberInfo, type RotateResult } from './room/epochs';
@@ -65,19 +64,20 @@ import { envelopeEpoch } from '../protocol/epoch-header';
 import { deletionHash, deletionKey, deletionTokenFromKey } from './deletion';
 import { openTyping, sealTyping, TYPING_SEND_EVERY_MS } from './conversation/typing';
 import { guardModifier, isEmoji, isModifierBody, isModifierKind, type ModifierBody, type ModifierItem, type Rel } from './kinds/modifiers';
-import { bodyBlobs, bodyToItem, guardBody, isKindName, placeholder, type Body, type LineItem, type RoomItem, type ShownItem } from './kinds/index';
-import type { BodyBase, Sender } from './kinds/types';
+import { bodyBlobs, guardBody, isKindName, type Body, type RoomItem, type ShownItem } from './kinds/index';
+import type { BodyBase } from './kinds/types';
 import type { CodeSnippet } from '../protocol/code';
 import { ClientError, ClosedError, DisconnectedError, ServerError, type ClientErrorCode } from './errors';
 import { fingerprint, utf8, type Identity } from './keys';
-import { assertSendableName, invisibleIn, pinKeyOf } from './names';
-import { checkOutgoing, resolveMentions, type ItemMention, type Mention } from './mentions';
+import { assertSendableName, pinKeyOf } from './names';
+import { checkOutgoing, type Mention } from './mentions';
 import type { FileInfo } from './kinds/file';
 import { BlobTransfers } from './files/transfer';
 import { Outbox } from './outbox';
 import { JoinFlow, joinKeysOf, sameBytes, type JoinContext, type JoinResult } from './room/join';
 import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
-import { decryptor, noteEpochBody, resealOutbox, scan, sealEpochBody, sealFor, sealPlain } from './room/sealer';
+import { decryptor, resealOutbox, scan, sealEpochBody, sealFor, sealPlain } from './room/sealer';
+import { isModifierItem, lineItem, RoomItems, type RoomItemsContext } from './room/items';
 import { RequestChannel, type Reply } from './requests';
 import type { RoomParamStore } from './room-params';
 import type { ReplayMemory } from './replay';
@@ -183,6 +183,7 @@ export class ChatClient {
   private readonly outbox: Outbox;
   private readonly joins: JoinFlow;
   private readonly epochFlow: EpochFlow;
+  private readonly items: RoomItems;
   /** Cids of our own epoch bodies (not shown, no `pending`/`acked` events) and their ack waiters. */
   private readonly hiddenSends = new Map<string, { resolve: (at: { id: number; ts: number }) => void; reject: (error: Error) => void }>();
   private readonly pins: Pins;
@@ -246,6 +247,7 @@ export class ChatClient {
       name: () => this.name,
       log,
     });
+    this.items = new RoomItems(this.itemsContext());
     this.joins = new JoinFlow(this.joinContext());
   }
 
@@ -463,7 +465,7 @@ export class ChatClient {
     if (env.length + 256 > max) {
       throw new ClientError('too_large', `The message is larger than this server accepts (${Math.floor(max / 1_000_000)} MB).`, room);
     }
-    const item = isModifierBody(body) ? undefined : this.ownItem(body, 0, ts, room);
+    const item = isModifierBody(body) ? undefined : this.items.ownItem(body, 0, ts, room);
     if (isModifierBody(body)) this.ownModifiers.set(`${room}\n${cid}`, body);
     this.dedupe.add(room, this.identity.publicKey, cid);
     // Takes its place in the send order now; persisted before it is written (a crash still resends it).
@@ -526,7 +528,7 @@ export class ChatClient {
       if (keys) await this.options.roomParams.set(this.connection.address, room, { salt: keys.salt, kdf: keys.kdf });
     }
     this.emit({ type: 'epoch', room, epoch: result.epoch, by: this.name, removed: result.removed.map((r) => r.name), own: true });
-    const line = this.lineItem(sync, result.grant);
+    const line = lineItem(sync, result.grant);
     if (line) this.emit({ type: 'message', room, item: line });
     void this.epochFlow.announce(sync);
     await resealOutbox(sync, this.outbox, (line) => this.log(line));
@@ -581,7 +583,7 @@ export class ChatClient {
       if (this.options.roomParams) await this.options.roomParams.set(this.connection.address, sync.name, { salt: keys.salt, kdf: keys.kdf });
       const grant = sync.epochs.grantsFor(frame.epoch, frame.auth).find((g) => sync.epochs.believes(g.body));
       this.emitEpoch(sync.name, frame.epoch, grant?.body);
-      const line = grant ? this.lineItem(sync, grant) : null;
+      const line = grant ? lineItem(sync, grant) : null;
       if (line) this.emit({ type: 'message', room: sync.name, item: line });
       await this.joins.rejoin(sync);
     } catch (error) {
@@ -598,14 +600,6 @@ export class ChatClient {
     this.emit({ type: 'epoch', room, epoch, by: grant?.from.name ?? 'An owner', removed: (grant?.removed ?? []).map((r) => r.name), own: false });
   }
 
-  /** The room line (12.5) of a grant this client believes, the first of its epoch; null for any other grant. */
-  private lineItem(sync: RoomSync, grant: { id: number; ts: number; body: GrantBody }): LineItem | null {
-    const { id, ts, body } = grant;
-    if (!sync.epochs.takesLine(body, id)) return null;
-    const by: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
-    return { kind: 'line', id, ts, cid: body.cid, epoch: body.epoch, by, removed: (body.removed ?? []).map((r) => r.name) };
-  }
-
   /** Older messages than `beforeId` (default: the oldest shown this session), oldest first. */
   async loadOlder(room: string, beforeId?: number, limit = PAGE_SIZE): Promise<HistoryPage> {
     const sync = this.joinedRoom(room);
@@ -613,7 +607,7 @@ export class ChatClient {
     const raw = await this.history(room, before === undefined ? { limit } : { before, limit });
     sync.pager.page(raw.msgs, raw.more, beforeId === undefined);
     scan(sync, raw.msgs, true);
-    return { ...this.openPage(sync, raw.msgs), more: raw.more };
+    return { ...this.items.openPage(sync, raw.msgs), more: raw.more };
   }
 
   /** One page of history, opened (not emitted as events); modifiers this client does not know are left out. */
@@ -621,7 +615,7 @@ export class ChatClient {
     const sync = this.joinedRoom(room);
     const page = await this.history(room, query);
     scan(sync, page.msgs, true);
-    return { ...this.openPage(sync, page.msgs), more: page.more };
+    return { ...this.items.openPage(sync, page.msgs), more: page.more };
   }
 
   // ---- wiring of the parts --------------------------------------------------------
@@ -649,10 +643,23 @@ export class ChatClient {
     };
   }
 
+  private itemsContext(): RoomItemsContext {
+    return {
+      identity: this.identity,
+      name: () => this.name,
+      pins: this.pins,
+      dedupe: this.dedupe,
+      outbox: this.outbox,
+      options: this.options,
+      acked: (room, cid, id, ts) => this.acked(room, cid, id, ts),
+      log: (line) => this.log(line),
+    };
+  }
+
   private syncContext(): ConstructorParameters<typeof RoomSync>[1] {
     const context: ConstructorParameters<typeof RoomSync>[1] = {
       history: (room, query) => this.history(room, query),
-      open: (sync, m, live) => this.openStored(sync, m, live),
+      open: (sync, m, live) => this.items.openStored(sync, m, live),
       prepare: (sync, msgs) => scan(sync, msgs, true),
       // A newer epoch's message (its back-link first) that came before this client followed the rotation:
       // not an "undecryptable" placeholder; the catch-up after the rejoin delivers it with the new key.
@@ -706,7 +713,7 @@ export class ChatClient {
       if (!opened.ok && opened.reason === 'modifier' && opened.modifier) this.ownModifiers.set(`${sync.name}\n${entry.cid}`, opened.modifier);
       if (!opened.ok) continue;
       this.dedupe.add(sync.name, opened.body.from.key, entry.cid);
-      this.emit({ type: 'pending', room: sync.name, cid: entry.cid, item: this.ownItem(opened.body, 0, entry.queuedAt, sync.name) });
+      this.emit({ type: 'pending', room: sync.name, cid: entry.cid, item: this.items.ownItem(opened.body, 0, entry.queuedAt, sync.name) });
     }
   }
 
@@ -723,7 +730,7 @@ export class ChatClient {
     const modifier = this.ownModifiers.get(`${room}\n${cid}`);
     if (modifier) {
       this.ownModifiers.delete(`${room}\n${cid}`);
-      this.emit({ type: 'modifier', room, modifier: this.modifierItem(room, modifier, { id, ts }) });
+      this.emit({ type: 'modifier', room, modifier: this.items.modifierItem(room, modifier, { id, ts }) });
     }
   }
 
@@ -840,126 +847,9 @@ export class ChatClient {
     this.emitError(new ServerError(frame.code, room), room);
   }
 
-  private openPage(sync: RoomSync, msgs: readonly StoredMessage[]): { messages: RoomItem[]; modifiers: ModifierItem[] } {
-    const messages: RoomItem[] = [];
-    const modifiers: ModifierItem[] = [];
-    for (const m of msgs) {
-      const item = this.openStored(sync, m, false);
-      if (item && isModifierItem(item)) modifiers.push(item);
-      else if (item) messages.push(item);
-    }
-    return { messages, modifiers };
-  }
-
-  /**
-   * Opens a stored message into an item. With `live`, applies dedupe and turns our
-   * own stored message into an ack (its ack was lost with a connection): returns
-   * null when nothing should be shown.
-   */
-  private openStored(sync: RoomSync, m: StoredMessage, live: boolean): RoomItem | ModifierItem | null {
-    const room = sync.name;
-    // A tombstone (section 11.4): deleted for everyone; its (empty) envelope is not opened.
-    if (m.deleted) return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, 'deleted');
-    const keys = sync.keys;
-    const opened = keys
-      ? openEnvelope({ room, encKey: keys.encKey, decrypt: decryptor(sync), cid: m.cid, env: m.env })
-      : ({ ok: false, reason: 'undecryptable' } as const);
-    if (!opened.ok) {
-      // A modifier of a kind this client does not know: ignored silently (PROTOCOL.md section 4).
-      // Section 12's kinds go into the room's epoch state (never shown);
-      // a known modifier (section 13) becomes a ModifierItem to fold into its target.
-      if (opened.reason === 'modifier' && EPOCH_KINDS.includes(opened.k)) {
-        if (live) {
-          this.dedupe.add(room, opened.from.key, m.cid);
-          if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
-        }
-        // A believed rotation's grant is where its room line goes (12.5); a grant not believed yet (its `rotated`
-        // comes later) gets its line from followRotation, the others none.
-        const body = noteEpochBody(sync, opened, m.id, m.ts);
-        return body?.k === 'grant' ? this.lineItem(sync, { id: m.id, ts: m.ts, body }) : null;
-      }
-      if (opened.reason === 'modifier') {
-        if (!live) return opened.modifier ? this.modifierItem(room, opened.modifier, m) : null;
-        // Our own modifier echoed back (its ack was lost): acked, like a message.
-        if (sameBytes(opened.from.key, this.identity.publicKey) && this.outbox.has(room, m.cid)) this.acked(room, m.cid, m.id, m.ts);
-        if (!this.dedupe.add(room, opened.from.key, m.cid)) return null;
-        return opened.modifier ? this.modifierItem(room, opened.modifier, m) : null;
-      }
-      return placeholder.toItem({ id: m.id, ts: m.ts, cid: m.cid }, opened.reason);
-    }
-    const body = opened.body;
-    if (live) {
-      const own = sameBytes(body.from.key, this.identity.publicKey);
-      if (own && this.outbox.has(room, m.cid)) {
-        this.acked(room, m.cid, m.id, m.ts);
-        return null;
-      }
-      if (!this.dedupe.add(room, body.from.key, body.cid)) return null;
-    }
-    // Outside `live` too: a page fetched later must not show a replay either.
-    if (this.options.replay && !this.options.replay.accept(room, Buffer.from(body.from.key).toString('hex'), body.cid, m.id)) {
-      this.log(`replay dropped in ${room}: cid ${body.cid} came again as id ${m.id}`);
-      // A page shows the slot; 'cid_mismatch' is the nearest existing reason (this cid belongs to another id).
-      return live ? null : { kind: 'placeholder', id: m.id, ts: m.ts, cid: m.cid, error: 'cid_mismatch' };
-    }
-    return this.shownItem(room, body, m.id, m.ts);
-  }
-
   private deleteKey(): Uint8Array {
     this.deleteKeyValue ??= deletionKey(this.identity.exportSeed());
     return this.deleteKeyValue;
-  }
-
-  private modifierItem(room: string, body: ModifierBody, m: { id: number; ts: number }): ModifierItem {
-    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
-    const item: ModifierItem = { id: m.id, ts: m.ts, cid: body.cid, from, body };
-    // Section 13: an edit's mentions, shown like a message's; an empty field stays empty ("no one now").
-    if (body.k === 'edit' && body.mentions !== undefined) item.mentions = this.mentionsOf(room, body) ?? [];
-    return item;
-  }
-
-  private shownItem(room: string, body: Body, id: number, ts: number): RoomItem {
-    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: fingerprint(body.from.key) };
-    // Pins are keyed by the TR39 skeleton, so "Аda" (Cyrillic) meets Ada's pin; invisible characters never verify.
-    const pinned = this.pins.verify(room, pinKeyOf(body.from.name), body.from.name, body.from.key);
-    const unverified: UnverifiedReason | null = invisibleIn(body.from.name).length > 0 ? { why: 'invisible' } : pinned;
-    const own = sameBytes(body.from.key, this.identity.publicKey);
-    const compared = unverified === null && !own && this.pins.isCompared(room, pinKeyOf(body.from.name), body.from.key);
-    const mentions = this.mentionsOf(room, body);
-    const base = {
-      id,
-      ts,
-      cid: body.cid,
-      from,
-      verified: unverified === null,
-      own,
-      sentAt: body.ts,
-      ...(unverified ? { unverified } : {}),
-      ...(compared ? { compared: true as const } : {}),
-      ...(mentions ? { mentions } : {}),
-    };
-    const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: true });
-    if (typeof item !== 'string') return item;
-    this.log(`${body.k} refused: ${item}`);
-    return placeholder.toItem({ id, ts, cid: body.cid }, 'unsupported');
-  }
-
-  private ownItem(body: Body, id: number, ts: number, room: string): ShownItem {
-    const from: Sender = { name: body.from.name, key: body.from.key, fingerprint: this.identity.fingerprint };
-    const mentions = this.mentionsOf(room, body);
-    const base = { id, ts, cid: body.cid, from, verified: true, own: true, sentAt: body.ts, ...(mentions ? { mentions } : {}) };
-    const item = bodyToItem(body, base, { checkImage: this.options.checkImage ?? defaultCheckImage, received: false });
-    // Our own bodies were checked when they were made; a kind refusing one is a bug in that kind.
-    if (typeof item === 'string') throw new TypeError(`own ${body.k} message refused: ${item}`);
-    return item;
-  }
-
-  /** A body's mentions with the names pinned in `room` (a mention of us shows our own name). */
-  private mentionsOf(room: string, body: BodyBase): ItemMention[] | undefined {
-    const myHex = Buffer.from(this.identity.publicKey).toString('hex');
-    return resolveMentions(body.mentions, this.identity.publicKey, (keyHex) =>
-      keyHex === myHex && this.name !== undefined ? this.name : this.pins.nameOfKey(room, keyHex),
-    );
   }
 
   /**
@@ -1115,15 +1005,6 @@ export class ChatClient {
 function checkText(text: string, room: string): void {
   if (utf8(text).length > MAX_TEXT_BYTES) throw new ClientError('too_large', 'A text message can be at most 64 KiB.', room);
   if (text.length === 0) throw new ClientError('invalid_input', 'An empty message cannot be sent.', room);
-}
-
-function isModifierItem(item: RoomItem | ModifierItem): item is ModifierItem {
-  return 'body' in item;
-}
-
-function defaultCheckImage(image: PreparedImage): PreparedImage | string {
-  const checked = checkReceivedImage(image);
-  return checked.ok ? checked.image : checked.reason;
 }
 
 /** 16 random bytes in base64url: 22 characters (PROTOCOL.md section 7). */
