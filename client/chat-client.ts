@@ -43,8 +43,9 @@
 // room joined), room (joining|joined|failed|left), message (RoomItem: a kind's item | placeholder | line),
 // pending / acked (own messages), presence, error (code + a sentence to show).
 // The parts: room/sync.ts (a room's catch-up, cursor, paging via pager.ts), room/join.ts (join, create,
-// rejoin), outbox.ts (unacked messages in call order), requests.ts (replies matched to requests); this
-// class wires them to the connection and turns their state into events.
+// rejoin), room/sealer.ts (sealing and opening under a room's epochs), room/items.ts (stored messages
+// into shown items), outbox.ts (unacked messages in call order), requests.ts (replies matched to
+// requests); this class wires them to the connection and turns their state into events.
 // Every unacked message lives in the OutboxStore (ciphertext only) and is resent after a reconnect or
 // a restart; the CursorStore keeps the last id seen per room for `history after`. Nothing is lost and
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
