@@ -44,8 +44,9 @@
 // pending / acked (own messages), presence, error (code + a sentence to show).
 // The parts: room/sync.ts (a room's catch-up, cursor, paging via pager.ts), room/join.ts (join, create,
 // rejoin), room/sealer.ts (sealing and opening under a room's epochs), room/items.ts (stored messages
-// into shown items), outbox.ts (unacked messages in call order), requests.ts (replies matched to
-// requests); this class wires them to the connection and turns their state into events.
+// into shown items), room/hidden-sends.ts (our section 12 bodies in flight), outbox.ts (unacked
+// messages in call order), requests.ts (replies matched to requests); this class wires them to the
+// connection and turns their state into events.
 // Every unacked message lives in the OutboxStore (ciphertext only) and is resent after a reconnect or
 // a restart; the CursorStore keeps the last id seen per room for `history after`. Nothing is lost and
 // nothing is shown twice: repeats are dropped by (sender key, cid) and by id.
@@ -79,6 +80,7 @@ import { JoinFlow, joinKeysOf, sameBytes, type JoinContext, type JoinResult } fr
 import { RoomSync, HISTORY_PAGE, type HistoryQuery } from './room/sync';
 import { decryptor, resealOutbox, scan, sealEpochBody, sealFor, sealPlain } from './room/sealer';
 import { isModifierItem, lineItem, RoomItems, type RoomItemsContext } from './room/items';
+import { HiddenSends } from './room/hidden-sends';
 import { RequestChannel, type Reply } from './requests';
 import type { RoomParamStore } from './room-params';
 import type { ReplayMemory } from './replay';
@@ -185,8 +187,8 @@ export class ChatClient {
   private readonly joins: JoinFlow;
   private readonly epochFlow: EpochFlow;
   private readonly items: RoomItems;
-  /** Cids of our own epoch bodies (not shown, no `pending`/`acked` events) and their ack waiters. */
-  private readonly hiddenSends = new Map<string, { resolve: (at: { id: number; ts: number }) => void; reject: (error: Error) => void }>();
+  /** Our own epoch bodies in flight (not shown, no `pending`/`acked` events). */
+  private readonly hiddenSends: HiddenSends;
   private readonly pins: Pins;
   private readonly cursors: CursorStore;
   private readonly identity: Identity;
@@ -233,6 +235,7 @@ export class ChatClient {
       // The answer may still come and would be matched to the wrong request: start clean.
       timedOut: () => this.connection.reconnect(new DisconnectedError()),
     });
+    this.hiddenSends = new HiddenSends({ send, timeoutMs: options.requestTimeoutMs ?? 30_000 });
     this.outbox = new Outbox({ store: options.outbox, send, log, del: (room, cid) => deletionHash(deletionTokenFromKey(this.deleteKey(), room, cid)) });
     this.epochFlow = new EpochFlow({
       address: this.connection.address,
@@ -293,8 +296,7 @@ export class ChatClient {
 
   close(): void {
     if (this.stateValue === 'closed') return;
-    for (const hidden of this.hiddenSends.values()) hidden.reject(new ClosedError());
-    this.hiddenSends.clear();
+    this.hiddenSends.failAll(() => new ClosedError());
     this.connection.close();
     this.outbox.close();
     this.joins.close();
@@ -497,18 +499,7 @@ export class ChatClient {
     const body = make({ cid, ts: Date.now(), from: { name: this.name, key: this.identity.publicKey } });
     const env = sealEpochBody(this.identity, sync, body);
     this.dedupe.add(room, this.identity.publicKey, cid);
-    return new Promise<{ id: number; ts: number }>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.hiddenSends.delete(cid);
-        reject(new ClientError('timeout', 'The server did not answer in time.', room));
-      }, this.options.requestTimeoutMs ?? 30_000);
-      const settle = { resolve: (at: { id: number; ts: number }) => (clearTimeout(timer), resolve(at)), reject: (error: Error) => (clearTimeout(timer), reject(error)) };
-      this.hiddenSends.set(cid, settle);
-      if (!this.connection.send({ t: 'send', room, cid, env })) {
-        this.hiddenSends.delete(cid);
-        settle.reject(new DisconnectedError(room));
-      }
-    });
+    return this.hiddenSends.send(room, cid, env);
   }
 
   // ---- section 12: owners, epochs ------------------------------------------------
@@ -719,13 +710,8 @@ export class ChatClient {
   }
 
   private acked(room: string, cid: string, id: number, ts: number): void {
-    const hidden = this.hiddenSends.get(cid);
-    if (hidden) {
-      // One of our section 12 bodies: no outbox entry, no event.
-      this.hiddenSends.delete(cid);
-      hidden.resolve({ id, ts });
-      return;
-    }
+    // One of our section 12 bodies: no outbox entry, no event.
+    if (this.hiddenSends.acked(cid, { id, ts })) return;
     if (!this.outbox.ack(room, cid)) return;
     this.emit({ type: 'acked', room, cid, id, ts });
     const modifier = this.ownModifiers.get(`${room}\n${cid}`);
@@ -815,12 +801,7 @@ export class ChatClient {
       this.files.receive(frame); // about a file transfer, not about this client's requests
       return;
     }
-    const hidden = frame.cid === undefined ? undefined : this.hiddenSends.get(frame.cid);
-    if (room && frame.cid && hidden) {
-      this.hiddenSends.delete(frame.cid);
-      hidden.reject(new ServerError(frame.code, room));
-      return;
-    }
+    if (room && frame.cid && this.hiddenSends.refused(frame.cid, new ServerError(frame.code, room))) return;
     // A refused `rotate` carries its link's cid: it answers the rotate request, not a send.
     if (room && frame.cid && !this.outbox.has(room, frame.cid) && this.requests.headExpects(room) === 'rotated') {
       this.requests.rejectHead(room, new ServerError(frame.code, room));
@@ -943,8 +924,7 @@ export class ChatClient {
     this.log(`connection down: ${error.code}`);
     this.files.disconnected();
     this.requests.failAll((room) => new DisconnectedError(room));
-    for (const hidden of this.hiddenSends.values()) hidden.reject(new DisconnectedError());
-    this.hiddenSends.clear();
+    this.hiddenSends.failAll(() => new DisconnectedError());
     for (const sync of this.rooms.values()) sync.connectionLost();
     if (this.firstConnect) {
       // connect() reports the first failure; the connection keeps retrying unless closed.
