@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { collectOnGrowth } from '../../protocol/collect-on-growth';
 import type { ClientFrame, ServerFrame } from '../../protocol/frames';
 import { TAG_BYTES, chunkCount, cipherSize, openChunk, sealChunkInto } from './stream-crypto';
 
@@ -18,41 +19,13 @@ export const WRITE_PIECE = 64 * 1024;
 /** Largest single read of a file being hashed or uploaded, into a buffer reused for every read. */
 export const READ_PIECE = 256 * 1024;
 /**
- * Every chunk leaves a few MiB of buffers behind (socket reads, frame bodies,
- * the cipher's output, outgoing frames), and the engine's own collections left
- * so much of them resident that the CLI peaked at 150-156 MB uploading a 1 GiB
- * file and 129-136 MB downloading it (bench:files). So every CHECK_EVERY_BYTES
- * a transfer looks at resident memory and runs a full collection once it grew
- * by COLLECT_GROWTH_BYTES since the last one, where the runtime offers one
- * (Bun, which runs the CLI; Node started with --expose-gc). Each collection
- * makes the next buffers fault in fresh pages: at 32 MB downloads peaked at
- * 104-106 MB but ran 15-20% slower; at 48 MB they peak at 117-124 MB at the
- * speed of no collection at all (which peaked at 123-129 MB).
+ * Without collections the CLI peaked at 150-156 MB uploading a 1 GiB file and
+ * 129-136 MB downloading it (bench:files). Each collection makes the next
+ * buffers fault in fresh pages: at 32 MB of growth downloads peaked at 104-106
+ * MB but ran 15-20% slower; at 48 MB they peak at 117-124 MB at the speed of no
+ * collection at all. One counter for every transfer of this process.
  */
-const CHECK_EVERY_BYTES = 8 * 1024 * 1024;
-const COLLECT_GROWTH_BYTES = 48 * 1024 * 1024;
-
-/** The runtime's synchronous full collection, if it has one. */
-const fullCollection: (() => void) | undefined = (() => {
-  const runtime = globalThis as { Bun?: { gc(force: boolean): void }; gc?: () => void };
-  if (runtime.Bun) return () => runtime.Bun?.gc(true);
-  return runtime.gc;
-})();
-
-/** Counts bytes moved by every transfer of this process, and collects garbage when resident memory grew. */
-const garbage = {
-  sinceCheck: 0,
-  residentAfterCollect: 0,
-  moved(bytes: number): void {
-    if (!fullCollection) return;
-    this.sinceCheck += bytes;
-    if (this.sinceCheck < CHECK_EVERY_BYTES) return;
-    this.sinceCheck = 0;
-    if (process.memoryUsage.rss() < this.residentAfterCollect + COLLECT_GROWTH_BYTES) return;
-    fullCollection();
-    this.residentAfterCollect = process.memoryUsage.rss();
-  },
-};
+const garbageMoved = collectOnGrowth(48 * 1024 * 1024, process.memoryUsage.rss);
 
 /** A transfer that hears nothing from the server this long fails (the caller resumes later). */
 const SILENCE_MS = 30_000;
@@ -253,7 +226,7 @@ export class BlobTransfers {
           while (index - acked >= UPLOAD_WINDOW) await waitAck();
           const n = sealChunkInto(ref.key, index, last, plain.subarray(0, length), sealed);
           this.send({ t: 'blob_chunk', room: ref.room, blob: ref.blob, i: index, data: sealed.subarray(0, n) });
-          garbage.moved(n);
+          garbageMoved(n);
         }
       } finally {
         await file.close();
@@ -308,7 +281,7 @@ export class BlobTransfers {
           hash.update(plain);
           written += plain.length;
           index++;
-          garbage.moved(sealed.length);
+          garbageMoved(sealed.length);
           onProgress?.({ done: written, total: ref.size });
         };
         let expectAt = kept * C;

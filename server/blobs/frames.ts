@@ -4,6 +4,7 @@ import type { ClientFrame, ServerFrame } from '../../protocol/frames';
 import type { Connection } from '../connection';
 import type { DiskSpace } from '../disk';
 import type { Room } from '../rooms';
+import { collectOnGrowth } from '../../protocol/collect-on-growth';
 import { BlobError, type BlobReader, type BlobStore } from './store';
 
 type BlobFrame = Extract<ClientFrame, { t: 'blob_put' | 'blob_chunk' | 'blob_get' }>;
@@ -17,15 +18,11 @@ type BlobFrame = Extract<ClientFrame, { t: 'blob_put' | 'blob_chunk' | 'blob_get
 const DOWNLOAD_QUEUE_BYTES = 2 * 1024 * 1024;
 
 /**
- * Every chunk leaves a few MiB of buffers behind (socket reads, frame bodies,
- * outgoing frames), and the engine's own collections left so much of them
- * resident that a 1 GiB upload took the server from about 60 MB to 146-172 MB
- * (bench:files). So every CHECK_EVERY_BYTES of blob bytes (in or out, all
- * connections together) the server looks at its resident memory, and runs a
- * full collection once it grew by COLLECT_GROWTH_BYTES since the last one:
- * about one per 64 MiB moved, 5-15 ms each, and the peak stays near 115 MB.
+ * Without collections a 1 GiB upload took the server from about 60 MB to
+ * 146-172 MB (bench:files). Collecting at 32 MB of growth (blob bytes in or out,
+ * all connections together) is about one per 64 MiB moved, 5-15 ms each, and the
+ * peak stays near 115 MB.
  */
-const CHECK_EVERY_BYTES = 8 * 1024 * 1024;
 const COLLECT_GROWTH_BYTES = 32 * 1024 * 1024;
 
 /** The room quota of the server (PROTOCOL.md section 11.7): blobs count towards it with the envelopes. */
@@ -35,10 +32,8 @@ export interface BlobQuota {
 }
 
 export class BlobFrames {
-  /** Blob bytes moved since memory was last looked at. */
-  private bytesSinceCheck = 0;
-  /** Resident bytes right after the last full collection. */
-  private residentAfterCollect = 0;
+  /** Counts blob bytes moved and collects garbage when resident memory grew. */
+  private readonly moved = collectOnGrowth(COLLECT_GROWTH_BYTES, process.memoryUsage.rss);
 
   constructor(
     readonly store: BlobStore,
@@ -75,16 +70,6 @@ export class BlobFrames {
     } catch (error) {
       this.fail(conn, frame.room, frame.blob, error);
     }
-  }
-
-  /** Counts blob bytes moved; collects garbage when resident memory grew (see CHECK_EVERY_BYTES). */
-  private moved(bytes: number): void {
-    this.bytesSinceCheck += bytes;
-    if (this.bytesSinceCheck < CHECK_EVERY_BYTES) return;
-    this.bytesSinceCheck = 0;
-    if (process.memoryUsage.rss() < this.residentAfterCollect + COLLECT_GROWTH_BYTES) return;
-    Bun.gc(true);
-    this.residentAfterCollect = process.memoryUsage.rss();
   }
 
   /** A new blob counts in full from its `blob_put`, so one past the quota or the disk reserve is refused before any bytes. */
