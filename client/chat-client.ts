@@ -434,10 +434,11 @@ export class ChatClient {
     const raw = fields as unknown as Record<string, unknown>;
     const wrong = mentions && mentions.length > 0 ? checkOutgoing(mentions) : null;
     if (wrong) throw new ClientError('invalid_input', wrong, room);
+    const mentionFields = mentions?.map((m) => ({ key: m.key, name: m.name }));
     if (typeof k === 'string' && isModifierKind(k)) {
       // Section 13: of the modifiers only an edit carries mentions, and for it [] is "no one now".
-      if (mentions !== undefined && k !== 'edit') throw new ClientError('invalid_input', `A ${k} cannot mention anyone.`, room);
-      const withMentions = mentions === undefined ? raw : { ...raw, mentions: mentions.map((m) => ({ key: m.key, name: m.name })) };
+      if (mentionFields !== undefined && k !== 'edit') throw new ClientError('invalid_input', `A ${k} cannot mention anyone.`, room);
+      const withMentions = mentionFields === undefined ? raw : { ...raw, mentions: mentionFields };
       return this.seal(room, (base) => {
         const body = guardModifier(k, withMentions, base);
         if (!body) throw new ClientError('invalid_input', `The ${k} is not valid.`, room);
@@ -448,7 +449,7 @@ export class ChatClient {
     // Receivers clear our "is typing" when this message arrives: the next keystroke may signal again at once.
     this.typingSentAt.delete(room);
     return this.seal(room, (base) => {
-      const body = guardBody(k, raw, mentions && mentions.length > 0 ? { ...base, mentions: mentions.map((m) => ({ key: m.key, name: m.name })) } : base);
+      const body = guardBody(k, raw, mentionFields && mentionFields.length > 0 ? { ...base, mentions: mentionFields } : base);
       if (!body) throw new ClientError('invalid_input', `The ${k} message is not valid.`, room);
       return body;
     });
