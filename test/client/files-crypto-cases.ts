@@ -5,16 +5,8 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  StreamCryptoError,
-  TAG_BYTES,
-  chunkNonce,
-  cipherSize,
-  decryptStream,
-  encryptStream,
-  newFileKey,
-  type StreamCryptoErrorCode,
-} from '../../client/files/stream-crypto';
+import { TAG_BYTES, chunkNonce, cipherSize, newFileKey } from '../../client/files/stream-crypto';
+import { StreamCryptoError, decryptStream, encryptStream, type StreamCryptoErrorCode } from '../support/file-stream';
 
 interface SmallVector {
   name: string;

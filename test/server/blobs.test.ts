@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { cipherSize, decryptStream, encryptStream, newFileKey } from '../../client/files/stream-crypto';
+import { cipherSize, newFileKey } from '../../client/files/stream-crypto';
+import { decryptStream, encryptStream } from '../support/file-stream';
 import { startServer, type TestServer } from '../support/server';
 import { WireClient, randomCid, roomAuth, type RoomAuth } from '../support/wire';
 
